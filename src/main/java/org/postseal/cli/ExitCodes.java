@@ -1,0 +1,27 @@
+package org.postseal.cli;
+
+/** The exit codes postseal uses: 0, 1 for "checked, did not pass", and the BSD sysexits codes for errors. */
+public final class ExitCodes {
+    public static final int OK = 0;
+    /** {@code verify}: at least one signature did not pass (or there was none). */
+    public static final int NOT_VERIFIED = 1;
+    /** EX_USAGE: the command line is wrong. */
+    public static final int USAGE = 64;
+    /** EX_DATAERR: the input message (or key) is malformed. */
+    public static final int DATA_ERROR = 65;
+    /** EX_NOINPUT: an input file does not exist or cannot be read. */
+    public static final int NO_INPUT = 66;
+    /** EX_SOFTWARE: a bug in postseal. */
+    public static final int SOFTWARE = 70;
+    /** EX_CANTCREAT: an output file cannot be created. */
+    public static final int CANT_CREATE = 73;
+    /** EX_IOERR: reading or writing failed. */
+    public static final int IO_ERROR = 74;
+    /** EX_TEMPFAIL: try again later. */
+    public static final int TEMP_FAIL = 75;
+    /** EX_CONFIG: the configuration is wrong. */
+    public static final int CONFIG = 78;
+
+    private ExitCodes() {
+    }
+}

@@ -1,0 +1,51 @@
+package org.postseal.cli;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import picocli.CommandLine;
+
+/** Entry point: runs {@link PostsealCommand} and exits with its code. The only place that calls System.exit. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        configureLogging(args);
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs a command line and returns the exit code; for tests and for {@link #main}. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new PostsealCommand());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof CommandFailure failure) {
+                commandLine.getErr().println("postseal " + commandLine.getCommandName() + ": " + e.getMessage());
+                return failure.exitCode();
+            }
+            commandLine.getErr().println("postseal " + commandLine.getCommandName() + ": internal error: " + e);
+            e.printStackTrace(commandLine.getErr());
+            return ExitCodes.SOFTWARE;
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("postseal " + c.getCommandName() + ": " + e.getMessage());
+            c.getErr().println("Try 'postseal " + (c == cli ? "" : c.getCommandName() + " ") + "--help'.");
+            return ExitCodes.USAGE;
+        });
+        return cli.execute(args);
+    }
+
+    /**
+     * One-shot commands in a pipe keep stderr quiet unless asked; daemons log at INFO. slf4j-simple reads these
+     * properties when the first logger is made, so this runs before anything logs.
+     */
+    private static void configureLogging(String[] args) {
+        boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
+        boolean oneShot = args.length > 0 && Arrays.asList("sign", "verify", "genkey").contains(args[0]);
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", oneShot && !verbose ? "warn" : "info");
+        }
+    }
+}

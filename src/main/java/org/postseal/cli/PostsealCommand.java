@@ -1,0 +1,26 @@
+package org.postseal.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The root command: {@code postseal <sub-command>}. */
+@Command(name = "postseal",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "DKIM signing and verifying for Postfix.",
+        subcommands = {},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:success", "64:usage error", "65:data error (malformed message or key)", "66:no input file",
+            "74:I/O error", "75:temporary failure", "78:configuration error"})
+final class PostsealCommand implements Runnable {
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new CommandFailure(ExitCodes.USAGE, "a sub-command is required");
+    }
+}

@@ -1,0 +1,134 @@
+package org.postseal.dkim.canon;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * A body canonicalizer: an output stream that takes the body exactly as it travels (CRLF line ends) in chunks of
+ * any size, split anywhere, and writes its canonical form to a sink, usually a digest. {@link #close()} ends the body
+ * (and flushes what the end of the body decides) but does not close the sink.
+ *
+ * <p>The shared part is the line machine: a CR is held until the next byte says whether it ends a line; line ends
+ * are counted, not written, until content follows them, because empty lines at the very end of a body are not
+ * hashed in either canonicalization. Subclasses decide what whitespace and the end of the body mean.
+ */
+public abstract class BodyCanonicalizer extends OutputStream {
+    private static final byte CR = '\r';
+    private static final byte LF = '\n';
+
+    private final OutputStream sink;
+    private final byte[] buffer = new byte[8192];
+    private int buffered;
+    private boolean pendingCr;
+    private long pendingLineEnds;
+    private boolean content;
+    private boolean closed;
+
+    protected BodyCanonicalizer(OutputStream sink) {
+        this.sink = sink;
+    }
+
+    @Override
+    public final void write(int b) throws IOException {
+        accept((byte) b);
+        drain();
+    }
+
+    @Override
+    public final void write(byte[] bytes, int offset, int length) throws IOException {
+        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        for (int i = offset; i < offset + length; i++) {
+            accept(bytes[i]);
+        }
+        drain();
+    }
+
+    private void accept(byte b) throws IOException {
+        if (closed) {
+            throw new IOException("body already ended");
+        }
+        if (pendingCr) {
+            pendingCr = false;
+            if (b == LF) {
+                pendingLineEnds++;
+                onLineEnd();
+                return;
+            }
+            onContent(CR);
+        }
+        if (b == CR) {
+            pendingCr = true;
+        } else if (b == ' ' || b == '\t') {
+            onWhitespace(b);
+        } else {
+            onContent(b);
+        }
+    }
+
+    /** Ends the body: writes whatever the end of the body requires, flushes to the sink, leaves the sink open. */
+    @Override
+    public final void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        if (pendingCr) {
+            pendingCr = false;
+            onContent(CR);
+        }
+        onEnd();
+        closed = true;
+        drain();
+    }
+
+    /** Called for SP or HTAB. */
+    protected abstract void onWhitespace(byte b) throws IOException;
+
+    /** Called once at the end of the body. */
+    protected abstract void onEnd() throws IOException;
+
+    /** Called when a CRLF has been seen (and counted as pending). */
+    protected void onLineEnd() {
+    }
+
+    /** Called before a content byte is written, after pending line ends have been written. */
+    protected void beforeContent() throws IOException {
+    }
+
+    /** Writes a content byte, preceded by the line ends held back so far. */
+    protected final void onContent(byte b) throws IOException {
+        while (pendingLineEnds > 0) {
+            pendingLineEnds--;
+            emit(CR);
+            emit(LF);
+        }
+        beforeContent();
+        emit(b);
+        content = true;
+    }
+
+    /** Whether any content byte has been written. */
+    protected final boolean hasContent() {
+        return content;
+    }
+
+    /** Writes one CRLF, dropping the line ends held back (the final CRLF stands for all of them). */
+    protected final void emitCrlf() throws IOException {
+        pendingLineEnds = 0;
+        emit(CR);
+        emit(LF);
+    }
+
+    protected final void emit(byte b) throws IOException {
+        if (buffered == buffer.length) {
+            drain();
+        }
+        buffer[buffered++] = b;
+    }
+
+    private void drain() throws IOException {
+        if (buffered > 0) {
+            sink.write(buffer, 0, buffered);
+            buffered = 0;
+        }
+    }
+}
