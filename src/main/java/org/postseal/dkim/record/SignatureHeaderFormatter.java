@@ -4,16 +4,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a DKIM-Signature header field the way OpenDKIM lays it out: tags in the order given, separated by
- * {@code "; "}, folded with CRLF and a tab before the line would pass {@link #MARGIN} columns; long {@code h=} lists
- * fold at colons and base64 values anywhere. Folding only ever adds whitespace where RFC 6376 allows it, so it never
- * changes what a relaxed verifier sees, and the signer signs exactly the bytes written here.
+ * Writes a DKIM-Signature header field laid out as OpenDKIM 2.11 lays it out, so that an administrator moving from
+ * OpenDKIM sees the same header: tags in the order given, separated by {@code "; "}, each tag moved whole to a new
+ * line (CRLF, tab) when it would pass column {@value #MARGIN}; a tag too long even for a line of its own ({@code h=}
+ * lists, {@code b=}) continues on lines that start with a tab and a space, {@code h=} breaking after a colon.
+ * {@code b=} always starts a line. Folding only adds whitespace where RFC 6376 allows it, and the signer hashes
+ * exactly the bytes written here (with {@code b=} empty).
  */
 public final class SignatureHeaderFormatter {
-    /** The column a folded line stays within. */
-    public static final int MARGIN = 78;
+    /** The last column a line may reach, a tab counting as eight. */
+    public static final int MARGIN = 75;
     private static final String FOLD = "\r\n\t";
-    private static final int TAB_WIDTH = 8;
+    private static final String CONTINUE = "\r\n\t ";
+    private static final int TAB = 8;
     private static final String NAME = "DKIM-Signature:";
 
     private SignatureHeaderFormatter() {
@@ -29,64 +32,69 @@ public final class SignatureHeaderFormatter {
         int column = NAME.length();
         for (Map.Entry<String, String> tag : tags) {
             String piece = tag.getKey() + "=" + tag.getValue() + ";";
-            if (column + 1 + piece.length() > MARGIN) {
-                out.append(FOLD);
-                column = TAB_WIDTH;
-            } else {
-                out.append(' ');
-                column++;
+            if (column + 1 + piece.length() <= MARGIN) {
+                out.append(' ').append(piece);
+                column += 1 + piece.length();
+                continue;
             }
-            column = append(out, column, tag.getKey(), tag.getValue());
-            out.append(';');
-            column++;
+            out.append(FOLD);
+            column = TAB;
+            if (column + piece.length() <= MARGIN) {
+                out.append(piece);
+                column += piece.length();
+            } else {
+                column = appendSplit(out, column, tag.getKey(), tag.getValue());
+            }
         }
         out.append(FOLD).append("b=");
         return out.toString();
     }
 
-    /** The whole field: {@code unsigned} followed by the base64 signature, folded. */
+    /** The whole field: {@code unsigned} followed by the base64 signature, continued on lines of its own. */
     public static String signed(String unsigned, String base64Signature) {
-        StringBuilder out = new StringBuilder(unsigned);
-        int column = TAB_WIDTH + 2;
-        appendFolded(out, column, base64Signature);
+        StringBuilder out = new StringBuilder(unsigned.length() + base64Signature.length() * 11 / 10);
+        out.append(unsigned);
+        int column = TAB + 2;
+        int index = 0;
+        while (index < base64Signature.length()) {
+            if (column >= MARGIN) {
+                out.append(CONTINUE);
+                column = TAB + 1;
+            }
+            int take = Math.min(MARGIN - column, base64Signature.length() - index);
+            out.append(base64Signature, index, index + take);
+            column += take;
+            index += take;
+        }
         return out.toString();
     }
 
-    private static int append(StringBuilder out, int column, String key, String value) {
+    /** A tag too long for one line: h= breaks after colons, anything else anywhere. */
+    private static int appendSplit(StringBuilder out, int column, String key, String value) {
         out.append(key).append('=');
         column += key.length() + 1;
-        if (column + value.length() + 1 <= MARGIN) {
-            out.append(value);
-            return column + value.length();
-        }
-        if (key.equals("h") || key.equals("z")) {
-            String separator = key.equals("h") ? ":" : "|";
-            String[] parts = value.split(java.util.regex.Pattern.quote(separator), -1);
-            for (int i = 0; i < parts.length; i++) {
-                String part = (i == 0 ? "" : separator) + parts[i];
-                if (i > 0 && column + part.length() + 1 > MARGIN) {
-                    out.append(FOLD);
-                    column = TAB_WIDTH;
+        if (key.equals("h")) {
+            String[] names = value.split(":", -1);
+            for (int i = 0; i < names.length; i++) {
+                String item = names[i] + (i + 1 < names.length ? ":" : ";");
+                if (column + item.length() > MARGIN) {
+                    out.append(CONTINUE);
+                    column = TAB + 1;
                 }
-                out.append(part);
-                column += part.length();
+                out.append(item);
+                column += item.length();
             }
             return column;
         }
-        return appendFolded(out, column, value);
-    }
-
-    private static int appendFolded(StringBuilder out, int column, String value) {
+        String rest = value + ";";
         int index = 0;
-        while (index < value.length()) {
-            int room = MARGIN - column - 1;
-            if (room <= 0) {
-                out.append(FOLD);
-                column = TAB_WIDTH;
-                room = MARGIN - column - 1;
+        while (index < rest.length()) {
+            if (column >= MARGIN) {
+                out.append(CONTINUE);
+                column = TAB + 1;
             }
-            int take = Math.min(room, value.length() - index);
-            out.append(value, index, index + take);
+            int take = Math.min(MARGIN - column, rest.length() - index);
+            out.append(rest, index, index + take);
             column += take;
             index += take;
         }
