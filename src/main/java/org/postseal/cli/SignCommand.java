@@ -1,11 +1,8 @@
 package org.postseal.cli;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -16,18 +13,14 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.DkimSigner;
-import org.postseal.dkim.HeaderField;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningKey;
-import org.postseal.dkim.SigningSession;
 import org.postseal.dkim.UnsignableMessageException;
-import org.postseal.dkim.canon.CrlfNormalizer;
 import org.postseal.keys.KeyFileException;
 import org.postseal.keys.PrivateKeyReader;
-import org.postseal.message.HeaderBlock;
 import org.postseal.message.MessageFormatException;
-import org.postseal.message.MessageReader;
+import org.postseal.message.MessageSigning;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -99,50 +92,12 @@ final class SignCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         List<SignatureSpec> specs = specs();
-        HeaderBlock header;
-        InputStream in = new BufferedInputStream(stdin, 65536);
         try {
-            header = MessageReader.readHeader(in, MessageReader.DEFAULT_MAX_HEADER_BYTES);
-        } catch (MessageFormatException e) {
+            MessageSigning.sign(stdin, stdout, new DkimSigner(Clock.systemUTC()), specs);
+        } catch (MessageFormatException | UnsignableMessageException e) {
             throw new CommandFailure(ExitCodes.DATA_ERROR, e.getMessage());
-        }
-        SigningSession session = new DkimSigner(Clock.systemUTC()).newSession(specs);
-        header.fields().forEach(session::header);
-        List<HeaderField> signatures;
-        try (BodySpool spool = new BodySpool()) {
-            OutputStream toSession = new OutputStream() {
-                @Override
-                public void write(int b) {
-                    session.body(new byte[] {(byte) b});
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    session.body(b, off, len);
-                }
-            };
-            OutputStream normalizer = new CrlfNormalizer(toSession);
-            byte[] buffer = new byte[65536];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                normalizer.write(buffer, 0, n);
-                spool.write(buffer, 0, n);
-            }
-            try {
-                signatures = session.finish();
-            } catch (UnsignableMessageException e) {
-                throw new CommandFailure(ExitCodes.DATA_ERROR, e.getMessage());
-            } catch (GeneralSecurityException e) {
-                throw new CommandFailure(ExitCodes.DATA_ERROR, "signing failed: " + e.getMessage());
-            }
-            OutputStream out = new BufferedOutputStream(stdout, 65536);
-            for (HeaderField signature : signatures) {
-                String text = header.lineEnding().fromCrlf(signature.toString()) + header.lineEnding().text();
-                out.write(text.getBytes(StandardCharsets.ISO_8859_1));
-            }
-            out.write(header.raw());
-            spool.copyTo(out);
-            out.flush();
+        } catch (GeneralSecurityException e) {
+            throw new CommandFailure(ExitCodes.DATA_ERROR, "signing failed: " + e.getMessage());
         }
         return ExitCodes.OK;
     }

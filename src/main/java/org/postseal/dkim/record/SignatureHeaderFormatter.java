@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * Writes a DKIM-Signature header field laid out as OpenDKIM 2.11 lays it out, so that an administrator moving from
  * OpenDKIM sees the same header: tags in the order given, separated by {@code "; "}, each tag moved whole to a new
- * line (CRLF, tab) when it would pass column {@value #MARGIN}; a tag too long even for a line of its own ({@code h=}
+ * line (CRLF, tab) when it would pass column {@value #MARGIN} (its closing semicolon may stand one column
+ * further); a tag too long even for a line of its own ({@code h=}
  * lists, {@code b=}) continues on lines that start with a tab and a space, {@code h=} breaking after a colon.
  * {@code b=} always starts a line. Folding only adds whitespace where RFC 6376 allows it, and the signer hashes
  * exactly the bytes written here (with {@code b=} empty).
@@ -32,14 +33,15 @@ public final class SignatureHeaderFormatter {
         int column = NAME.length();
         for (Map.Entry<String, String> tag : tags) {
             String piece = tag.getKey() + "=" + tag.getValue() + ";";
-            if (column + 1 + piece.length() <= MARGIN) {
+            // OpenDKIM lets the separating semicolon pass the margin by one column
+            if (column + piece.length() <= MARGIN) {
                 out.append(' ').append(piece);
                 column += 1 + piece.length();
                 continue;
             }
             out.append(FOLD);
             column = TAB;
-            if (column + piece.length() <= MARGIN) {
+            if (column + piece.length() - 1 <= MARGIN) {
                 out.append(piece);
                 column += piece.length();
             } else {

@@ -47,6 +47,20 @@ class SignatureHeaderFormatterTest {
     }
 
     @Test
+    void aTagWhoseSemicolonReachesColumn76StaysOnItsLineAsInOpenDkim() {
+        String opendkim = "DKIM-Signature: v=1; a=ed25519-sha256; c=simple/simple; d=example.com; s=ed;\r\n"
+                + "\tt=1795308097; bh=zS7KNTV0HyeorkDDGwxB1AV6enuRKzO5rthkhdHIRnY=;\r\n"
+                + "\th=From:To:Subject:Date:From;\r\n"
+                + "\tb=J3+az89KdVmI5ldmytyYVNR/RTmEckwftDwzrURGZbzsVVzDmV2666lOdRa0sG4cf\r\n"
+                + "\t pcSiunapxFPeoiYRfmlDw==";
+        List<Map.Entry<String, String>> tags = tags("v", "1", "a", "ed25519-sha256", "c", "simple/simple",
+                "d", "example.com", "s", "ed", "t", "1795308097",
+                "bh", "zS7KNTV0HyeorkDDGwxB1AV6enuRKzO5rthkhdHIRnY=", "h", "From:To:Subject:Date:From");
+        assertEquals(opendkim, SignatureHeaderFormatter.signed(SignatureHeaderFormatter.unsigned(tags),
+                signatureOf(opendkim)));
+    }
+
+    @Test
     void aLongHeaderListBreaksAfterAColonOnAContinuationLine() {
         List<Map.Entry<String, String>> tags = tags("v", "1", "h",
                 "From:Reply-To:Subject:Date:To:Cc:In-Reply-To:References:List-Id:Resent-Date:From");

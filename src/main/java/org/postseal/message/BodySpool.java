@@ -1,4 +1,4 @@
-package org.postseal.cli;
+package org.postseal.message;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * then in a temporary file (deleted on {@link #close()}), so that signing a large message in a pipe does not need
  * a heap the size of the message.
  */
-final class BodySpool extends OutputStream {
+public final class BodySpool extends OutputStream {
     static final int MEMORY_THRESHOLD = 4 << 20;
 
     private ByteArrayOutputStream memory = new ByteArrayOutputStream();
@@ -40,7 +40,7 @@ final class BodySpool extends OutputStream {
     }
 
     /** Writes everything spooled to {@code out}. */
-    void copyTo(OutputStream out) throws IOException {
+    public void copyTo(OutputStream out) throws IOException {
         if (memory != null) {
             memory.writeTo(out);
             return;
