@@ -33,6 +33,12 @@ public final class CryptoProviders {
             "KeyPairGenerator.RSA", "KeyPairGenerator.Ed25519",
             "MessageDigest.SHA-256");
 
+    /**
+     * Set this system property to {@code jdk} to use only the JDK's providers (to compare, or to rule ACCP out when
+     * diagnosing a problem); set it in {@code POSTSEAL_JAVA_OPTS} for {@code bin/postseal}.
+     */
+    public static final String PROVIDER_PROPERTY = "postseal.crypto";
+
     /** ACCP when it loaded and passed its self-tests; null when every algorithm comes from the JDK. */
     private static final Provider ACCP;
     private static final String DESCRIPTION;
@@ -40,11 +46,15 @@ public final class CryptoProviders {
     static {
         Provider accp = null;
         String description;
-        try {
-            accp = Accp.healthyInstance();
-            description = describeAccp(accp);
-        } catch (RuntimeException | LinkageError e) {
-            description = "JDK providers (ACCP unavailable: " + oneLine(e) + ")";
+        if ("jdk".equalsIgnoreCase(System.getProperty(PROVIDER_PROPERTY, ""))) {
+            description = "JDK providers (ACCP turned off by -D" + PROVIDER_PROPERTY + "=jdk)";
+        } else {
+            try {
+                accp = Accp.healthyInstance();
+                description = describeAccp(accp);
+            } catch (RuntimeException | LinkageError e) {
+                description = "JDK providers (ACCP unavailable: " + oneLine(e) + ")";
+            }
         }
         ACCP = accp;
         DESCRIPTION = description;

@@ -33,6 +33,7 @@ public record HeaderBlock(byte[] raw, LineEnding lineEnding, List<HeaderField> f
     public static List<HeaderField> parseFields(byte[] header) throws MessageFormatException {
         List<HeaderField> fields = new ArrayList<>();
         ByteArrayOutputStream current = null;
+        int currentLine = 0;
         int lineNumber = 0;
         int start = 0;
         while (start < header.length) {
@@ -57,15 +58,16 @@ public record HeaderBlock(byte[] raw, LineEnding lineEnding, List<HeaderField> f
                 current.write(header, start, end - start);
             } else {
                 if (current != null) {
-                    fields.add(field(current.toByteArray(), lineNumber - 1));
+                    fields.add(field(current.toByteArray(), currentLine));
                 }
                 current = new ByteArrayOutputStream();
+                currentLine = lineNumber;
                 current.write(header, start, end - start);
             }
             start = lf + 1;
         }
         if (current != null) {
-            fields.add(field(current.toByteArray(), lineNumber));
+            fields.add(field(current.toByteArray(), currentLine));
         }
         return fields;
     }
@@ -74,7 +76,7 @@ public record HeaderBlock(byte[] raw, LineEnding lineEnding, List<HeaderField> f
         try {
             return HeaderField.of(bytes);
         } catch (IllegalArgumentException e) {
-            throw new MessageFormatException("header near line " + lineNumber + ": " + e.getMessage());
+            throw new MessageFormatException("header line " + lineNumber + ": " + e.getMessage());
         }
     }
 }

@@ -205,7 +205,9 @@ public final class Peers {
      * Verifies every signature of {@code message} with the real OpenDKIM milter ({@code Mode v}, keys from
      * {@code TestPublicKeys}), driven by {@code miltertest} as Postfix would drive it; the verdicts are the
      * {@code dkim=} results of the Authentication-Results header field it adds. A header field without a space
-     * after its colon reaches OpenDKIM with one (a {@code miltertest} limitation), which the output notes.
+     * after its colon reaches OpenDKIM with one (a {@code miltertest} limitation), which the output notes. As behind
+     * Postfix, an empty body reaches OpenDKIM as no body chunk at all, and a body without a final line end reaches
+     * it with a CRLF added, which the output notes.
      */
     public static PeerResult openDkimVerify(byte[] message, Map<String, String> keyRecords) {
         require(Peer.OPENDKIM);
@@ -257,7 +259,9 @@ public final class Peers {
      * field OpenDKIM asked to insert, its folds turned into the message's line ends, then {@code message}
      * unchanged. Whatever the From: domain, the signature carries {@code d=domain} and {@code s=selector}. With
      * simple header canonicalization a header field without a space after its colon is refused
-     * ({@code miltertest} would hand it over with one).
+     * ({@code miltertest} would hand it over with one). As behind Postfix, an empty body reaches OpenDKIM as no body
+     * chunk at all, and a body without a final line end reaches it with a CRLF added (the returned message keeps
+     * {@code message} as it is).
      *
      * @param keyFile a PEM private key; OpenDKIM 2.11 takes Ed25519 keys only as PKCS#8 PEM
      * @param algorithm {@code rsa-sha256} or {@code ed25519-sha256}

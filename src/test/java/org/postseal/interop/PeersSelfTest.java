@@ -38,6 +38,7 @@ class PeersSelfTest {
             + "Hello Bob,\r\n"
             + "this message travels between DKIM implementations.\r\n";
     private static final Pattern SIGNATURE = Pattern.compile("(?s)^DKIM-Signature:(.*?\r\n)(?=[^ \t])");
+    private static final Pattern BODY_HASH = Pattern.compile("[;\\s]bh=([^;\\s]+)");
 
     @TempDir
     static Path keys;
@@ -152,6 +153,43 @@ class PeersSelfTest {
     }
 
     @Test
+    void openDkimSeesAnEmptyBodyAsBehindPostfix() {
+        // Postfix sends no SMFIC_BODY for an empty body; miltertest left alone would send a dummy body instead
+        byte[] empty = "From: alice@example.com\r\nTo: bob@example.org\r\nSubject: empty\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+
+        byte[] simple = Peers.openDkimSign(empty, "rsa", DOMAIN, rsaKey, "rsa-sha256", "relaxed/simple");
+        byte[] relaxed = Peers.openDkimSign(empty, "rsa", DOMAIN, rsaKey, "rsa-sha256", "relaxed/relaxed");
+        byte[] byDkimpy = Peers.dkimpySign(empty, "rsa", DOMAIN, rsaKey, "rsa-sha256", "relaxed/relaxed");
+
+        // SHA-256 of CRLF (simple), of nothing (relaxed): RFC 6376 section 3.4.3, 3.4.4
+        assertEquals("frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=", bodyHashOf(simple));
+        assertEquals("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", bodyHashOf(relaxed));
+        assertPasses(Peers.dkimpyVerify(simple, records));
+        assertPasses(Peers.dkimpyVerify(relaxed, records));
+        assertPasses(Peers.openDkimVerify(byDkimpy, records));
+    }
+
+    @Test
+    void openDkimGetsAFinalLineEndAsBehindPostfix() {
+        // Postfix ends a final partial line before a milter sees it; OpenDKIM alone refuses such a relaxed body
+        byte[] unterminated = "From: alice@example.com\r\nTo: bob@example.org\r\nSubject: no CRLF\r\n\r\nx"
+                .getBytes(StandardCharsets.US_ASCII);
+
+        byte[] byOpenDkim = Peers.openDkimSign(unterminated, "rsa", DOMAIN, rsaKey, "rsa-sha256", "relaxed/relaxed");
+        byte[] byDkimpy = Peers.dkimpySign(unterminated, "rsa", DOMAIN, rsaKey, "rsa-sha256", "relaxed/relaxed");
+        PeerResult verified = Peers.openDkimVerify(byDkimpy, records);
+
+        assertArrayEquals(unterminated,
+                Arrays.copyOfRange(byOpenDkim, byOpenDkim.length - unterminated.length, byOpenDkim.length));
+        // SHA-256 of "x" CRLF
+        assertEquals("s14J+iztnrytnRYzb7lhFG/jS/vrxWJnnahfijFMnco=", bodyHashOf(byOpenDkim));
+        assertPasses(Peers.dkimpyVerify(byOpenDkim, records));
+        assertPasses(verified);
+        assertTrue(verified.output().contains("a CRLF is added"), verified::output);
+    }
+
+    @Test
     void dkimpyEd25519SignatureVerifiesInDkimpyAndOpenDkim() {
         byte[] signed = Peers.dkimpySign(message(), "ed", DOMAIN, ed25519Key, "ed25519-sha256", "relaxed/relaxed");
 
@@ -263,6 +301,12 @@ class PeersSelfTest {
         Matcher signature = SIGNATURE.matcher(text(signed));
         assertTrue(signature.find(), () -> text(signed));
         return signature.group();
+    }
+
+    private static String bodyHashOf(byte[] signed) {
+        Matcher bodyHash = BODY_HASH.matcher(signatureOf(signed));
+        assertTrue(bodyHash.find(), () -> text(signed));
+        return bodyHash.group(1);
     }
 
     private static boolean startsWith(byte[] bytes, String prefix) {

@@ -37,10 +37,50 @@ public abstract class BodyCanonicalizer extends OutputStream {
     @Override
     public final void write(byte[] bytes, int offset, int length) throws IOException {
         java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
-        for (int i = offset; i < offset + length; i++) {
-            accept(bytes[i]);
+        int end = offset + length;
+        int i = offset;
+        while (i < end) {
+            if (!pendingCr && pendingLineEnds == 0 && !holdsWhitespace()) {
+                // fast path: a run of ordinary bytes with nothing held back passes through unchanged
+                int run = i;
+                while (run < end && isOrdinary(bytes[run])) {
+                    run++;
+                }
+                if (run > i) {
+                    emitRun(bytes, i, run - i);
+                    i = run;
+                    continue;
+                }
+            }
+            accept(bytes[i++]);
         }
         drain();
+    }
+
+    private boolean isOrdinary(byte b) {
+        return b != CR && (whitespaceIsContent() || (b != ' ' && b != '\t'));
+    }
+
+    private void emitRun(byte[] bytes, int offset, int length) throws IOException {
+        if (closed) {
+            throw new IOException("body already ended");
+        }
+        if (length > buffer.length - buffered) {
+            drain();
+            sink.write(bytes, offset, length);
+        } else {
+            System.arraycopy(bytes, offset, buffer, buffered, length);
+            buffered += length;
+        }
+        content = true;
+    }
+
+    /** Whether SP and HTAB are content like any other byte (simple) rather than collapsible (relaxed). */
+    protected abstract boolean whitespaceIsContent();
+
+    /** Whether whitespace is being held back, waiting to see what follows it. */
+    protected boolean holdsWhitespace() {
+        return false;
     }
 
     private void accept(byte b) throws IOException {

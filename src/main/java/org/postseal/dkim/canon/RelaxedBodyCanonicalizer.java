@@ -34,6 +34,16 @@ public final class RelaxedBodyCanonicalizer extends BodyCanonicalizer {
     }
 
     @Override
+    protected boolean whitespaceIsContent() {
+        return false;
+    }
+
+    @Override
+    protected boolean holdsWhitespace() {
+        return pendingSpace;
+    }
+
+    @Override
     protected void onEnd() throws IOException {
         if (hasContent()) {
             emitCrlf();

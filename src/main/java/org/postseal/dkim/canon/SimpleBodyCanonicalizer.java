@@ -23,6 +23,11 @@ public final class SimpleBodyCanonicalizer extends BodyCanonicalizer {
     }
 
     @Override
+    protected boolean whitespaceIsContent() {
+        return true;
+    }
+
+    @Override
     protected void onEnd() throws IOException {
         emitCrlf();
     }
