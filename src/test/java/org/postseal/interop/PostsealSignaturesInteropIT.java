@@ -62,6 +62,14 @@ class PostsealSignaturesInteropIT {
     void everyPeerVerifiesEverySignature(String name, SignatureAlgorithm algorithm, boolean oversign)
             throws Exception {
         byte[] signed = sign(InteropMessages.all().get(name), algorithm, oversign);
+        if (name.equals("body without final CRLF")) {
+            // As it stands (a file), dkimpy and OpenDKIM pass it. Mail::DKIM 1.20230212 does not add the missing
+            // final CRLF in simple body canonicalization (RFC 6376 §3.4.3 says to), so it is judged on the form
+            // the message has after any SMTP hop, which ends the last line: the canonical body is the same.
+            assertTrue(Peers.dkimpyVerify(signed, keys.records).allPassed());
+            assertTrue(Peers.openDkimVerify(signed, keys.records).allPassed());
+            signed = (InteropMessages.text(signed) + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
         assertAllPass(signed, algorithm);
     }
 
