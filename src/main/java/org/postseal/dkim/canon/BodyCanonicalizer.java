@@ -43,7 +43,7 @@ public abstract class BodyCanonicalizer extends OutputStream {
             if (!pendingCr && pendingLineEnds == 0 && !holdsWhitespace()) {
                 // fast path: a run of ordinary bytes with nothing held back passes through unchanged
                 int run = i;
-                while (run < end && isOrdinary(bytes[run])) {
+                while (run < end && isOrdinary(bytes, run, end)) {
                     run++;
                 }
                 if (run > i) {
@@ -57,8 +57,24 @@ public abstract class BodyCanonicalizer extends OutputStream {
         drain();
     }
 
-    private boolean isOrdinary(byte b) {
-        return b != CR && (whitespaceIsContent() || (b != ' ' && b != '\t'));
+    /**
+     * Whether the byte at {@code i} passes through unchanged whatever follows: anything but CR, and whitespace too
+     * where it is content; in relaxed canonicalization a single space is also unchanged when the byte after it (in
+     * this chunk) is neither whitespace nor CR, which is how words are separated in most text.
+     */
+    private boolean isOrdinary(byte[] bytes, int i, int end) {
+        byte b = bytes[i];
+        if (b == CR) {
+            return false;
+        }
+        if ((b != ' ' && b != '\t') || whitespaceIsContent()) {
+            return true;
+        }
+        if (b != ' ' || i + 1 >= end) {
+            return false;
+        }
+        byte next = bytes[i + 1];
+        return next != ' ' && next != '\t' && next != CR;
     }
 
     private void emitRun(byte[] bytes, int offset, int length) throws IOException {
