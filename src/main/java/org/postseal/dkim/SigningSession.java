@@ -81,15 +81,33 @@ public final class SigningSession {
         if (state == State.DONE) {
             throw new IllegalStateException("finish called twice");
         }
+        List<HeaderField> signatures = new ArrayList<>(specs.size());
+        for (int i = 0; i < specs.size(); i++) {
+            signatures.add(sign(i));
+        }
+        return signatures;
+    }
+
+    /** How many signatures this session makes: one per spec. */
+    public int signatureCount() {
+        return specs.size();
+    }
+
+    /**
+     * Ends the body (on the first call) and makes the signature of spec {@code index}, so that a server can make
+     * several signatures in separate steps and never hold its thread for more than one.
+     *
+     * @throws UnsignableMessageException if the message has no From field
+     * @throws GeneralSecurityException if the crypto provider refuses the key
+     * @throws IndexOutOfBoundsException if there is no such spec
+     */
+    public HeaderField sign(int index) throws UnsignableMessageException, GeneralSecurityException {
+        SignatureSpec spec = specs.get(index);
         state = State.DONE;
         if (headers.stream().noneMatch(h -> h.hasName("From"))) {
             throw new UnsignableMessageException("message has no From header field");
         }
-        List<HeaderField> signatures = new ArrayList<>(specs.size());
-        for (SignatureSpec spec : specs) {
-            signatures.add(sign(spec));
-        }
-        return signatures;
+        return sign(spec);
     }
 
     private HeaderField sign(SignatureSpec spec) throws GeneralSecurityException {

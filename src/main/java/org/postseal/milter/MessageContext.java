@@ -1,0 +1,17 @@
+package org.postseal.milter;
+
+import java.util.Optional;
+
+/**
+ * What the signing policy is told about one message: the client, whether it authenticated (and as whom), the
+ * envelope sender, and the From header field's value.
+ *
+ * @param client the connected client
+ * @param authenticatedAs the SASL login ({@code {auth_authen}}), or empty when the client did not authenticate
+ * @param envelopeSender the MAIL FROM address without angle brackets, empty for the null sender
+ * @param from the value of the From header field (unfolded), empty if the message has none
+ * @param queueId the MTA's queue id ({@code {i}}) for log lines, or "NOQUEUE"
+ */
+public record MessageContext(ClientInfo client, Optional<String> authenticatedAs, String envelopeSender,
+        Optional<String> from, String queueId) {
+}

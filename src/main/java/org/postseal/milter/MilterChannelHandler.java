@@ -1,0 +1,85 @@
+package org.postseal.milter;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
+import java.net.SocketAddress;
+import org.nightcode.milter.codec.MilterPacket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves commands from the wire into a {@link MilterSession} and its replies back out, flushing once per batch of
+ * input so that every reply leaves in as few segments as possible (no delayed-ACK stall). At the end of a message
+ * each signature is made in its own event-loop task, with reading paused meanwhile. A protocol error closes this
+ * connection only, with a log line; an unexpected error abandons the current message (accepted unsigned or
+ * tempfailed, as configured) and keeps the connection.
+ */
+final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterCommand> {
+    private static final Logger LOG = LoggerFactory.getLogger(MilterChannelHandler.class);
+
+    private final MilterSession session;
+
+    MilterChannelHandler(MilterSession session) {
+        this.session = session;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, MilterCommand command) {
+        MilterSession.Outcome outcome;
+        try {
+            outcome = session.handle(command);
+        } catch (MilterProtocolException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            outcome = session.abandon(command.code(), e);
+        }
+        for (MilterPacket reply : outcome.replies()) {
+            ctx.write(reply);
+        }
+        if (outcome.close()) {
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (outcome.endOfMessage() != null) {
+            ctx.channel().config().setAutoRead(false);
+            sign(ctx, outcome.endOfMessage(), 0);
+        }
+    }
+
+    /** Makes signature {@code index}, then schedules the next one, then writes the replies. */
+    private void sign(ChannelHandlerContext ctx, MilterSession.EndOfMessage work, int index) {
+        if (index < work.steps()) {
+            work.step(index);
+            ctx.executor().execute(() -> sign(ctx, work, index + 1));
+            return;
+        }
+        for (MilterPacket reply : work.replies()) {
+            ctx.write(reply);
+        }
+        ctx.flush();
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ctx.flush();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable reason = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        SocketAddress peer = ctx.channel().remoteAddress();
+        if (reason instanceof MilterProtocolException) {
+            LOG.warn("closing milter connection from {}: {}", peer == null ? "local client" : peer,
+                    reason.getMessage());
+        } else if (reason instanceof java.io.IOException) {
+            LOG.debug("milter connection from {} failed: {}", peer, reason.toString());
+        } else {
+            LOG.error("closing milter connection from {} after an unexpected error", peer, reason);
+        }
+        ctx.close();
+    }
+}

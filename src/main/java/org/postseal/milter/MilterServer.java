@@ -1,0 +1,171 @@
+package org.postseal.milter;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.nightcode.milter.codec.Int32LenFrameEncoder;
+import org.nightcode.milter.codec.MilterPacketEncoder;
+import org.nightcode.milter.net.ServerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The milter server: a Netty server on a TCP address or a unix socket, one {@link MilterSession} per connection,
+ * no thread per connection. It implements jmilter's {@link ServerFactory} seam and uses jmilter's reply encoders;
+ * the decoding side and the session are postseal's own (docs/MILTER.md says why). Unix sockets use Netty's epoll
+ * transport, which jmilter 0.6.1 has no server for.
+ */
+public final class MilterServer implements Closeable, ServerFactory<SocketAddress> {
+    private static final Logger LOG = LoggerFactory.getLogger(MilterServer.class);
+
+    private final SocketAddress address;
+    private final Supplier<MilterSession> sessions;
+    private final int maxFrame;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final boolean epoll;
+    private Channel channel;
+
+    private MilterServer(SocketAddress address, Supplier<MilterSession> sessions, int maxFrame, int threads) {
+        this.address = address;
+        this.sessions = sessions;
+        this.maxFrame = maxFrame;
+        this.epoll = Epoll.isAvailable();
+        if (address instanceof DomainSocketAddress && !epoll) {
+            throw new IllegalStateException("unix sockets need Netty's epoll transport, unavailable here: "
+                    + Epoll.unavailabilityCause());
+        }
+        this.boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
+        this.workers = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @param address an {@link InetSocketAddress} or a {@link DomainSocketAddress}
+     * @param settings how sessions sign
+     * @param socketMode permissions for a unix socket, if it should not keep the umask's
+     * @param socketGroup group owner for a unix socket, if any
+     * @throws IOException if the address cannot be bound or the socket's mode or group cannot be set
+     */
+    public static MilterServer start(SocketAddress address, MilterSessionSettings settings,
+            Optional<Set<PosixFilePermission>> socketMode, Optional<String> socketGroup) throws IOException {
+        MilterServer server = new MilterServer(address, settings::newSession, settings.maxFrameBytes(),
+                settings.threads());
+        try {
+            server.bind(socketMode, socketGroup);
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    @Override
+    public ServerBootstrap create() {
+        ServerBootstrap bootstrap = new ServerBootstrap().group(boss, workers);
+        if (address instanceof DomainSocketAddress) {
+            bootstrap.channel(EpollServerDomainSocketChannel.class);
+        } else {
+            bootstrap.channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true);
+        }
+        return bootstrap.childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline()
+                        .addLast("frameEncoder", new Int32LenFrameEncoder())
+                        .addLast("packetEncoder", new MilterPacketEncoder())
+                        .addLast("frameDecoder", new MilterFrameDecoder(maxFrame))
+                        .addLast("session", new MilterChannelHandler(sessions.get()));
+            }
+        });
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        return channel != null ? channel.localAddress() : address;
+    }
+
+    private void bind(Optional<Set<PosixFilePermission>> socketMode, Optional<String> socketGroup)
+            throws IOException {
+        if (address instanceof DomainSocketAddress unix) {
+            Path path = Path.of(unix.path());
+            if (Files.exists(path) && !Files.isRegularFile(path) && !Files.isDirectory(path)) {
+                Files.delete(path); // a stale socket from an earlier run
+            }
+        }
+        try {
+            channel = create().bind(address).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            throw new IOException("cannot listen on " + describe(address) + ": " + e.getMessage(), e);
+        }
+        if (address instanceof DomainSocketAddress unix) {
+            Path path = Path.of(unix.path());
+            if (socketMode.isPresent()) {
+                Files.setPosixFilePermissions(path, socketMode.get());
+            }
+            if (socketGroup.isPresent()) {
+                GroupPrincipal group = path.getFileSystem().getUserPrincipalLookupService()
+                        .lookupPrincipalByGroupName(socketGroup.get());
+                Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(group);
+            }
+        }
+        LOG.info("milter listening on {} ({} transport)", describe(localAddress()), epoll ? "epoll" : "nio");
+    }
+
+    /** Blocks until the server is closed. */
+    public void awaitClose() throws InterruptedException {
+        channel.closeFuture().await();
+    }
+
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.close().syncUninterruptibly();
+            if (address instanceof DomainSocketAddress unix) {
+                try {
+                    Files.deleteIfExists(Path.of(unix.path()));
+                } catch (IOException e) {
+                    LOG.warn("could not remove {}: {}", unix.path(), e.toString());
+                }
+            }
+        }
+        boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    static String describe(SocketAddress address) {
+        if (address instanceof DomainSocketAddress unix) {
+            return "local:" + unix.path();
+        }
+        if (address instanceof InetSocketAddress inet) {
+            String host = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+            return (host.contains(":") ? "inet6:" + inet.getPort() + "@[" + host + "]" : "inet:" + inet.getPort()
+                    + "@" + host);
+        }
+        return String.valueOf(address);
+    }
+}

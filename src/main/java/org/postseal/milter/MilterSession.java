@@ -1,0 +1,381 @@
+package org.postseal.milter;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.nightcode.milter.codec.MilterPacket;
+import org.postseal.dkim.DkimSigner;
+import org.postseal.dkim.HeaderField;
+import org.postseal.dkim.SigningSession;
+import org.postseal.dkim.UnsignableMessageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One milter connection's protocol state machine, free of any socket: it takes the MTA's commands one at a time and
+ * says what to answer. Netty (see {@link MilterChannelHandler}) only moves bytes. Per-message state is reset at
+ * MAIL, ABORT and the end of each message; per-connection state at QUIT_NC.
+ *
+ * <p>Only the header fields of a message are kept; body chunks go straight into the signing session's hashers.
+ */
+final class MilterSession {
+    private static final Logger LOG = LoggerFactory.getLogger(MilterSession.class);
+    private static final String SIGNATURE_FIELD = "DKIM-Signature";
+
+    /** Where the connection stands. */
+    private enum State {
+        /** Waiting for SMFIC_OPTNEG. */
+        NEGOTIATING,
+        /** Between messages. */
+        CONNECTED,
+        /** After MAIL, collecting the header. */
+        HEADER,
+        /** After EOH of a message being signed. */
+        BODY,
+        /** This message is not signed; wait for its end. */
+        SKIPPING
+    }
+
+    private final SignerSelector selector;
+    private final DkimSigner signer;
+    private final UnsignedAction onError;
+    private final int maxHeaderBytes;
+    private final Macros macros = new Macros();
+
+    private State state = State.NEGOTIATING;
+    private Negotiation negotiation;
+    private ClientInfo client = ClientInfo.UNKNOWN;
+    private String envelopeSender = "";
+    private final List<HeaderField> headers = new ArrayList<>();
+    private int headerBytes;
+    private SigningSession signing;
+    private String unsignableReason;
+
+    MilterSession(SignerSelector selector, DkimSigner signer, UnsignedAction onError, int maxHeaderBytes) {
+        this.selector = selector;
+        this.signer = signer;
+        this.onError = onError;
+        this.maxHeaderBytes = maxHeaderBytes;
+    }
+
+    /**
+     * Handles one command.
+     *
+     * @throws MilterProtocolException if the command breaks the protocol; the caller closes the connection
+     */
+    Outcome handle(MilterCommand command) {
+        if (state == State.NEGOTIATING && command.code() != MilterCommand.OPTION_NEGOTIATION
+                && command.code() != MilterCommand.MACRO) {
+            throw new MilterProtocolException("command " + command.codeName() + " before option negotiation");
+        }
+        switch (command.code()) {
+            case MilterCommand.OPTION_NEGOTIATION:
+                return negotiate(command);
+            case MilterCommand.MACRO:
+                macros(command);
+                return Outcome.NOTHING;
+            case MilterCommand.CONNECT:
+                resetMessage();
+                macros.clearMessage();
+                client = ClientInfo.parse(command);
+                return negotiation.noReplyForConnect() ? Outcome.NOTHING : Outcome.reply(MilterReplies.continueReply());
+            case MilterCommand.HELO:
+            case MilterCommand.RECIPIENT:
+            case MilterCommand.DATA:
+            case MilterCommand.UNKNOWN:
+                return Outcome.reply(MilterReplies.continueReply());
+            case MilterCommand.MAIL:
+                return mail(command);
+            case MilterCommand.HEADER:
+                header(command);
+                return negotiation.noReplyForHeaders() ? Outcome.NOTHING : Outcome.reply(MilterReplies.continueReply());
+            case MilterCommand.END_OF_HEADERS:
+                return endOfHeaders();
+            case MilterCommand.BODY:
+                body(command.payload());
+                return negotiation.noReplyForBody() ? Outcome.NOTHING : Outcome.reply(MilterReplies.continueReply());
+            case MilterCommand.END_OF_BODY:
+                return endOfBody(command.payload());
+            case MilterCommand.ABORT:
+                resetMessage();
+                macros.clearMessage();
+                return Outcome.NOTHING;
+            case MilterCommand.QUIT_NEW_CONNECTION:
+                resetMessage();
+                macros.clearAll();
+                client = ClientInfo.UNKNOWN;
+                return Outcome.NOTHING;
+            case MilterCommand.QUIT:
+                return Outcome.CLOSE;
+            default:
+                throw new MilterProtocolException("unknown command " + command.codeName());
+        }
+    }
+
+    /**
+     * Whether the MTA waits for a reply to this command, as negotiated; used to answer it when handling it failed
+     * unexpectedly.
+     */
+    boolean expectsReply(byte code) {
+        return switch (code) {
+            case MilterCommand.MACRO, MilterCommand.ABORT, MilterCommand.QUIT, MilterCommand.QUIT_NEW_CONNECTION -> false;
+            case MilterCommand.HEADER -> negotiation != null && !negotiation.noReplyForHeaders();
+            case MilterCommand.BODY -> negotiation != null && !negotiation.noReplyForBody();
+            case MilterCommand.CONNECT -> negotiation != null && !negotiation.noReplyForConnect();
+            default -> true;
+        };
+    }
+
+    /**
+     * Gives up on the current message after an unexpected error, and says what to answer the MTA if it waits for a
+     * reply: accept unsigned or tempfail, as configured.
+     */
+    Outcome abandon(byte code, RuntimeException error) {
+        LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), onError == UnsignedAction.ACCEPT
+                ? "passed on unsigned" : "temporarily refused", error.toString(), error);
+        resetMessage();
+        state = negotiation == null ? State.NEGOTIATING : State.SKIPPING;
+        if (!expectsReply(code)) {
+            return Outcome.NOTHING;
+        }
+        return Outcome.reply(onError == UnsignedAction.ACCEPT ? MilterReplies.accept() : MilterReplies.tempfail());
+    }
+
+    private Outcome negotiate(MilterCommand command) {
+        if (negotiation != null) {
+            throw new MilterProtocolException("option negotiation repeated");
+        }
+        MilterPayload payload = command.reader();
+        negotiation = Negotiation.answer(payload.int32(), payload.int32(), payload.int32());
+        state = State.CONNECTED;
+        return Outcome.reply(MilterReplies.negotiate(negotiation));
+    }
+
+    private void macros(MilterCommand command) {
+        MilterPayload payload = command.reader();
+        byte stage = payload.octet();
+        macros.put(stage, payload);
+    }
+
+    private Outcome mail(MilterCommand command) {
+        resetMessage();
+        MilterPayload payload = command.reader();
+        String sender = payload.hasRemaining() ? payload.text() : "";
+        envelopeSender = sender.startsWith("<") && sender.endsWith(">") ? sender.substring(1, sender.length() - 1)
+                : sender;
+        SignerSelector.Decision decision = selector.mayClientSign(context(Optional.empty()));
+        if (decision.skipped()) {
+            LOG.info("{}: not signing: {}", queueId(), decision.reason());
+            state = State.SKIPPING;
+            return Outcome.reply(MilterReplies.accept());
+        }
+        state = State.HEADER;
+        return Outcome.reply(MilterReplies.continueReply());
+    }
+
+    private void header(MilterCommand command) {
+        if (state != State.HEADER) {
+            return; // a message we are not signing, or a header outside a message: nothing to keep
+        }
+        MilterPayload payload = command.reader();
+        byte[] name = payload.cString();
+        byte[] value = payload.cString();
+        headerBytes += name.length + value.length + 4;
+        if (headerBytes > maxHeaderBytes) {
+            unsignable("header larger than " + maxHeaderBytes + " bytes");
+            return;
+        }
+        try {
+            headers.add(HeaderField.of(fieldBytes(name, value)));
+        } catch (IllegalArgumentException e) {
+            unsignable("malformed header field: " + e.getMessage());
+        }
+    }
+
+    /** Rebuilds {@code Name: value} as it travelled: LF folds back to CRLF, the space after the colon restored. */
+    private byte[] fieldBytes(byte[] name, byte[] value) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(name.length + value.length + 8);
+        out.writeBytes(name);
+        out.write(':');
+        if (!negotiation.leadingSpace()) {
+            out.write(' '); // without SMFIP_HDR_LEADSPC, Postfix removed one space after the colon
+        }
+        for (int i = 0; i < value.length; i++) {
+            if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r')) {
+                out.write('\r');
+            }
+            out.write(value[i]);
+        }
+        return out.toByteArray();
+    }
+
+    private Outcome endOfHeaders() {
+        if (state != State.HEADER) {
+            return Outcome.reply(state == State.SKIPPING ? MilterReplies.accept() : MilterReplies.continueReply());
+        }
+        if (unsignableReason != null) {
+            return failed(unsignableReason);
+        }
+        Optional<String> from = headers.stream().filter(h -> h.hasName("From")).findFirst()
+                .map(h -> h.value().replace("\r\n", "").strip());
+        if (from.isEmpty()) {
+            return failed("message has no From header field");
+        }
+        SignerSelector.Decision decision = selector.select(context(from));
+        if (decision.skipped()) {
+            LOG.info("{}: not signing: {}", queueId(), decision.reason());
+            resetMessage();
+            state = State.SKIPPING;
+            return Outcome.reply(MilterReplies.accept());
+        }
+        signing = signer.newSession(decision.specs());
+        headers.forEach(signing::header);
+        state = State.BODY;
+        return Outcome.reply(MilterReplies.continueReply());
+    }
+
+    private void body(byte[] chunk) {
+        if (state == State.BODY && chunk.length > 0) {
+            signing.body(chunk, 0, chunk.length);
+        }
+    }
+
+    private Outcome endOfBody(byte[] lastChunk) {
+        if (state != State.BODY) {
+            boolean wasUnsignable = state == State.HEADER && unsignableReason != null;
+            resetMessage();
+            return wasUnsignable ? failed(unsignableReason) : Outcome.reply(MilterReplies.continueReply());
+        }
+        body(lastChunk);
+        SigningSession session = signing;
+        String queueId = queueId();
+        resetMessage();
+        return new Outcome(List.of(), false, new EndOfMessage(session, queueId));
+    }
+
+    private Outcome failed(String reason) {
+        LOG.warn("{}: cannot sign, {}: {}", queueId(), onError == UnsignedAction.ACCEPT ? "passed on unsigned"
+                : "temporarily refused", reason);
+        resetMessage();
+        state = State.SKIPPING;
+        return Outcome.reply(onError == UnsignedAction.ACCEPT ? MilterReplies.accept() : MilterReplies.tempfail());
+    }
+
+    private void unsignable(String reason) {
+        if (unsignableReason == null) {
+            unsignableReason = reason;
+        }
+    }
+
+    private MessageContext context(Optional<String> from) {
+        Optional<String> login = macros.get("auth_authen").filter(s -> !s.isEmpty());
+        if (login.isEmpty() && macros.get("auth_type").filter(s -> !s.isEmpty()).isPresent()) {
+            login = Optional.of("(unnamed)");
+        }
+        return new MessageContext(client, login, envelopeSender, from, queueId());
+    }
+
+    private String queueId() {
+        return macros.get("i").filter(s -> !s.isEmpty()).orElse("NOQUEUE");
+    }
+
+    private void resetMessage() {
+        headers.clear();
+        headerBytes = 0;
+        signing = null;
+        unsignableReason = null;
+        if (state != State.NEGOTIATING) {
+            state = State.CONNECTED;
+        }
+    }
+
+    /**
+     * The signing work at the end of a message, done one signature per step so that the caller never holds its
+     * thread for more than one signature.
+     */
+    final class EndOfMessage {
+        private final SigningSession session;
+        private final String queueId;
+        private final List<HeaderField> signatures = new ArrayList<>();
+        private String failure;
+
+        EndOfMessage(SigningSession session, String queueId) {
+            this.session = session;
+            this.queueId = queueId;
+        }
+
+        int steps() {
+            return session.signatureCount();
+        }
+
+        /** Makes signature {@code index}; after a failure the remaining steps do nothing. */
+        void step(int index) {
+            if (failure != null) {
+                return;
+            }
+            try {
+                signatures.add(session.sign(index));
+            } catch (UnsignableMessageException e) {
+                failure = e.getMessage();
+            } catch (GeneralSecurityException | RuntimeException e) {
+                failure = "signing failed: " + e;
+            }
+        }
+
+        /** The replies once every step has run: the inserted fields and the final decision. */
+        List<MilterPacket> replies() {
+            if (failure != null) {
+                LOG.warn("{}: cannot sign, {}: {}", queueId, onError == UnsignedAction.ACCEPT
+                        ? "passed on unsigned" : "temporarily refused", failure);
+                return List.of(onError == UnsignedAction.ACCEPT ? MilterReplies.accept() : MilterReplies.tempfail());
+            }
+            List<MilterPacket> replies = new ArrayList<>();
+            // each insert goes to the top, so the last signature is inserted first
+            for (int i = signatures.size() - 1; i >= 0; i--) {
+                replies.add(MilterReplies.insertHeader(0, SIGNATURE_FIELD, milterValue(signatures.get(i))));
+            }
+            for (HeaderField signature : signatures) {
+                LOG.info("{}: DKIM-Signature field added ({})", queueId, describe(signature));
+            }
+            replies.add(MilterReplies.continueReply());
+            return replies;
+        }
+
+        private String milterValue(HeaderField field) {
+            String value = new String(field.rawValue(), StandardCharsets.ISO_8859_1).replace("\r\n", "\n");
+            // with SMFIP_HDR_LEADSPC the value is sent as it stands; without, Postfix adds the space itself
+            return negotiation.leadingSpace() ? value : value.stripLeading();
+        }
+    }
+
+    private static String describe(HeaderField signature) {
+        String value = signature.value();
+        StringBuilder out = new StringBuilder();
+        for (String tag : new String[] {"s", "d", "a"}) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|;)\\s*" + tag + "=([^;\\s]+)")
+                    .matcher(value);
+            if (m.find()) {
+                out.append(out.length() == 0 ? "" : ", ").append(tag).append('=').append(m.group(1));
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * What to do after a command: packets to write, whether to close, or signing work to run first.
+     *
+     * @param replies packets to write, in order
+     * @param close whether to close the connection after writing them
+     * @param endOfMessage signing work whose replies follow, or null
+     */
+    record Outcome(List<MilterPacket> replies, boolean close, EndOfMessage endOfMessage) {
+        static final Outcome NOTHING = new Outcome(List.of(), false, null);
+        static final Outcome CLOSE = new Outcome(List.of(), true, null);
+
+        static Outcome reply(MilterPacket packet) {
+            return new Outcome(List.of(packet), false, null);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package org.postseal.milter;
+
+import java.time.Clock;
+import java.util.Objects;
+import org.postseal.dkim.DkimSigner;
+
+/**
+ * How every milter session behaves: who decides what to sign, what to do with a message that cannot be signed, and
+ * the limits that protect the server.
+ *
+ * @param selector the signing policy
+ * @param onError what happens to a message that should be signed but cannot be
+ * @param maxHeaderBytes the largest header kept for one message
+ * @param maxFrameBytes the largest milter packet accepted
+ * @param threads event-loop threads serving connections
+ * @param clock the time for {@code t=}
+ */
+public record MilterSessionSettings(SignerSelector selector, UnsignedAction onError, int maxHeaderBytes,
+        int maxFrameBytes, int threads, Clock clock) {
+    public MilterSessionSettings {
+        Objects.requireNonNull(selector, "selector");
+        Objects.requireNonNull(onError, "onError");
+        Objects.requireNonNull(clock, "clock");
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads: " + threads + " (expected: >= 1)");
+        }
+    }
+
+    /** Defaults: 1 MiB of header, 1 MiB packets, one thread per core. */
+    public static MilterSessionSettings of(SignerSelector selector, UnsignedAction onError) {
+        return new MilterSessionSettings(selector, onError, 1 << 20, MilterFrameDecoder.DEFAULT_MAX_FRAME,
+                Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
+    }
+
+    MilterSession newSession() {
+        return new MilterSession(selector, new DkimSigner(clock), onError, maxHeaderBytes);
+    }
+}
