@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "DKIM signing and verifying for Postfix.",
-        subcommands = {SignCommand.class, VerifyCommand.class, GenkeyCommand.class},
+        subcommands = {SignCommand.class, VerifyCommand.class, GenkeyCommand.class, MilterDaemonCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:success", "64:usage error", "65:data error (malformed message or key)", "66:no input file",

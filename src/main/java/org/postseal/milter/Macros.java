@@ -36,6 +36,20 @@ final class Macros {
         return Optional.empty();
     }
 
+    /** Every macro known now, the later stage winning when two sent the same name. */
+    Map<String, String> snapshot() {
+        Map<String, String> all = new HashMap<>();
+        for (byte stage : new byte[] {MilterCommand.CONNECT, MilterCommand.HELO, MilterCommand.MAIL,
+                MilterCommand.RECIPIENT, MilterCommand.DATA, MilterCommand.HEADER, MilterCommand.END_OF_HEADERS,
+                MilterCommand.END_OF_BODY}) {
+            Map<String, String> values = byStage.get(stage);
+            if (values != null) {
+                all.putAll(values);
+            }
+        }
+        return all;
+    }
+
     /** Forgets the macros of the message stages (MAIL and after). */
     void clearMessage() {
         for (byte stage : new byte[] {MilterCommand.MAIL, MilterCommand.RECIPIENT, MilterCommand.DATA,

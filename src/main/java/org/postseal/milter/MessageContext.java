@@ -1,5 +1,6 @@
 package org.postseal.milter;
 
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -7,11 +8,16 @@ import java.util.Optional;
  * envelope sender, and the From header field's value.
  *
  * @param client the connected client
+ * @param authType the SASL mechanism ({@code {auth_type}}), empty when the client did not authenticate
  * @param authenticatedAs the SASL login ({@code {auth_authen}}), or empty when the client did not authenticate
  * @param envelopeSender the MAIL FROM address without angle brackets, empty for the null sender
  * @param from the value of the From header field (unfolded), empty if the message has none
  * @param queueId the MTA's queue id ({@code {i}}) for log lines, or "NOQUEUE"
+ * @param macros every macro the MTA sent for this connection and message, names without braces
  */
-public record MessageContext(ClientInfo client, Optional<String> authenticatedAs, String envelopeSender,
-        Optional<String> from, String queueId) {
+public record MessageContext(ClientInfo client, Optional<String> authType, Optional<String> authenticatedAs,
+        String envelopeSender, Optional<String> from, String queueId, Map<String, String> macros) {
+    public MessageContext {
+        macros = Map.copyOf(macros);
+    }
 }

@@ -270,11 +270,12 @@ final class MilterSession {
     }
 
     private MessageContext context(Optional<String> from) {
+        Optional<String> authType = macros.get("auth_type").filter(s -> !s.isEmpty());
         Optional<String> login = macros.get("auth_authen").filter(s -> !s.isEmpty());
-        if (login.isEmpty() && macros.get("auth_type").filter(s -> !s.isEmpty()).isPresent()) {
+        if (login.isEmpty() && authType.isPresent()) {
             login = Optional.of("(unnamed)");
         }
-        return new MessageContext(client, login, envelopeSender, from, queueId());
+        return new MessageContext(client, authType, login, envelopeSender, from, queueId(), macros.snapshot());
     }
 
     private String queueId() {

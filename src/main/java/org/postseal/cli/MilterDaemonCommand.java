@@ -1,0 +1,233 @@
+package org.postseal.cli;
+
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import org.postseal.config.ConfigException;
+import org.postseal.config.MilterSettings;
+import org.postseal.config.OpenDkimConf;
+import org.postseal.config.SocketSpec;
+import org.postseal.dkim.SignatureAlgorithm;
+import org.postseal.dkim.SignatureSpec;
+import org.postseal.dkim.SigningKey;
+import org.postseal.keys.KeyFileException;
+import org.postseal.keys.PrivateKeyReader;
+import org.postseal.milter.MilterFrameDecoder;
+import org.postseal.milter.MilterServer;
+import org.postseal.milter.MilterSessionSettings;
+import org.postseal.milter.PolicySignerSelector;
+import org.postseal.milter.UnsignedAction;
+import org.postseal.policy.KeyTable;
+import org.postseal.policy.SigningPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code postseal milter}: the milter Postfix calls. Reads postseal's configuration ({@code --config}), an existing
+ * {@code opendkim.conf} ({@code --opendkim-conf}), or with neither runs a built-in demonstration setup. Every key is
+ * read and checked before the socket opens; a bad table line or key stops start-up with exit 78.
+ */
+@Command(name = "milter", mixinStandardHelpOptions = true,
+        description = {"Run the DKIM signing milter for Postfix (smtpd_milters / non_smtpd_milters).",
+            "With no configuration it listens on inet:8891@127.0.0.1 with a demonstration key."})
+final class MilterDaemonCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(MilterDaemonCommand.class);
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "postseal configuration (HOCON).")
+    private Path config;
+
+    @Option(names = "--opendkim-conf", paramLabel = "FILE",
+            description = "Read an existing opendkim.conf (and its KeyTable, SigningTable, host lists).")
+    private Path openDkimConf;
+
+    @Option(names = {"-l", "--listen"}, paramLabel = "SOCKETSPEC",
+            description = "Where to listen, in OpenDKIM's Socket syntax: inet:8891@127.0.0.1, inet6:8891@[::1], "
+                    + "local:/path (overrides the configuration).")
+    private String listen;
+
+    @Option(names = "--data-directory", paramLabel = "DIR",
+            description = "Where the built-in setup keeps its demonstration key (default: /var/lib/postseal for "
+                    + "root, ~/.postseal otherwise; or $POSTSEAL_DATA_DIR).")
+    private Path dataDirectory;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (config != null && openDkimConf != null) {
+            throw new CommandFailure(ExitCodes.USAGE, "give --config or --opendkim-conf, not both");
+        }
+        MilterSettings settings;
+        try {
+            settings = settings();
+        } catch (ConfigException e) {
+            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+        }
+        settings.warnings().forEach(w -> LOG.warn("{}", w));
+        if (!settings.signing()) {
+            throw new CommandFailure(ExitCodes.CONFIG, "Mode " + (settings.verifying() ? "v" : "none")
+                    + ": this version of postseal signs only; set Mode s (or sv)");
+        }
+        if (settings.verifying()) {
+            LOG.warn("Mode includes v: verifying in the milter is not implemented yet; only signing is done");
+        }
+        Map<String, SigningKey> keys = loadKeys(settings);
+        PolicySignerSelector selector = new PolicySignerSelector(settings.policy(),
+                path -> keys.computeIfAbsent(path, p -> readKeyOrFail(p, settings)), builder -> template(builder,
+                settings));
+        SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
+        UnsignedAction onError = settings.onError() == MilterSettings.OnError.TEMPFAIL ? UnsignedAction.TEMPFAIL
+                : UnsignedAction.ACCEPT;
+        MilterSessionSettings sessionSettings = new MilterSessionSettings(selector, onError, 1 << 20,
+                MilterFrameDecoder.DEFAULT_MAX_FRAME, Math.max(1, Runtime.getRuntime().availableProcessors()),
+                Clock.systemUTC());
+        MilterServer server;
+        try {
+            server = MilterServer.start(address(socket), sessionSettings, socketMode(settings),
+                    settings.socketGroup());
+        } catch (IOException | IllegalStateException e) {
+            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+        }
+        LOG.info("postseal milter ready ({}, {} key(s), {})", settings.source(), keys.size(),
+                org.postseal.dkim.CryptoProviders.description());
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postseal-shutdown"));
+        server.awaitClose();
+        return ExitCodes.OK;
+    }
+
+    private MilterSettings settings() throws IOException {
+        if (openDkimConf != null) {
+            if (!Files.isReadable(openDkimConf)) {
+                throw new CommandFailure(ExitCodes.CONFIG, openDkimConf + ": no such readable file");
+            }
+            return MilterSettings.fromOpenDkim(OpenDkimConf.read(openDkimConf));
+        }
+        if (config != null) {
+            if (!Files.isReadable(config)) {
+                throw new CommandFailure(ExitCodes.CONFIG, config + ": no such readable file");
+            }
+            return MilterSettings.load(config);
+        }
+        return BuiltInSetup.settings(dataDirectory(), spec.commandLine().getErr());
+    }
+
+    private Path dataDirectory() {
+        if (dataDirectory != null) {
+            return dataDirectory;
+        }
+        String env = System.getenv("POSTSEAL_DATA_DIR");
+        if (env != null && !env.isEmpty()) {
+            return Path.of(env);
+        }
+        boolean root = "root".equals(System.getProperty("user.name"));
+        return root ? Path.of("/var/lib/postseal") : Path.of(System.getProperty("user.home"), ".postseal");
+    }
+
+    /** Reads every key the configuration names (KeyFile, each KeyTable entry without %), before serving. */
+    private static Map<String, SigningKey> loadKeys(MilterSettings settings) {
+        Map<String, SigningKey> keys = new ConcurrentHashMap<>();
+        SigningPolicy policy = settings.policy();
+        policy.keyFile().ifPresent(file -> keys.put(file, readKey(file, "KeyFile", settings)));
+        for (KeyTable.Entry entry : policy.keyTable().map(KeyTable::entries).orElse(List.of())) {
+            if (!entry.keyFile().contains(KeyTable.FROM_DOMAIN)) {
+                keys.computeIfAbsent(entry.keyFile(), f -> readKey(f, "KeyTable entry " + entry.name(), settings));
+            }
+        }
+        return keys;
+    }
+
+    private static SigningKey readKey(String file, String origin, MilterSettings settings) {
+        SigningKey key;
+        try {
+            key = PrivateKeyReader.read(Path.of(file), Math.max(settings.minimumKeyBits(),
+                    PrivateKeyReader.DEFAULT_MINIMUM_RSA_BITS));
+        } catch (KeyFileException e) {
+            throw new CommandFailure(ExitCodes.CONFIG, origin + ": " + e.getMessage());
+        }
+        Optional<SignatureAlgorithm> wanted = settings.algorithm();
+        if (wanted.isPresent() && wanted.get() != key.algorithm()) {
+            LOG.warn("{}: {} holds a key for {}; it signs with {} whatever SignatureAlgorithm says", origin, file,
+                    key.algorithm(), key.algorithm());
+        }
+        return key;
+    }
+
+    /** A key named only at signing time (a KeyTable path with %): read then, and cached. */
+    private static SigningKey readKeyOrFail(String file, MilterSettings settings) {
+        try {
+            return PrivateKeyReader.read(Path.of(file), Math.max(settings.minimumKeyBits(),
+                    PrivateKeyReader.DEFAULT_MINIMUM_RSA_BITS));
+        } catch (KeyFileException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private static SignatureSpec.Builder template(SignatureSpec.Builder builder, MilterSettings settings) {
+        builder.canonicalization(settings.canonicalization())
+                .signedHeaders(settings.signedHeaders())
+                .oversignedHeaders(settings.oversignedHeaders());
+        settings.signatureTtl().ifPresent(builder::expiry);
+        return builder;
+    }
+
+    private static SocketSpec parseSocket(String value) {
+        try {
+            return SocketSpec.parse(value);
+        } catch (ConfigException | IllegalArgumentException e) {
+            throw new CommandFailure(ExitCodes.USAGE, "--listen: " + e.getMessage());
+        }
+    }
+
+    private static SocketAddress address(SocketSpec socket) {
+        if (socket.isUnix()) {
+            return new DomainSocketAddress(socket.path().orElseThrow().toString());
+        }
+        String host = socket.host().orElse(null);
+        if (host == null || host.isEmpty()) {
+            return new InetSocketAddress(socket.port());
+        }
+        try {
+            String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+            return new InetSocketAddress(InetAddress.getByName(bare), socket.port());
+        } catch (UnknownHostException e) {
+            throw new CommandFailure(ExitCodes.CONFIG, "Socket " + socket + ": unknown host " + host);
+        }
+    }
+
+    private static Optional<Set<PosixFilePermission>> socketMode(MilterSettings settings) {
+        if (settings.socketMode().isEmpty()) {
+            return Optional.empty();
+        }
+        int mode = settings.socketMode().getAsInt();
+        Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] order = {
+            PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+        for (int bit = 0; bit < 9; bit++) {
+            if ((mode & (1 << bit)) != 0) {
+                permissions.add(order[bit]);
+            }
+        }
+        return Optional.of(permissions);
+    }
+}
