@@ -156,6 +156,9 @@ final class MilterDaemonCommand implements Callable<Integer> {
     }
 
     private static SigningKey readKey(String file, String origin, MilterSettings settings) {
+        if (settings.requireSafeKeys()) {
+            checkSafe(Path.of(file), origin);
+        }
         SigningKey key;
         try {
             key = PrivateKeyReader.read(Path.of(file), Math.max(settings.minimumKeyBits(),
@@ -169,6 +172,25 @@ final class MilterDaemonCommand implements Callable<Integer> {
                     key.algorithm(), key.algorithm());
         }
         return key;
+    }
+
+    /**
+     * RequireSafeKeys: a private key others can read or anyone but its owner can write is refused, as OpenDKIM
+     * refuses it (group read is allowed, for a key shared with the group the milter runs as).
+     */
+    private static void checkSafe(Path file, String origin) {
+        try {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+            if (permissions.contains(PosixFilePermission.OTHERS_READ)
+                    || permissions.contains(PosixFilePermission.OTHERS_WRITE)
+                    || permissions.contains(PosixFilePermission.GROUP_WRITE)) {
+                throw new CommandFailure(ExitCodes.CONFIG, origin + ": " + file + " is readable or writable by "
+                        + "others (mode " + java.nio.file.attribute.PosixFilePermissions.toString(permissions)
+                        + "); chmod 600 it, or set RequireSafeKeys no");
+            }
+        } catch (IOException e) {
+            throw new CommandFailure(ExitCodes.CONFIG, origin + ": " + file + ": " + e.getMessage());
+        }
     }
 
     /** A key named only at signing time (a KeyTable path with %): read then, and cached. */

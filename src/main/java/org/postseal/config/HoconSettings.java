@@ -1,0 +1,177 @@
+package org.postseal.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException.Missing;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.postseal.dkim.SignatureSpec;
+import org.postseal.policy.SigningPolicy;
+
+/**
+ * Reads {@link MilterSettings} from postseal's own configuration, {@code postseal.milter} in HOCON:
+ * {@code reference.conf} for the defaults, the application file over it, and {@code ${?VAR}} substitutions (written in
+ * {@code reference.conf}) taken from the environment given, so that tests need not touch the real one.
+ */
+final class HoconSettings {
+    static final String ROOT = "postseal.milter";
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "mode",
+            "canonicalization", "sign-headers", "oversign-headers", "signature-algorithm", "signature-ttl",
+            "key-table", "signing-table", "multiple-signatures", "domain", "selector", "key-file", "sub-domains",
+            "internal-hosts", "peer-list", "external-ignore-list", "macro-list", "mta", "minimum-key-bits",
+            "require-safe-keys", "on-error", "authserv-id", "software-header");
+    /** OpenDKIM's option names (used by {@link SettingsParts}) and the settings that stand for them here. */
+    private static final Map<String, String> BY_OPENDKIM_NAME = Map.of("KeyTable", "key-table", "SigningTable",
+            "signing-table", "Domain", "domain", "Selector", "selector", "KeyFile", "key-file", "SubDomains",
+            "sub-domains");
+
+    private HoconSettings() {
+    }
+
+    static MilterSettings load(Optional<Path> applicationFile, Map<String, String> environment, Path base) {
+        Config reference = ConfigFactory.parseResources(HoconSettings.class.getClassLoader(), "reference.conf");
+        Config app = ConfigFactory.empty();
+        String source = "reference.conf";
+        try {
+            if (applicationFile.isPresent()) {
+                Path file = base.resolve(applicationFile.get());
+                app = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+                source = file.toString();
+            }
+            // the environment sits at the root, where ${?VAR} looks; postseal.milter ignores it
+            Config resolved = app.withFallback(reference).withFallback(environment(environment))
+                    .resolve(ConfigResolveOptions.noSystem());
+            return read(resolved.getConfig(ROOT), base, source);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    private static Config environment(Map<String, String> environment) {
+        Map<String, String> usable = new HashMap<>();
+        environment.forEach((name, value) -> {
+            if (ENV_NAME.matcher(name).matches()) {
+                usable.put(name, value);
+            }
+        });
+        return ConfigFactory.parseMap(usable, "environment");
+    }
+
+    private static MilterSettings read(Config c, Path base, String source) {
+        Warnings warnings = new Warnings();
+        for (String key : new TreeSet<>(c.root().keySet())) {
+            if (!KNOWN.contains(key)) {
+                warnings.at(where(c, key), "unknown setting " + ROOT + "." + key + " ignored");
+            }
+        }
+        SocketSpec socket;
+        try {
+            socket = SocketSpec.parse(c.getString("socket"));
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.at(where(c, "socket"), e.getMessage());
+        }
+        boolean[] mode = SettingsParts.mode(c.getString("mode"), where(c, "mode"));
+
+        SettingsParts.PolicyInputs inputs = new SettingsParts.PolicyInputs(
+                table(c, "key-table", base), table(c, "signing-table", base),
+                dataSet(c, "domain", base, warnings), string(c, "selector"),
+                string(c, "key-file").map(p -> base.resolve(p).normalize().toString()),
+                dataSet(c, "internal-hosts", base, warnings), dataSet(c, "peer-list", base, warnings),
+                dataSet(c, "external-ignore-list", base, warnings), dataSet(c, "macro-list", base, warnings),
+                dataSet(c, "mta", base, warnings), c.getBoolean("sub-domains"), c.getBoolean("multiple-signatures"),
+                option -> where(c, BY_OPENDKIM_NAME.getOrDefault(option, "key-table")));
+        SigningPolicy policy = SettingsParts.policy(inputs, base, warnings);
+
+        MilterSettings.Builder settings = MilterSettings.builder(socket, policy)
+                .source(source)
+                .mode(mode[0], mode[1])
+                .canonicalization(SettingsParts.canonicalization(c.getString("canonicalization"),
+                        where(c, "canonicalization")))
+                .signedHeaders(dataSet(c, "sign-headers", base, warnings)
+                        .map(s -> TableFile.headerNames(s, SignatureSpec.DEFAULT_SIGNED_HEADERS))
+                        .orElse(SignatureSpec.DEFAULT_SIGNED_HEADERS))
+                .oversignedHeaders(dataSet(c, "oversign-headers", base, warnings)
+                        .map(s -> TableFile.headerNames(s, List.of())).orElse(List.of()))
+                .minimumKeyBits(c.getInt("minimum-key-bits"))
+                .requireSafeKeys(c.getBoolean("require-safe-keys"))
+                .softwareHeader(c.getBoolean("software-header"))
+                .onError(SettingsParts.onError(c.getString("on-error"), where(c, "on-error"), warnings));
+        string(c, "signature-algorithm").ifPresent(v -> settings.algorithm(
+                SettingsParts.algorithm(v, where(c, "signature-algorithm"))));
+        if (c.hasPath("signature-ttl")) {
+            try {
+                settings.signatureTtl(c.getDuration("signature-ttl"));
+            } catch (IllegalArgumentException e) {
+                throw ConfigException.at(where(c, "signature-ttl"), e.getMessage());
+            }
+        }
+        string(c, "authserv-id").ifPresent(settings::authservId);
+        string(c, "socket-group").ifPresent(settings::socketGroup);
+        string(c, "socket-mode").ifPresent(v -> {
+            if (!v.matches("0?[0-7]{1,3}")) {
+                throw ConfigException.at(where(c, "socket-mode"), "'" + v + "' is not an octal mode such as 0660");
+            }
+            settings.socketMode(Integer.parseInt(v, 8));
+        });
+        return settings.warnings(warnings.list()).build();
+    }
+
+    /** A string setting, absent when missing or null. */
+    private static Optional<String> string(Config c, String key) {
+        return c.hasPath(key) ? Optional.of(c.getString(key)) : Optional.empty();
+    }
+
+    /** A table setting: a path, {@code file:path} or {@code refile:path}. */
+    private static Optional<DataSet> table(Config c, String key, Path base) {
+        return string(c, key).map(v -> DataSet.parseFile(v, base, where(c, key) + " (" + ROOT + "." + key + ")"));
+    }
+
+    /**
+     * A list setting ({@link DataSet#of}), or a string one: a file (named by a prefix or because it exists), or
+     * else a comma-separated list, as environment variables give them.
+     */
+    private static Optional<DataSet> dataSet(Config c, String key, Path base, Warnings warnings) {
+        if (!c.hasPath(key)) {
+            return Optional.empty();
+        }
+        ConfigValue value = c.getValue(key);
+        String origin = where(c, key) + " (" + ROOT + "." + key + ")";
+        if (value.valueType() == ConfigValueType.LIST) {
+            List<String> entries = new ArrayList<>();
+            for (String entry : c.getStringList(key)) {
+                if (!entry.isBlank()) {
+                    entries.add(entry.strip());
+                }
+            }
+            return Optional.of(DataSet.of(entries, origin));
+        }
+        String text = c.getString(key).strip();
+        if (!text.isEmpty() && text.indexOf(':') < 0 && text.indexOf(',') < 0
+                && Files.isRegularFile(base.resolve(text))) {
+            return Optional.of(DataSet.file(base.resolve(text).normalize(), false, origin));
+        }
+        return Optional.of(DataSet.parse(text, base, origin, warnings));
+    }
+
+    /** Where a setting came from: {@code /etc/postseal/postseal.conf: 12}, or the root when it is not set. */
+    private static String where(Config c, String key) {
+        try {
+            return c.hasPath(key) ? c.getValue(key).origin().description() : c.origin().description();
+        } catch (Missing e) {
+            return c.origin().description();
+        }
+    }
+}

@@ -1,0 +1,326 @@
+package org.postseal.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.postseal.dkim.CanonicalizationPair;
+import org.postseal.dkim.SignatureAlgorithm;
+import org.postseal.dkim.SignatureSpec;
+import org.postseal.policy.SigningPolicy;
+
+/**
+ * Everything the milter runs with: where it listens, how it signs (canonicalization, header lists, algorithm, expiry),
+ * the {@link SigningPolicy} built from the KeyTable, SigningTable and host lists, what happens to a message that
+ * cannot be signed, and the warnings found while loading. Immutable. Key files are named, not read: the milter reads
+ * them with {@code PrivateKeyReader}.
+ *
+ * <p>Loaded from postseal's own configuration ({@link #load}: {@code reference.conf} defaults, an application file,
+ * environment variables) or from an existing {@code opendkim.conf} ({@link #fromOpenDkim}).
+ */
+public final class MilterSettings {
+    /** What happens to a message that should be signed but cannot be (no From, unusable key...). */
+    public enum OnError {
+        /** Pass it on unsigned. */
+        ACCEPT,
+        /** Ask the MTA to try again later (4xx), so that nothing leaves unsigned. */
+        TEMPFAIL
+    }
+
+    private final SocketSpec socket;
+    private final OptionalInt socketMode;
+    private final Optional<String> socketGroup;
+    private final boolean signing;
+    private final boolean verifying;
+    private final CanonicalizationPair canonicalization;
+    private final List<String> signedHeaders;
+    private final List<String> oversignedHeaders;
+    private final Optional<SignatureAlgorithm> algorithm;
+    private final Optional<Duration> signatureTtl;
+    private final SigningPolicy policy;
+    private final int minimumKeyBits;
+    private final boolean requireSafeKeys;
+    private final OnError onError;
+    private final Optional<String> authservId;
+    private final boolean softwareHeader;
+    private final String source;
+    private final List<String> warnings;
+
+    private MilterSettings(Builder b) {
+        this.socket = b.socket;
+        this.socketMode = b.socketMode;
+        this.socketGroup = b.socketGroup;
+        this.signing = b.signing;
+        this.verifying = b.verifying;
+        this.canonicalization = b.canonicalization;
+        this.signedHeaders = List.copyOf(b.signedHeaders);
+        this.oversignedHeaders = List.copyOf(b.oversignedHeaders);
+        this.algorithm = b.algorithm;
+        this.signatureTtl = b.signatureTtl;
+        this.policy = b.policy;
+        this.minimumKeyBits = b.minimumKeyBits;
+        this.requireSafeKeys = b.requireSafeKeys;
+        this.onError = b.onError;
+        this.authservId = b.authservId;
+        this.softwareHeader = b.softwareHeader;
+        this.source = b.source;
+        this.warnings = List.copyOf(b.warnings);
+    }
+
+    /**
+     * Loads postseal's configuration: {@code reference.conf}, then {@code applicationFile} over it, with
+     * {@code ${?VAR}} substitutions taken from {@code environment}; relative paths resolve against
+     * {@code workingDirectory}.
+     *
+     * @param applicationFile the application file, or empty for the defaults (and environment) alone
+     * @throws ConfigException naming the file, line and setting of the first error
+     */
+    public static MilterSettings load(Optional<Path> applicationFile, Map<String, String> environment,
+            Path workingDirectory) {
+        return HoconSettings.load(applicationFile, environment, workingDirectory);
+    }
+
+    /**
+     * Loads postseal's configuration with the process's environment and working directory.
+     *
+     * @throws ConfigException naming the file, line and setting of the first error
+     */
+    public static MilterSettings load(Path applicationFile) {
+        return load(Optional.of(applicationFile), System.getenv(), Path.of("").toAbsolutePath());
+    }
+
+    /**
+     * The settings an existing {@code opendkim.conf} describes, as OpenDKIM would apply them (its defaults included:
+     * simple/simple canonicalization, nothing oversigned, InternalHosts 127.0.0.1 and ::1).
+     *
+     * @throws ConfigException for a missing Socket, a malformed value, or a table that cannot be used
+     */
+    public static MilterSettings fromOpenDkim(OpenDkimConf conf) {
+        return OpenDkimSettings.translate(conf);
+    }
+
+    public static Builder builder(SocketSpec socket, SigningPolicy policy) {
+        return new Builder(socket, policy);
+    }
+
+    /** Where the milter listens. */
+    public SocketSpec socket() {
+        return socket;
+    }
+
+    /** The permission bits of a UNIX-domain socket, when configured (from OpenDKIM's UMask: 0777 minus it). */
+    public OptionalInt socketMode() {
+        return socketMode;
+    }
+
+    /** The group of a UNIX-domain socket, when configured. */
+    public Optional<String> socketGroup() {
+        return socketGroup;
+    }
+
+    /** Whether messages are signed (Mode s). */
+    public boolean signing() {
+        return signing;
+    }
+
+    /** Whether Mode asks for verifying (v); postseal's milter does not verify, the flag is kept for the log. */
+    public boolean verifying() {
+        return verifying;
+    }
+
+    public CanonicalizationPair canonicalization() {
+        return canonicalization;
+    }
+
+    /** The header fields to sign. */
+    public List<String> signedHeaders() {
+        return signedHeaders;
+    }
+
+    /** The header fields to oversign. */
+    public List<String> oversignedHeaders() {
+        return oversignedHeaders;
+    }
+
+    /** The algorithm every key must have, when one is configured. */
+    public Optional<SignatureAlgorithm> algorithm() {
+        return algorithm;
+    }
+
+    /** How long signatures are valid ({@code x=}), when limited. */
+    public Optional<Duration> signatureTtl() {
+        return signatureTtl;
+    }
+
+    /** Who gets signed, with which keys. */
+    public SigningPolicy policy() {
+        return policy;
+    }
+
+    /** The shortest RSA key accepted, in bits. */
+    public int minimumKeyBits() {
+        return minimumKeyBits;
+    }
+
+    /** Whether key files others can read are refused (OpenDKIM's RequireSafeKeys). */
+    public boolean requireSafeKeys() {
+        return requireSafeKeys;
+    }
+
+    public OnError onError() {
+        return onError;
+    }
+
+    /** The authserv-id, when configured ({@code HOSTNAME} means the host name, as in OpenDKIM). */
+    public Optional<String> authservId() {
+        return authservId;
+    }
+
+    /** Whether to add a DKIM-Filter header field. */
+    public boolean softwareHeader() {
+        return softwareHeader;
+    }
+
+    /** The file(s) the settings came from, for the start-up log line. */
+    public String source() {
+        return source;
+    }
+
+    /** What was found odd while loading, one line each, to be logged at start-up. */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    @Override
+    public String toString() {
+        return "MilterSettings[" + source + ": socket=" + socket + ", c=" + canonicalization + ", " + policy
+                + ", on-error=" + onError + "]";
+    }
+
+    /** Builds {@link MilterSettings}; defaults are postseal's (relaxed/relaxed, From oversigned, accept unsigned). */
+    public static final class Builder {
+        private final SocketSpec socket;
+        private final SigningPolicy policy;
+        private OptionalInt socketMode = OptionalInt.empty();
+        private Optional<String> socketGroup = Optional.empty();
+        private boolean signing = true;
+        private boolean verifying;
+        private CanonicalizationPair canonicalization = CanonicalizationPair.RELAXED_RELAXED;
+        private List<String> signedHeaders = SignatureSpec.DEFAULT_SIGNED_HEADERS;
+        private List<String> oversignedHeaders = SignatureSpec.DEFAULT_OVERSIGNED_HEADERS;
+        private Optional<SignatureAlgorithm> algorithm = Optional.empty();
+        private Optional<Duration> signatureTtl = Optional.empty();
+        private int minimumKeyBits = 1024;
+        private boolean requireSafeKeys = true;
+        private OnError onError = OnError.ACCEPT;
+        private Optional<String> authservId = Optional.empty();
+        private boolean softwareHeader;
+        private String source = "(built)";
+        private List<String> warnings = List.of();
+
+        private Builder(SocketSpec socket, SigningPolicy policy) {
+            this.socket = Objects.requireNonNull(socket, "socket");
+            this.policy = Objects.requireNonNull(policy, "policy");
+        }
+
+        /**
+         * The permission bits of a UNIX-domain socket.
+         *
+         * @throws IllegalArgumentException if not within 0 and 0777
+         */
+        public Builder socketMode(int mode) {
+            if (mode < 0 || mode > 0777) {
+                throw new IllegalArgumentException("socket mode: " + Integer.toOctalString(mode)
+                        + " (expected: 0 to 0777)");
+            }
+            this.socketMode = OptionalInt.of(mode);
+            return this;
+        }
+
+        public Builder socketGroup(String group) {
+            this.socketGroup = Optional.of(group);
+            return this;
+        }
+
+        public Builder mode(boolean sign, boolean verify) {
+            this.signing = sign;
+            this.verifying = verify;
+            return this;
+        }
+
+        public Builder canonicalization(CanonicalizationPair value) {
+            this.canonicalization = Objects.requireNonNull(value, "canonicalization");
+            return this;
+        }
+
+        public Builder signedHeaders(List<String> names) {
+            this.signedHeaders = List.copyOf(names);
+            return this;
+        }
+
+        public Builder oversignedHeaders(List<String> names) {
+            this.oversignedHeaders = List.copyOf(names);
+            return this;
+        }
+
+        public Builder algorithm(SignatureAlgorithm value) {
+            this.algorithm = Optional.of(value);
+            return this;
+        }
+
+        /**
+         * How long signatures stay valid.
+         *
+         * @throws IllegalArgumentException if shorter than a second
+         */
+        public Builder signatureTtl(Duration value) {
+            if (value.getSeconds() < 1) {
+                throw new IllegalArgumentException("signature TTL: " + value + " (expected: at least 1 second)");
+            }
+            this.signatureTtl = Optional.of(value);
+            return this;
+        }
+
+        public Builder minimumKeyBits(int bits) {
+            this.minimumKeyBits = bits;
+            return this;
+        }
+
+        public Builder requireSafeKeys(boolean value) {
+            this.requireSafeKeys = value;
+            return this;
+        }
+
+        public Builder onError(OnError value) {
+            this.onError = Objects.requireNonNull(value, "onError");
+            return this;
+        }
+
+        public Builder authservId(String value) {
+            this.authservId = Optional.of(value);
+            return this;
+        }
+
+        public Builder softwareHeader(boolean value) {
+            this.softwareHeader = value;
+            return this;
+        }
+
+        public Builder source(String value) {
+            this.source = Objects.requireNonNull(value, "source");
+            return this;
+        }
+
+        public Builder warnings(List<String> lines) {
+            this.warnings = List.copyOf(lines);
+            return this;
+        }
+
+        public MilterSettings build() {
+            return new MilterSettings(this);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package org.postseal.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.postseal.dkim.CanonicalizationPair;
+import org.postseal.dkim.SignatureSpec;
+import org.postseal.policy.SigningPolicy;
+
+/** Turns an {@link OpenDkimConf} into {@link MilterSettings}, with OpenDKIM's defaults and consistency rules. */
+final class OpenDkimSettings {
+    private OpenDkimSettings() {
+    }
+
+    static MilterSettings translate(OpenDkimConf conf) {
+        Warnings warnings = new Warnings();
+        conf.warnings().forEach(warnings::add);
+        SocketSpec socket = conf.socket().orElseThrow(() -> ConfigException.at(conf.file().toString(),
+                "Socket is not set (OpenDKIM needs it too); for example Socket local:/run/opendkim/opendkim.sock"));
+        boolean[] mode = SettingsParts.mode(conf.mode(), conf.origin("Mode"));
+
+        SettingsParts.PolicyInputs inputs = new SettingsParts.PolicyInputs(
+                conf.dataSet("KeyTable", warnings), conf.dataSet("SigningTable", warnings),
+                conf.dataSet("Domain", warnings), conf.string("Selector"),
+                conf.path("KeyFile").map(Object::toString), conf.dataSet("InternalHosts", warnings),
+                conf.dataSet("PeerList", warnings), conf.dataSet("ExternalIgnoreList", warnings),
+                conf.dataSet("MacroList", warnings), conf.dataSet("MTA", warnings), conf.subDomains(),
+                conf.multipleSignatures(), conf::origin);
+        SigningPolicy policy = SettingsParts.policy(inputs, conf.baseDirectory(), warnings);
+
+        MilterSettings.Builder settings = MilterSettings.builder(socket, policy)
+                .source(conf.file().toString())
+                .mode(mode[0], mode[1])
+                .canonicalization(conf.string("Canonicalization")
+                        .map(v -> SettingsParts.canonicalization(v, conf.origin("Canonicalization")))
+                        .orElse(CanonicalizationPair.SIMPLE_SIMPLE))
+                .signedHeaders(conf.dataSet("SignHeaders", warnings)
+                        .map(s -> TableFile.headerNames(s, SignatureSpec.DEFAULT_SIGNED_HEADERS))
+                        .orElse(SignatureSpec.DEFAULT_SIGNED_HEADERS))
+                .oversignedHeaders(conf.dataSet("OverSignHeaders", warnings)
+                        .map(s -> TableFile.headerNames(s, List.of())).orElse(List.of()))
+                .minimumKeyBits(conf.minimumKeyBits())
+                .requireSafeKeys(conf.requireSafeKeys())
+                .softwareHeader(conf.softwareHeader());
+        conf.string("SignatureAlgorithm")
+                .ifPresent(v -> settings.algorithm(SettingsParts.algorithm(v, conf.origin("SignatureAlgorithm"))));
+        OptionalInt ttl = conf.integer("SignatureTTL");
+        if (ttl.isPresent() && ttl.getAsInt() > 0) {
+            settings.signatureTtl(Duration.ofSeconds(ttl.getAsInt()));
+        }
+        conf.authservId().ifPresent(settings::authservId);
+
+        Optional<String> handling = conf.string("On-SignatureError");
+        String handlingOption = "On-SignatureError";
+        if (handling.isEmpty()) {
+            handling = conf.string("On-Default");
+            handlingOption = "On-Default";
+        }
+        // OpenDKIM rejects by default; postseal temp-fails instead (the sender keeps the message)
+        settings.onError(handling.isPresent()
+                ? SettingsParts.onError(handling.get(), conf.origin(handlingOption), warnings)
+                : MilterSettings.OnError.ACCEPT);
+
+        if (socket.isUnix()) {
+            conf.umask().ifPresent(umask -> settings.socketMode(0777 & ~umask));
+            conf.userId().filter(u -> u.indexOf(':') >= 0)
+                    .map(u -> u.substring(u.indexOf(':') + 1).strip())
+                    .filter(g -> !g.isEmpty())
+                    .ifPresent(settings::socketGroup);
+        }
+        return settings.warnings(warnings.list()).build();
+    }
+}

@@ -1,0 +1,61 @@
+package org.postseal.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The expectations come from OpenDKIM 2.11 itself: each row was run through {@code opendkim -t} with a refile:
+ * SigningTable holding the pattern, and "true" means it signed.
+ */
+class WildcardPatternTest {
+
+    @ParameterizedTest
+    @CsvSource({
+        "*@example.com, joe@example.com, true",
+        "*example.com, joe@sub.example.com, true",
+        "*@example.com, joe@sub.example.com, false",
+        "*@example.com, JOE@EXAMPLE.COM, true",
+        "@example.com, joe@example.com, false",
+        "example.com, joe@example.com, false",
+        "jo?@example.com, jo@example.com, true",
+        "jo?@example.com, joe@example.com, false",
+        "jo?@example.com, jx@example.com, false",
+        "[jk]oe@example.com, koe@example.com, true",
+        "joe|ann@example.com, ann@example.com, true",
+        "(joe|ann)@example.com, ann@example.com, true",
+        "jo+e@example.com, jooe@example.com, false",
+        "jo+e@example.com, jo+e@example.com, true",
+        "j.e@example.com, joe@example.com, false",
+        "*, joe@example.com, true",
+        "*@*.example.com, joe@example.com, false",
+        "JOE@*, joe@example.com, true",
+        "\\*@example.com, joe@example.com, false",
+    })
+    void matchesAsOpenDkimDoes(String pattern, String address, boolean expected) {
+        assertEquals(expected, WildcardPattern.of(pattern).matches(address), pattern + " ~ " + address);
+    }
+
+    @Test
+    void namesTheRegularExpressionOperatorsItUses() {
+        assertEquals("", WildcardPattern.of("*@example.com").operators());
+        assertEquals("?", WildcardPattern.of("jo?@example.com").operators());
+        assertEquals("(|)", WildcardPattern.of("(a|b)@example.com").operators());
+        assertTrue(WildcardPattern.of("*@x").hasWildcard());
+        assertFalse(WildcardPattern.of("a@x").hasWildcard());
+    }
+
+    @Test
+    void refusesAPatternThatIsNotARegularExpression() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WildcardPattern.of("(joe@example.com"));
+        assertTrue(e.getMessage().startsWith("pattern: (joe@example.com (expected: a wildcard pattern"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> WildcardPattern.of(""));
+    }
+}
