@@ -1,0 +1,196 @@
+package org.postseal.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postseal.milter.MilterTestClient;
+
+/**
+ * {@code postseal milter} as an administrator starts it: from an existing opendkim.conf (the seed's, with its
+ * TrustedHosts), refusing bad tables and unsafe keys with exit 78 and the file and line, and listening on a unix
+ * socket with the mode asked for.
+ */
+class MilterCommandIT {
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void key() throws Exception {
+        PostsealProcess.Outcome genkey = PostsealProcess.run(new byte[0], "genkey", "-d", "example.com", "-s", "mail",
+                "-D", dir.resolve("keys").toString());
+        assertEquals(0, genkey.exitCode(), genkey.stderr());
+    }
+
+    @Test
+    void aBadKeyTableLineStopsStartUpWithFileLineAndExit78() throws Exception {
+        Path conf = openDkimConf("bad", "mail._domainkey.example.com example.com:mail:" + key() + "\nthis line is wrong\n",
+                "*@example.com mail._domainkey.example.com\n", 18000);
+        PostsealProcess.Outcome outcome = PostsealProcess.run(new byte[0], "milter", "--opendkim-conf",
+                conf.toString());
+        assertEquals(ExitCodes.CONFIG, outcome.exitCode(), outcome.stderr());
+        assertTrue(outcome.stderr().contains(dir.resolve("bad/KeyTable") + ":2"), outcome.stderr());
+        assertFalse(outcome.stderr().contains("\tat "), "no stack trace: " + outcome.stderr());
+    }
+
+    @Test
+    void aSigningTableNamingAMissingKeyStopsStartUp() throws Exception {
+        Path conf = openDkimConf("missing", "mail._domainkey.example.com example.com:mail:" + key() + "\n",
+                "*@example.com mail._domainkey.jpistre.fr\n", 18001);
+        PostsealProcess.Outcome outcome = PostsealProcess.run(new byte[0], "milter", "--opendkim-conf",
+                conf.toString());
+        assertEquals(ExitCodes.CONFIG, outcome.exitCode(), outcome.stderr());
+        assertTrue(outcome.stderr().contains("SigningTable:1"), outcome.stderr());
+    }
+
+    @Test
+    void aKeyOthersCanReadIsRefused() throws Exception {
+        Path unsafe = dir.resolve("unsafe.private");
+        Files.copy(Path.of(key()), unsafe);
+        Files.setPosixFilePermissions(unsafe, PosixFilePermissions.fromString("rw-r--r--"));
+        Path conf = openDkimConf("unsafe", "k example.com:mail:" + unsafe + "\n", "*@example.com k\n", 18002);
+        PostsealProcess.Outcome outcome = PostsealProcess.run(new byte[0], "milter", "--opendkim-conf",
+                conf.toString());
+        assertEquals(ExitCodes.CONFIG, outcome.exitCode(), outcome.stderr());
+        assertTrue(outcome.stderr().contains("readable or writable by others"), outcome.stderr());
+    }
+
+    @Test
+    void theSeedsOpenDkimConfSignsWithTrustedHostsTakenAsInternalHosts() throws Exception {
+        int port = freePort();
+        Path conf = openDkimConf("seed", "mail._domainkey.example.com example.com:mail:" + key() + "\n",
+                "*@example.com mail._domainkey.example.com\n", port);
+        Process milter = start("milter", "--opendkim-conf", conf.toString());
+        try {
+            awaitListening(milter, port);
+            try (MilterTestClient client = new MilterTestClient(new InetSocketAddress("127.0.0.1", port))) {
+                int[] answer = client.negotiate(6, MilterTestClient.POSTFIX_ACTIONS,
+                        MilterTestClient.POSTFIX_STEPS_V6);
+                assertEquals(6, answer[0]);
+                client.send('C', MilterTestClient.connectPayload("localhost", '4', 1, "127.0.0.1"));
+                client.send('M', MilterTestClient.strings("<joe@example.com>"));
+                assertEquals('c', client.read().code());
+                client.send('L', MilterTestClient.header("From".getBytes(), " joe@example.com".getBytes()));
+                client.send('N', new byte[0]);
+                assertEquals('c', client.read().code());
+                client.send('B', "hello\r\n".getBytes());
+                client.send('E', new byte[0]);
+                List<MilterTestClient.Reply> replies = client.readUntilFinal();
+                assertEquals('i', replies.get(0).code(), "a DKIM-Signature is inserted");
+                assertTrue(replies.get(0).text().contains("DKIM-Signature"));
+                assertTrue(replies.get(0).text().contains("d=example.com; s=mail;"), replies.get(0).text());
+            }
+        } finally {
+            String log = stop(milter);
+            assertTrue(log.contains("TrustedHosts"), "the TrustedHosts reading is logged:\n" + log);
+        }
+    }
+
+    @Test
+    void listensOnAUnixSocketWithTheModeAsked() throws Exception {
+        Path socket = Path.of("/tmp", "postseal-it-" + ProcessHandle.current().pid() + ".sock");
+        Path conf = dir.resolve("unix.conf");
+        Files.writeString(conf, "Socket local:" + socket + "\nUMask 007\nDomain example.com\nSelector mail\n"
+                + "KeyFile " + key() + "\n");
+        Process milter = start("milter", "--opendkim-conf", conf.toString());
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.exists(socket) && System.nanoTime() < deadline && milter.isAlive()) {
+                Thread.sleep(100);
+            }
+            assertTrue(Files.exists(socket), "socket created");
+            Thread.sleep(300);
+            assertEquals("rwxrwx---", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+            try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+                ByteBuffer optneg = ByteBuffer.allocate(17).putInt(13).put((byte) 'O').putInt(2).putInt(0x1ff)
+                        .putInt(0x3f).flip();
+                channel.write(optneg);
+                ByteBuffer reply = ByteBuffer.allocate(17);
+                while (reply.hasRemaining() && channel.read(reply) >= 0) {
+                    // read the whole reply
+                }
+                reply.flip();
+                assertEquals(13, reply.getInt());
+                assertEquals('O', reply.get());
+                assertEquals(2, reply.getInt(), "version 2 answered");
+            }
+        } finally {
+            stop(milter);
+        }
+        assertFalse(Files.exists(socket), "socket removed at shutdown");
+    }
+
+    private static String key() {
+        return dir.resolve("keys/mail.private").toString();
+    }
+
+    /** The seed's layout: KeyTable and SigningTable as refile:, TrustedHosts, an inet socket. */
+    private static Path openDkimConf(String name, String keyTable, String signingTable, int port) throws IOException {
+        Path d = Files.createDirectories(dir.resolve(name));
+        Files.writeString(d.resolve("KeyTable"), keyTable);
+        Files.writeString(d.resolve("SigningTable"), signingTable);
+        Files.writeString(d.resolve("TrustedHosts"), "127.0.0.1\n::1\nlocalhost\n");
+        Path conf = d.resolve("opendkim.conf");
+        Files.writeString(conf, "Syslog yes\nUMask 007\nCanonicalization relaxed/simple\nOversignHeaders From\n"
+                + "KeyTable refile:" + d.resolve("KeyTable") + "\nSigningTable refile:" + d.resolve("SigningTable")
+                + "\nTrustedHosts " + d.resolve("TrustedHosts") + "\nSocket inet:" + port + "@127.0.0.1\n");
+        return conf;
+    }
+
+    private static Process start(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("java", "-jar", PostsealProcess.jar().toString()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("milter-" + System.nanoTime() + ".log").toFile()).start();
+    }
+
+    private static void awaitListening(Process milter, int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            assertTrue(milter.isAlive(), "milter exited early");
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new AssertionError("milter did not listen on " + port);
+    }
+
+    private static String stop(Process milter) throws Exception {
+        milter.destroy();
+        if (!milter.waitFor(10, TimeUnit.SECONDS)) {
+            milter.destroyForcibly();
+        }
+        // the output went to a file in dir: collect the newest log
+        try (var files = Files.list(dir)) {
+            Path log = files.filter(p -> p.getFileName().toString().startsWith("milter-"))
+                    .max(java.util.Comparator.comparing(p -> p.toFile().lastModified())).orElseThrow();
+            return Files.readString(log, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
