@@ -33,7 +33,7 @@ class MilterCommandIT {
     static Path dir;
 
     @BeforeAll
-    static void key() throws Exception {
+    static void makeKey() throws Exception {
         PostsealProcess.Outcome genkey = PostsealProcess.run(new byte[0], "genkey", "-d", "example.com", "-s", "mail",
                 "-D", dir.resolve("keys").toString());
         assertEquals(0, genkey.exitCode(), genkey.stderr());
@@ -150,7 +150,7 @@ class MilterCommandIT {
         Files.writeString(d.resolve("TrustedHosts"), "127.0.0.1\n::1\nlocalhost\n");
         Path conf = d.resolve("opendkim.conf");
         Files.writeString(conf, "Syslog yes\nUMask 007\nCanonicalization relaxed/simple\nOversignHeaders From\n"
-                + "KeyTable refile:" + d.resolve("KeyTable") + "\nSigningTable refile:" + d.resolve("SigningTable")
+                + "KeyTable " + d.resolve("KeyTable") + "\nSigningTable refile:" + d.resolve("SigningTable")
                 + "\nTrustedHosts " + d.resolve("TrustedHosts") + "\nSocket inet:" + port + "@127.0.0.1\n");
         return conf;
     }
