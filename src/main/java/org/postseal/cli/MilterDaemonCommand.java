@@ -87,6 +87,9 @@ final class MilterDaemonCommand implements Callable<Integer> {
             throw new CommandFailure(ExitCodes.CONFIG, "Mode " + (settings.verifying() ? "v" : "none")
                     + ": this version of postseal signs only; set Mode s (or sv)");
         }
+        if (settings.softwareHeader()) {
+            LOG.warn("software-header / SoftwareHeader: the DKIM-Filter field is not added by this version");
+        }
         if (settings.verifying()) {
             LOG.warn("Mode includes v: verifying in the milter is not implemented yet; only signing is done");
         }
