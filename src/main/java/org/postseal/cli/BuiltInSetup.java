@@ -48,8 +48,8 @@ final class BuiltInSetup {
             err.println("postseal milter: made a demonstration key " + key);
         }
         err.println("postseal milter: no configuration given; built-in demonstration setup:");
-        err.println("  listening on " + SOCKET + ", signing mail From: *@" + DOMAIN + " sent by 127.0.0.1, ::1 or"
-                + " authenticated clients,");
+        err.println("  socket " + SOCKET + " (unless --listen says otherwise), signing mail From: *@" + DOMAIN
+                + " sent by 127.0.0.1, ::1 or authenticated clients,");
         err.println("  with selector " + SELECTOR + " and key " + key + ". The record to publish in the zone of "
                 + DOMAIN + ":");
         if (Files.exists(record)) {

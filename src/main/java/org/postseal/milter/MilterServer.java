@@ -162,7 +162,8 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
             return "local:" + unix.path();
         }
         if (address instanceof InetSocketAddress inet) {
-            String host = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+            String host = inet.getAddress() != null ? org.postseal.policy.IpText.format(inet.getAddress().getAddress())
+                    : inet.getHostString();
             return (host.contains(":") ? "inet6:" + inet.getPort() + "@[" + host + "]" : "inet:" + inet.getPort()
                     + "@" + host);
         }

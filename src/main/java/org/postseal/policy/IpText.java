@@ -7,7 +7,7 @@ import java.util.Optional;
  * formatting that gives exactly the text glibc's {@code inet_ntop} gives, because OpenDKIM compares host-list entries
  * with that text.
  */
-final class IpText {
+public final class IpText {
     private IpText() {
     }
 
@@ -98,7 +98,7 @@ final class IpText {
     }
 
     /** Dotted quad for 4 bytes; glibc {@code inet_ntop(AF_INET6)} text (lower case, RFC 5952 style) for 16. */
-    static String format(byte[] address) {
+    public static String format(byte[] address) {
         if (address.length == 4) {
             return (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "."
                     + (address[3] & 0xff);

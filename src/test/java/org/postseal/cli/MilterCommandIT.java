@@ -104,6 +104,32 @@ class MilterCommandIT {
     }
 
     @Test
+    void theBuiltInSetupListensWhereToldIncludingIpv6AndPrintsTheRecord() throws Exception {
+        int port = freePort();
+        Process milter = start("milter", "--data-directory", dir.resolve("data").toString(),
+                "--listen", "inet6:" + port + "@[::1]");
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            boolean connected = false;
+            while (!connected && System.nanoTime() < deadline && milter.isAlive()) {
+                try (MilterTestClient client = new MilterTestClient(new InetSocketAddress("::1", port))) {
+                    assertEquals(6, client.negotiate(6, MilterTestClient.POSTFIX_ACTIONS,
+                            MilterTestClient.POSTFIX_STEPS_V6)[0]);
+                    connected = true;
+                } catch (IOException e) {
+                    Thread.sleep(100);
+                }
+            }
+            assertTrue(connected, "listening on [::1]:" + port);
+            assertTrue(Files.exists(dir.resolve("data/postseal.private")), "demonstration key made");
+        } finally {
+            String log = stop(milter);
+            assertTrue(log.contains("postseal._domainkey\tIN\tTXT"), "the record to publish is printed:\n" + log);
+            assertTrue(log.contains("milter listening on inet6:" + port + "@[::1]"), log);
+        }
+    }
+
+    @Test
     void listensOnAUnixSocketWithTheModeAsked() throws Exception {
         Path socket = Path.of("/tmp", "postseal-it-" + ProcessHandle.current().pid() + ".sock");
         Path conf = dir.resolve("unix.conf");
