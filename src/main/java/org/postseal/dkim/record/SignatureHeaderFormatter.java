@@ -56,18 +56,7 @@ public final class SignatureHeaderFormatter {
     public static String signed(String unsigned, String base64Signature) {
         StringBuilder out = new StringBuilder(unsigned.length() + base64Signature.length() * 11 / 10);
         out.append(unsigned);
-        int column = TAB + 2;
-        int index = 0;
-        while (index < base64Signature.length()) {
-            if (column >= MARGIN) {
-                out.append(CONTINUE);
-                column = TAB + 1;
-            }
-            int take = Math.min(MARGIN - column, base64Signature.length() - index);
-            out.append(base64Signature, index, index + take);
-            column += take;
-            index += take;
-        }
+        appendBroken(out, TAB + 2, base64Signature);
         return out.toString();
     }
 
@@ -88,15 +77,19 @@ public final class SignatureHeaderFormatter {
             }
             return column;
         }
-        String rest = value + ";";
+        return appendBroken(out, column, value + ";");
+    }
+
+    /** Appends {@code text} up to the margin, then on continuation lines (tab, space), breaking anywhere. */
+    private static int appendBroken(StringBuilder out, int column, String text) {
         int index = 0;
-        while (index < rest.length()) {
+        while (index < text.length()) {
             if (column >= MARGIN) {
                 out.append(CONTINUE);
                 column = TAB + 1;
             }
-            int take = Math.min(MARGIN - column, rest.length() - index);
-            out.append(rest, index, index + take);
+            int take = Math.min(MARGIN - column, text.length() - index);
+            out.append(text, index, index + take);
             column += take;
             index += take;
         }
