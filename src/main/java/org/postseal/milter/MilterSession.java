@@ -351,17 +351,18 @@ final class MilterSession {
         }
     }
 
+    private static final java.util.regex.Pattern LOGGED_TAG =
+            java.util.regex.Pattern.compile("(?:^|;)\\s*([sda])=([^;\\s]+)");
+
+    /** {@code s=..., d=..., a=...} of a signature, for the log line. */
     private static String describe(HeaderField signature) {
-        String value = signature.value();
-        StringBuilder out = new StringBuilder();
-        for (String tag : new String[] {"s", "d", "a"}) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|;)\\s*" + tag + "=([^;\\s]+)")
-                    .matcher(value);
-            if (m.find()) {
-                out.append(out.length() == 0 ? "" : ", ").append(tag).append('=').append(m.group(1));
-            }
+        java.util.Map<String, String> found = new java.util.HashMap<>();
+        java.util.regex.Matcher m = LOGGED_TAG.matcher(signature.value());
+        while (m.find()) {
+            found.putIfAbsent(m.group(1), m.group(2));
         }
-        return out.toString();
+        return "s=" + found.getOrDefault("s", "?") + ", d=" + found.getOrDefault("d", "?") + ", a="
+                + found.getOrDefault("a", "?");
     }
 
     /**

@@ -6,8 +6,9 @@ import org.nightcode.milter.ProtocolSteps;
  * The result of SMFIC_OPTNEG: the protocol version both sides speak, the actions postseal may take, and the steps
  * the MTA skips or sends without waiting for a reply. postseal asks only for what signing needs: the client
  * (CONNECT), the sender and its authentication macros (MAIL), the header and the body, and the right to add a
- * header field. Where the MTA offers them (version 6), it asks for no replies to headers and body chunks and for the
- * header values with their leading space, which makes simple header canonicalization exact.
+ * header field; it skips HELO, RCPT and unknown commands. Where the MTA offers them (version 6), it asks for no
+ * replies to headers and body chunks and for the header values with their leading space, which makes simple header
+ * canonicalization exact.
  *
  * @param version the protocol version postseal answers with (the MTA's, at most 6)
  * @param actions the SMFIF_* actions postseal will use
@@ -19,9 +20,13 @@ record Negotiation(int version, int actions, int steps) {
     /** The highest protocol version postseal speaks. */
     static final int MAX_VERSION = 6;
 
+    /*
+     * DATA and CONNECT are kept, and answered, on purpose. Postfix writes the macros of a skipped step as a packet of
+     * their own and leaves Nagle on: if nothing answers that packet, Postfix's next write (the header, or MAIL) waits
+     * for the milter's delayed ACK, 40 ms per message (docs/BENCHMARKS.md measured it). A reply costs microseconds.
+     */
     private static final int WANTED_STEPS = ProtocolSteps.NO_HELO | ProtocolSteps.NO_RECIPIENTS
-            | ProtocolSteps.NO_UNKNOWN | ProtocolSteps.NO_DATA | ProtocolSteps.NO_REPLY_FOR_HEADERS
-            | ProtocolSteps.NO_REPLY_FOR_BODY | ProtocolSteps.NO_REPLY_FOR_CONNECT
+            | ProtocolSteps.NO_UNKNOWN | ProtocolSteps.NO_REPLY_FOR_HEADERS | ProtocolSteps.NO_REPLY_FOR_BODY
             | ProtocolSteps.HEADER_VALUE_LEADING_SPACE;
 
     /**
