@@ -85,6 +85,7 @@ class MilterCommandIT {
                         MilterTestClient.POSTFIX_STEPS_V6);
                 assertEquals(6, answer[0]);
                 client.send('C', MilterTestClient.connectPayload("localhost", '4', 1, "127.0.0.1"));
+                assertEquals('c', client.read().code());
                 client.send('M', MilterTestClient.strings("<joe@example.com>"));
                 assertEquals('c', client.read().code());
                 client.send('L', MilterTestClient.header("From".getBytes(), " joe@example.com".getBytes()));

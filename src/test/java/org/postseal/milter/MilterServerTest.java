@@ -133,10 +133,12 @@ class MilterServerTest {
         try (MilterTestClient client = client()) {
             int[] answer = client.negotiate(6, MilterTestClient.POSTFIX_ACTIONS, MilterTestClient.POSTFIX_STEPS_V6);
             client.send('C', MilterTestClient.connectPayload("localhost", 'U', 0, null));
+            assertEquals('c', client.read().code(), "CONNECT is answered");
             client.send('M', MilterTestClient.strings("<joe@example.com>"));
             assertEquals('a', client.read().code(), "unknown client, not authenticated: accepted unsigned");
             client.send('A', new byte[0]);
             client.send('C', MilterTestClient.connectPayload("localhost", '6', 4321, "::1"));
+            assertEquals('c', client.read().code(), "CONNECT is answered");
             byte[] message = message("From: joe@example.com", "", "v6\r\n");
             assertVerifies(transact(client, answer[2], null, "<joe@example.com>", message));
             MessageContext context = SEEN.get(SEEN.size() - 1);
@@ -149,6 +151,7 @@ class MilterServerTest {
         try (MilterTestClient client = client()) {
             int[] answer = client.negotiate(6, MilterTestClient.POSTFIX_ACTIONS, MilterTestClient.POSTFIX_STEPS_V6);
             client.send('C', MilterTestClient.connectPayload("[192.0.2.7]", '4', 1234, "192.0.2.7"));
+            assertEquals('c', client.read().code(), "CONNECT is answered");
             client.macro('M', "i", "QUEUE1", "{auth_type}", "PLAIN", "{auth_authen}", "joe");
             client.send('M', MilterTestClient.strings("<>"));
             assertEquals('c', client.read().code(), "authenticated: may sign");
@@ -168,6 +171,7 @@ class MilterServerTest {
             int[] answer = client.negotiate(6, MilterTestClient.POSTFIX_ACTIONS, MilterTestClient.POSTFIX_STEPS_V6);
             failPolicy = true;
             client.send('C', MilterTestClient.connectPayload("localhost", '4', 1, "127.0.0.1"));
+            assertEquals('c', client.read().code(), "CONNECT is answered");
             client.send('M', MilterTestClient.strings("<joe@example.com>"));
             assertEquals('c', client.read().code());
             client.send('L', MilterTestClient.header(bytes("From"), bytes(" joe@example.com")));
@@ -184,12 +188,14 @@ class MilterServerTest {
         try (MilterTestClient client = client()) {
             client.negotiate(6, MilterTestClient.POSTFIX_ACTIONS, MilterTestClient.POSTFIX_STEPS_V6);
             client.send('C', MilterTestClient.connectPayload("localhost", '4', 1, "127.0.0.1"));
+            assertEquals('c', client.read().code(), "CONNECT is answered");
             client.send('M', MilterTestClient.strings("<joe@example.org>"));
             assertEquals('c', client.read().code());
             client.send('L', MilterTestClient.header(bytes("From"), bytes(" joe@example.org")));
             client.send('N', new byte[0]);
             assertEquals('a', client.read().code(), "no SigningTable entry: accepted, nothing inserted");
             client.send('C', MilterTestClient.connectPayload("[192.0.2.9]", '4', 1, "192.0.2.9"));
+            assertEquals('c', client.read().code(), "CONNECT is answered");
             client.send('M', MilterTestClient.strings("<joe@example.com>"));
             assertEquals('a', client.read().code(), "untrusted client: accepted, never signed");
         }
@@ -224,6 +230,7 @@ class MilterServerTest {
         try (MilterTestClient client = client()) {
             client.negotiate(6, MilterTestClient.POSTFIX_ACTIONS, MilterTestClient.POSTFIX_STEPS_V6);
             client.send('C', MilterTestClient.connectPayload("localhost", '4', 1, "127.0.0.1"));
+            assertEquals('c', client.read().code(), "CONNECT is answered");
             client.send('M', MilterTestClient.strings("<joe@example.com>"));
             assertEquals('c', client.read().code());
             client.send('L', MilterTestClient.header(bytes("Subject"), bytes(" no from")));
