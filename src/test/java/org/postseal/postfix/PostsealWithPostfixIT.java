@@ -113,6 +113,44 @@ class PostsealWithPostfixIT {
     }
 
     @Test
+    void postfixReachesPostsealOnAUnixSocketOwnedByGroupPostfix() throws Exception {
+        Path socketDirectory = Files.createTempDirectory(Path.of("/tmp"), "postseal-sock");
+        Files.setPosixFilePermissions(socketDirectory, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path socket = socketDirectory.resolve("postseal.sock");
+        Path unixConf = Files.writeString(work.resolve("unix.conf"), Files.readString(conf)
+                .replaceAll("Socket inet:\\d+@127.0.0.1", "Socket local:" + socket)
+                .replace("UMask 077", "UMask 007") + "UserID root:postfix\n");
+        Path log = work.resolve("postseal-unix.log");
+        Process milter = new ProcessBuilder("java", "-jar",
+                Path.of(System.getProperty("postseal.jar", "target/postseal.jar")).toString(),
+                "milter", "--opendkim-conf", unixConf.toString())
+                .redirectInput(new File("/dev/null")).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.exists(socket) && System.nanoTime() < deadline) {
+                assertTrue(milter.isAlive(), Files.readString(log));
+                Thread.sleep(100);
+            }
+            Thread.sleep(300);
+            assertEquals("rwxrwx---", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+            assertEquals("postfix", Files.readAttributes(socket, java.nio.file.attribute.PosixFileAttributes.class)
+                    .group().getName());
+            Options options = Options.builder().milter("unix:" + socket).milterProtocol(6)
+                    .milterDefaultAction(MilterDefaultAction.TEMPFAIL).build();
+            try (PostfixInstance postfix = PostfixInstance.start(options)) {
+                postfix.sendSmtp("joe@example.org", RCPT, message("joe@example.org", "over a unix socket"),
+                        "127.0.0.1");
+                assertVerifiesEverywhere(postfix.awaitDelivered(1, DELIVERY).get(0), 1);
+            }
+        } finally {
+            milter.destroy();
+            milter.waitFor(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(socketDirectory);
+        }
+    }
+
+    @Test
     void refileWildcardsPickTheKeyOfEachDomain() throws Exception {
         try (PostfixInstance postfix = PostfixInstance.start(options(postsealPort, 6))) {
             postfix.sendSmtp("ann@lists.example.org", RCPT, message("ann@lists.example.org", "lists"), "127.0.0.1");
