@@ -196,12 +196,14 @@ final class MilterDaemonCommand implements Callable<Integer> {
         }
     }
 
-    /** A key named only at signing time (a KeyTable path with %): read then, and cached. */
+    /**
+     * A key named only at signing time (a KeyTable path with %): read then with the same checks, and cached. A bad
+     * one fails that message (passed on unsigned or tempfailed, with a log line), not the server.
+     */
     private static SigningKey readKeyOrFail(String file, MilterSettings settings) {
         try {
-            return PrivateKeyReader.read(Path.of(file), Math.max(settings.minimumKeyBits(),
-                    PrivateKeyReader.DEFAULT_MINIMUM_RSA_BITS));
-        } catch (KeyFileException e) {
+            return readKey(file, "KeyTable key for this message", settings);
+        } catch (CommandFailure e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
     }

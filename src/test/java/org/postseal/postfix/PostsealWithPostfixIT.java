@@ -121,10 +121,7 @@ class PostsealWithPostfixIT {
                 .replaceAll("Socket inet:\\d+@127.0.0.1", "Socket local:" + socket)
                 .replace("UMask 077", "UMask 007") + "UserID root:postfix\n");
         Path log = work.resolve("postseal-unix.log");
-        Process milter = new ProcessBuilder("java", "-jar",
-                Path.of(System.getProperty("postseal.jar", "target/postseal.jar")).toString(),
-                "milter", "--opendkim-conf", unixConf.toString())
-                .redirectInput(new File("/dev/null")).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process milter = postsealMilter(unixConf, log);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.exists(socket) && System.nanoTime() < deadline) {
@@ -206,11 +203,7 @@ class PostsealWithPostfixIT {
                 new String[] {"joe@example.com", "Joe <joe@example.com>", "com smtp"});
         int comparedPort = PostfixInstance.freePort();
         Path comparedConf = openDkimConf("compared.conf", comparedPort, "SigningTable.rsa");
-        Process compared = new ProcessBuilder("java", "-jar",
-                Path.of(System.getProperty("postseal.jar", "target/postseal.jar")).toString(),
-                "milter", "--opendkim-conf", comparedConf.toString())
-                .redirectInput(new File("/dev/null")).redirectErrorStream(true)
-                .redirectOutput(work.resolve("compared.log").toFile()).start();
+        Process compared = postsealMilter(comparedConf, work.resolve("compared.log"));
         Map<String, List<String>> postsealSignatures;
         try {
             awaitListening(compared, comparedPort, work.resolve("compared.log"));
@@ -296,12 +289,17 @@ class PostsealWithPostfixIT {
 
     private static Process startPostseal() throws Exception {
         Path log = work.resolve("postseal.log");
-        Process process = new ProcessBuilder("java", "-jar",
-                Path.of(System.getProperty("postseal.jar", "target/postseal.jar")).toString(),
-                "milter", "--opendkim-conf", conf.toString())
-                .redirectInput(new File("/dev/null")).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = postsealMilter(conf, log);
         awaitListening(process, postsealPort, log);
         return process;
+    }
+
+    /** Starts {@code postseal milter --opendkim-conf conf} from the packaged jar, its output going to {@code log}. */
+    private static Process postsealMilter(Path openDkimConf, Path log) throws IOException {
+        return new ProcessBuilder("java", "-jar",
+                Path.of(System.getProperty("postseal.jar", "target/postseal.jar")).toString(),
+                "milter", "--opendkim-conf", openDkimConf.toString())
+                .redirectInput(new File("/dev/null")).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     private static void awaitListening(Process process, int port, Path log) throws Exception {
