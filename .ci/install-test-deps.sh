@@ -44,6 +44,8 @@ need miltertest has_command miltertest
 need swaks has_command swaks
 need socat has_command socat
 need openssl has_command openssl
+need msmtp has_command msmtp
+need dovecot-core has_command doveadm
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-test-deps: all test dependencies present"

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,6 +32,7 @@ import org.postseal.milter.PolicySignerSelector;
 import org.postseal.milter.UnsignedAction;
 import org.postseal.policy.KeyTable;
 import org.postseal.policy.SigningPolicy;
+import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -159,41 +159,8 @@ final class MilterDaemonCommand implements Callable<Integer> {
     }
 
     private static SigningKey readKey(String file, String origin, MilterSettings settings) {
-        if (settings.requireSafeKeys()) {
-            checkSafe(Path.of(file), origin);
-        }
-        SigningKey key;
-        try {
-            key = PrivateKeyReader.read(Path.of(file), Math.max(settings.minimumKeyBits(),
-                    PrivateKeyReader.DEFAULT_MINIMUM_RSA_BITS));
-        } catch (KeyFileException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, origin + ": " + e.getMessage());
-        }
-        Optional<SignatureAlgorithm> wanted = settings.algorithm();
-        if (wanted.isPresent() && wanted.get() != key.algorithm()) {
-            LOG.warn("{}: {} holds a key for {}; it signs with {} whatever SignatureAlgorithm says", origin, file,
-                    key.algorithm(), key.algorithm());
-        }
-        return key;
-    }
-
-    /**
-     * RequireSafeKeys: a private key others can read or anyone but its owner can write is refused, as OpenDKIM
-     * refuses it (group read is allowed, for a key shared with the group the milter runs as).
-     */
-    private static void checkSafe(Path file, String origin) {
-        try {
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-            if (permissions.contains(PosixFilePermission.OTHERS_READ)
-                    || permissions.contains(PosixFilePermission.OTHERS_WRITE)
-                    || permissions.contains(PosixFilePermission.GROUP_WRITE)) {
-                throw new CommandFailure(ExitCodes.CONFIG, origin + ": " + file + " is readable or writable by "
-                        + "others (mode " + java.nio.file.attribute.PosixFilePermissions.toString(permissions)
-                        + "); chmod 600 it, or set RequireSafeKeys no");
-            }
-        } catch (IOException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, origin + ": " + file + ": " + e.getMessage());
-        }
+        return KeyFiles.read(Path.of(file), origin, settings.minimumKeyBits(), settings.requireSafeKeys(),
+                settings.algorithm());
     }
 
     /**
@@ -244,17 +211,6 @@ final class MilterDaemonCommand implements Callable<Integer> {
         if (settings.socketMode().isEmpty()) {
             return Optional.empty();
         }
-        int mode = settings.socketMode().getAsInt();
-        Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] order = {
-            PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-            PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-            PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
-        for (int bit = 0; bit < 9; bit++) {
-            if ((mode & (1 << bit)) != 0) {
-                permissions.add(order[bit]);
-            }
-        }
-        return Optional.of(permissions);
+        return Optional.of(UnixSockets.permissions(settings.socketMode().getAsInt()));
     }
 }

@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "DKIM signing and verifying for Postfix.",
-        subcommands = {SignCommand.class, VerifyCommand.class, GenkeyCommand.class, MilterDaemonCommand.class},
+        subcommands = {SignCommand.class, VerifyCommand.class, GenkeyCommand.class, MilterDaemonCommand.class,
+            SmarthostCommand.class, SendmailCommand.class, QueueCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:success", "64:usage error", "65:data error (malformed message or key)", "66:no input file",

@@ -18,8 +18,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Optional;
 import java.util.Set;
@@ -27,6 +25,7 @@ import java.util.function.Supplier;
 import org.nightcode.milter.codec.Int32LenFrameEncoder;
 import org.nightcode.milter.codec.MilterPacketEncoder;
 import org.nightcode.milter.net.ServerFactory;
+import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,10 +111,7 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
     private void bind(Optional<Set<PosixFilePermission>> socketMode, Optional<String> socketGroup)
             throws IOException {
         if (address instanceof DomainSocketAddress unix) {
-            Path path = Path.of(unix.path());
-            if (Files.exists(path) && !Files.isRegularFile(path) && !Files.isDirectory(path)) {
-                Files.delete(path); // a stale socket from an earlier run
-            }
+            UnixSockets.removeStale(Path.of(unix.path()));
         }
         try {
             channel = create().bind(address).syncUninterruptibly().channel();
@@ -123,15 +119,7 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
             throw new IOException("cannot listen on " + describe(address) + ": " + e.getMessage(), e);
         }
         if (address instanceof DomainSocketAddress unix) {
-            Path path = Path.of(unix.path());
-            if (socketMode.isPresent()) {
-                Files.setPosixFilePermissions(path, socketMode.get());
-            }
-            if (socketGroup.isPresent()) {
-                GroupPrincipal group = path.getFileSystem().getUserPrincipalLookupService()
-                        .lookupPrincipalByGroupName(socketGroup.get());
-                Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(group);
-            }
+            UnixSockets.apply(Path.of(unix.path()), socketMode, socketGroup);
         }
         LOG.info("milter listening on {} ({} transport)", describe(localAddress()), epoll ? "epoll" : "nio");
     }

@@ -54,7 +54,10 @@ import java.util.stream.Stream;
  *   <li>logs through {@code postlogd} into {@code maillog_file} inside its directory ({@link #log()}), under a
  *       {@code syslog_name} of its own;</li>
  *   <li>optionally offers SMTP AUTH on a second smtpd, {@link #submissionPort()}, backed by a stand-in for
- *       Dovecot's auth service ({@link Options.Builder#saslUser}).</li>
+ *       Dovecot's auth service ({@link Options.Builder#saslUser});</li>
+ *   <li>optionally runs more smtpd services on ports of their own, each with its {@code -o} overrides (an smtps port
+ *       with {@code smtpd_tls_wrappermode=yes}, a real Dovecot for SASL...), and more {@code master.cf} lines
+ *       ({@link Options.Builder#smtpd}, {@link #smtpdPort(String)}, {@link Options.Builder#masterCf}).</li>
  * </ul>
  *
  * <p>{@link #close()} stops Postfix, kills whatever process of the instance is left (found by the
@@ -97,6 +100,7 @@ public final class PostfixInstance implements AutoCloseable {
     private String syslogName;
     private int smtpPort;
     private int submissionPort;
+    private final Map<String, Integer> smtpdPorts = new LinkedHashMap<>();
     private SmtpSink sink;
     private DovecotAuthServer auth;
     private boolean closed;
@@ -158,6 +162,19 @@ public final class PostfixInstance implements AutoCloseable {
     /** The port of the SMTP AUTH smtpd on 127.0.0.1, if {@link Options} asked for one. */
     public Optional<Integer> submissionPort() {
         return submissionPort == 0 ? Optional.empty() : Optional.of(submissionPort);
+    }
+
+    /**
+     * The port of the extra smtpd called {@code name} ({@link Options.Builder#smtpd}), on 127.0.0.1.
+     *
+     * @throws IllegalArgumentException if {@link Options} has no such smtpd
+     */
+    public int smtpdPort(String name) {
+        Integer port = smtpdPorts.get(name);
+        if (port == null) {
+            throw new IllegalArgumentException("smtpd: " + name + " (expected one of " + smtpdPorts.keySet() + ")");
+        }
+        return port;
     }
 
     /** The port of the sink Postfix relays to, on 127.0.0.1. */
@@ -354,6 +371,9 @@ public final class PostfixInstance implements AutoCloseable {
                 auth = DovecotAuthServer.start(options.saslUsers());
                 submissionPort = freePort();
             }
+            for (String name : options.smtpds().keySet()) {
+                smtpdPorts.put(name, freePort());
+            }
             Files.writeString(configDirectory.resolve("main.cf"), mainCf(), StandardCharsets.UTF_8);
             Files.writeString(configDirectory.resolve("master.cf"), masterCf(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -430,6 +450,16 @@ public final class PostfixInstance implements AutoCloseable {
                     .append("  -o smtpd_sasl_path=").append(auth.path()).append('\n')
                     .append("  -o smtpd_sasl_security_options=noanonymous\n")
                     .append("  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\n");
+        }
+        for (Map.Entry<String, List<String>> smtpd : options.smtpds().entrySet()) {
+            master.append("127.0.0.1:").append(smtpdPorts.get(smtpd.getKey())).append(" inet n - n - - smtpd\n")
+                    .append("  -o syslog_name=").append(syslogName).append('/').append(smtpd.getKey()).append('\n');
+            for (String override : smtpd.getValue()) {
+                master.append("  -o ").append(override).append('\n');
+            }
+        }
+        for (String line : options.masterCf()) {
+            master.append(line).append('\n');
         }
         for (String service : List.of(
                 "pickup unix n - n 60 1 pickup",
@@ -652,6 +682,8 @@ public final class PostfixInstance implements AutoCloseable {
         private final MilterDefaultAction milterDefaultAction;
         private final List<String> mainCf;
         private final Map<String, String> saslUsers;
+        private final Map<String, List<String>> smtpds;
+        private final List<String> masterCf;
 
         private Options(Builder builder) {
             this.milter = Optional.ofNullable(builder.milter);
@@ -660,6 +692,10 @@ public final class PostfixInstance implements AutoCloseable {
                     ? MilterDefaultAction.TEMPFAIL : builder.milterDefaultAction;
             this.mainCf = List.copyOf(builder.mainCf);
             this.saslUsers = Map.copyOf(builder.saslUsers);
+            Map<String, List<String>> smtpds = new LinkedHashMap<>();
+            builder.smtpds.forEach((name, overrides) -> smtpds.put(name, List.copyOf(overrides)));
+            this.smtpds = java.util.Collections.unmodifiableMap(smtpds);
+            this.masterCf = List.copyOf(builder.masterCf);
         }
 
         /** A builder with Postfix's defaults: no milter, protocol 6, {@code tempfail}, no SMTP AUTH. */
@@ -697,11 +733,23 @@ public final class PostfixInstance implements AutoCloseable {
             return saslUsers;
         }
 
+        /** Extra smtpd services by name, each with its {@code -o name=value} overrides, in the order added. */
+        public Map<String, List<String>> smtpds() {
+            return smtpds;
+        }
+
+        /** Extra {@code master.cf} lines, written after the generated services. */
+        public List<String> masterCf() {
+            return masterCf;
+        }
+
         @Override
         public String toString() {
             return "Options{milter=" + milter.orElse("none") + ", milter_protocol=" + milterProtocol
                     + ", milter_default_action=" + milterDefaultAction.value() + ", mainCf=" + mainCf
-                    + ", saslUsers=" + saslUsers.keySet() + "}";
+                    + ", saslUsers=" + saslUsers.keySet()
+                    + (smtpds.isEmpty() ? "" : ", smtpds=" + smtpds)
+                    + (masterCf.isEmpty() ? "" : ", masterCf=" + masterCf) + "}";
         }
 
         /** Builds {@link Options}; each setting may be made once. */
@@ -715,6 +763,8 @@ public final class PostfixInstance implements AutoCloseable {
             private MilterDefaultAction milterDefaultAction;
             private final List<String> mainCf = new ArrayList<>();
             private final Map<String, String> saslUsers = new LinkedHashMap<>();
+            private final Map<String, List<String>> smtpds = new LinkedHashMap<>();
+            private final List<String> masterCf = new ArrayList<>();
 
             private Builder() {
             }
@@ -805,6 +855,49 @@ public final class PostfixInstance implements AutoCloseable {
                     throw new IllegalStateException("saslUser: " + user + " already added");
                 }
                 saslUsers.put(user, password);
+                return this;
+            }
+
+            /**
+             * One more smtpd on a free port of 127.0.0.1 ({@link PostfixInstance#smtpdPort(String)}), logging as
+             * {@code SYSLOG_NAME/name}, with {@code -o} overrides such as {@code smtpd_tls_wrappermode=yes} (an
+             * smtps port) or {@code smtpd_sasl_auth_enable=yes}.
+             *
+             * @param name letters, digits and {@code -}
+             * @param overrides {@code name=value} each, without spaces
+             * @throws IllegalArgumentException if the name or an override is malformed
+             * @throws IllegalStateException if an smtpd of that name was added already
+             */
+            public Builder smtpd(String name, String... overrides) {
+                Objects.requireNonNull(name, "name");
+                if (!name.matches("[A-Za-z0-9-]+")) {
+                    throw new IllegalArgumentException("smtpd: " + name + " (expected: letters, digits and -)");
+                }
+                if (smtpds.containsKey(name)) {
+                    throw new IllegalStateException("smtpd: " + name + " already added");
+                }
+                for (String override : overrides) {
+                    if (!override.matches("[a-z0-9_]+=[^\\s]*")) {
+                        throw new IllegalArgumentException("smtpd override: " + override
+                                + " (expected: name=value without spaces)");
+                    }
+                }
+                smtpds.put(name, List.of(overrides));
+                return this;
+            }
+
+            /**
+             * One more {@code master.cf} line, written after the generated services, for example
+             * {@code "tlsmgr unix - - n 1000? 1 tlsmgr"}.
+             *
+             * @throws IllegalArgumentException if {@code line} has a line break
+             */
+            public Builder masterCf(String line) {
+                Objects.requireNonNull(line, "line");
+                if (line.contains("\n") || line.contains("\r")) {
+                    throw new IllegalArgumentException("masterCf: " + line + " (expected: one line)");
+                }
+                masterCf.add(line);
                 return this;
             }
 

@@ -1,0 +1,202 @@
+package org.postseal.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import org.postseal.config.ConfigException;
+import org.postseal.config.MsmtpAccount;
+import org.postseal.config.MsmtpConfig;
+import org.postseal.config.SmarthostSettings;
+import org.postseal.config.Warnings;
+import org.postseal.dkim.CryptoProviders;
+import org.postseal.dkim.SigningKey;
+import org.postseal.policy.KeyTable;
+import org.postseal.smarthost.MessageSealer;
+import org.postseal.smarthost.PolicySealer;
+import org.postseal.smarthost.RetrySchedule;
+import org.postseal.smarthost.SingleKeySealer;
+import org.postseal.smarthost.Smarthost;
+import org.postseal.smarthost.SmarthostServer;
+import org.postseal.smarthost.Spool;
+import org.postseal.smarthost.SpoolLock;
+import org.postseal.smtp.SmtpClient;
+import org.postseal.smtp.SmtpEndpoint;
+import org.postseal.transport.UnixSockets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code postseal smarthost}: the daemon on the unix socket that replaces the seed's
+ * {@code socat UNIX-LISTEN ... EXEC:"dkimsign ... | msmtp -t -i --read-envelope-from"}. It signs each message,
+ * spools it durably and relays it with the msmtp account's server; the client is told the truth.
+ */
+@Command(name = "smarthost", mixinStandardHelpOptions = true,
+        description = {"Take messages from 'postseal sendmail' on a unix socket, sign them, relay them over SMTP "
+                + "(msmtp configuration) and keep them in a spool until the server has them."})
+final class SmarthostCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(SmarthostCommand.class);
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "postseal configuration (HOCON), "
+            + "section postseal.smarthost; the options below override it.")
+    private Path config;
+
+    @Option(names = "--socket", paramLabel = "PATH", description = "Unix socket to listen on "
+            + "(default /run/postseal/smarthost.sock).")
+    private String socket;
+
+    @Option(names = "--socket-mode", paramLabel = "MODE", description = "Socket permissions, octal (default 0660).")
+    private String socketMode;
+
+    @Option(names = "--socket-group", paramLabel = "GROUP", description = "Socket group (www-data for PHP).")
+    private String socketGroup;
+
+    @Option(names = {"--msmtprc", "-C"}, paramLabel = "FILE", description = "msmtp configuration file.")
+    private String msmtprc;
+
+    @Option(names = {"--account", "-a"}, paramLabel = "NAME", description = "msmtp account (default: default).")
+    private String account;
+
+    @Option(names = "--spool", paramLabel = "DIR", description = "Spool directory (default /var/spool/postseal).")
+    private String spool;
+
+    @Option(names = "--domain", paramLabel = "DOMAIN", description = "Sign every message with this d= ...")
+    private String domain;
+
+    @Option(names = "--selector", paramLabel = "SELECTOR", description = "... this s= ...")
+    private String selector;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "... and this private key (as dkimsign).")
+    private String key;
+
+    @Option(names = "--key-table", paramLabel = "FILE", description = "OpenDKIM KeyTable ...")
+    private String keyTable;
+
+    @Option(names = "--signing-table", paramLabel = "[refile:]FILE", description = "... and SigningTable.")
+    private String signingTable;
+
+    @Option(names = "--max-message-size", paramLabel = "BYTES", description = "Largest message (default 10M).")
+    private String maxMessageSize;
+
+    @Override
+    public Integer call() throws Exception {
+        SmarthostSettings settings;
+        SmtpEndpoint endpoint;
+        try {
+            settings = SmarthostSettings.load(Optional.ofNullable(config), overrides(), Path.of(""));
+            Warnings warnings = new Warnings();
+            MsmtpConfig msmtp = MsmtpConfig.read(settings.msmtprc(), warnings);
+            MsmtpAccount chosen = settings.account().map(name -> msmtp.account(name).orElseThrow(
+                    () -> new ConfigException(settings.msmtprc() + ": no account " + name)))
+                    .orElseGet(msmtp::defaultAccount);
+            endpoint = chosen.toEndpoint();
+            settings.warnings().forEach(w -> LOG.warn("{}", w));
+            warnings.list().forEach(w -> LOG.warn("{}", w));
+        } catch (ConfigException e) {
+            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+        }
+        MessageSealer sealer = sealer(settings);
+        Spool spoolDir;
+        Optional<SpoolLock> lock;
+        try {
+            spoolDir = Spool.open(settings.spool());
+            lock = SpoolLock.tryAcquire(settings.spool());
+        } catch (IOException e) {
+            throw new CommandFailure(ExitCodes.CONFIG, "spool " + settings.spool() + ": " + e.getMessage());
+        }
+        if (lock.isEmpty()) {
+            throw new CommandFailure(ExitCodes.CONFIG, "spool " + settings.spool() + " is in use by another "
+                    + "smarthost");
+        }
+        SmtpClient client = new SmtpClient();
+        Smarthost smarthost = new Smarthost(spoolDir, Submissions.preparer(settings.hostname()), sealer,
+                (envelope, message) -> client.deliver(endpoint, envelope, message),
+                new RetrySchedule(settings.retryFirst(), settings.retryMax(), settings.lifetime()),
+                Clock.systemDefaultZone(), settings.relayWait(), settings.tempfailUnsignable(),
+                settings.readEnvelopeFrom(), settings.deliveryThreads());
+        SmarthostServer server;
+        try {
+            smarthost.start(settings.queueTick());
+            server = SmarthostServer.start(settings.socket(),
+                    settings.socketMode().stream().mapToObj(UnixSockets::permissions).findFirst(),
+                    settings.socketGroup(), smarthost, settings.maxMessageBytes(), settings.readTimeout(),
+                    Math.max(4, settings.deliveryThreads() * 2));
+        } catch (IOException | IllegalStateException e) {
+            smarthost.close();
+            client.close();
+            lock.get().close();
+            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+        }
+        LOG.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({})", settings.socket(),
+                endpoint, sealer, settings.spool(), CryptoProviders.description());
+        SpoolLock held = lock.get();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            smarthost.close();
+            client.close();
+            try {
+                held.close();
+            } catch (IOException e) {
+                // exiting
+            }
+        }, "postseal-shutdown"));
+        server.awaitClose();
+        return ExitCodes.OK;
+    }
+
+    private Map<String, String> overrides() {
+        Map<String, String> map = new LinkedHashMap<>();
+        put(map, "socket", socket);
+        put(map, "socket-mode", socketMode);
+        put(map, "socket-group", socketGroup);
+        put(map, "msmtprc", msmtprc);
+        put(map, "account", account);
+        put(map, "spool", spool);
+        put(map, "domain", domain);
+        put(map, "selector", selector);
+        put(map, "key", key);
+        put(map, "key-table", keyTable);
+        put(map, "signing-table", signingTable);
+        put(map, "max-message-size", maxMessageSize);
+        return map;
+    }
+
+    private static void put(Map<String, String> map, String name, String value) {
+        if (value != null) {
+            map.put(name, value);
+        }
+    }
+
+    /** The sealer the settings ask for, every key read and checked now (exit 78 on a bad one). */
+    static MessageSealer sealer(SmarthostSettings settings) {
+        Clock clock = Clock.systemUTC();
+        if (settings.signing() instanceof SmarthostSettings.SingleKey single) {
+            SigningKey signingKey = KeyFiles.read(single.keyFile(), "key", settings.minimumKeyBits(),
+                    settings.requireSafeKeys(), Optional.empty());
+            return new SingleKeySealer(single.domain(), single.selector(), signingKey, settings::template, clock);
+        }
+        SmarthostSettings.Tables tables = (SmarthostSettings.Tables) settings.signing();
+        Map<String, SigningKey> keys = new ConcurrentHashMap<>();
+        for (KeyTable.Entry entry : tables.policy().keyTable().map(KeyTable::entries).orElse(List.of())) {
+            if (!entry.keyFile().contains(KeyTable.FROM_DOMAIN)) {
+                keys.computeIfAbsent(entry.keyFile(), f -> KeyFiles.read(Path.of(f), "KeyTable entry "
+                        + entry.name(), settings.minimumKeyBits(), settings.requireSafeKeys(), Optional.empty()));
+            }
+        }
+        return new PolicySealer(tables.policy(), file -> keys.computeIfAbsent(file, f -> {
+            try {
+                return KeyFiles.read(Path.of(f), "KeyTable key for this message", settings.minimumKeyBits(),
+                        settings.requireSafeKeys(), Optional.empty());
+            } catch (CommandFailure e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }), settings::template, clock);
+    }
+}

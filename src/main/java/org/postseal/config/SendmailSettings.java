@@ -1,0 +1,39 @@
+package org.postseal.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The settings of {@code postseal sendmail}: {@code postseal.sendmail} (the socket, by default the smarthost's, and
+ * how long to wait for its answer).
+ */
+public record SendmailSettings(Path socket, Duration timeout) {
+    /**
+     * @throws ConfigException for a missing file or a bad value
+     */
+    public static SendmailSettings load(Optional<Path> applicationFile, Path base) {
+        Config reference = ConfigFactory.parseResources(SendmailSettings.class.getClassLoader(), "reference.conf");
+        try {
+            Config app = applicationFile.isPresent()
+                    ? ConfigFactory.parseFile(base.resolve(applicationFile.get()).toFile(),
+                            ConfigParseOptions.defaults().setAllowMissing(false))
+                    : ConfigFactory.empty();
+            // POSTSEAL_SOCKET is applied by the command, over the file: not resolved here
+            Config c = app.withFallback(reference).resolve(ConfigResolveOptions.noSystem().setAllowUnresolved(true))
+                    .getConfig("postseal.sendmail");
+            Duration timeout = c.getDuration("timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new ConfigException(c.getValue("timeout").origin().description()
+                        + ": postseal.sendmail.timeout must be more than 0");
+            }
+            return new SendmailSettings(base.resolve(c.getString("socket")).normalize(), timeout);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+}

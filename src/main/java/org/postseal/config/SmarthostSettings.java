@@ -1,0 +1,215 @@
+package org.postseal.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
+import org.postseal.dkim.CanonicalizationPair;
+import org.postseal.dkim.SignatureSpec;
+import org.postseal.policy.SigningPolicy;
+
+/**
+ * The settings of {@code postseal smarthost}: {@code postseal.smarthost} in reference.conf, an application file
+ * ({@code --config}) and the command-line options, which win. Immutable; every problem is a {@link ConfigException}
+ * naming where it is.
+ *
+ * @param socket the unix socket to listen on
+ * @param socketMode its permission bits, if set
+ * @param socketGroup its group, if set
+ * @param msmtprc the msmtp configuration file
+ * @param account the msmtp account, empty for msmtp's default
+ * @param spool the spool directory
+ * @param signing one key, or a policy from tables
+ * @param canonicalization c=
+ * @param minimumKeyBits RSA keys shorter are refused
+ * @param requireSafeKeys key files readable by others are refused
+ * @param tempfailUnsignable on-error = tempfail
+ * @param readEnvelopeFrom the envelope sender from the From field unless the client gives -f
+ * @param hostname for Message-ID and an added From, empty for this machine's name
+ * @param maxMessageBytes the largest message accepted
+ * @param readTimeout the longest silence from a client
+ * @param relayWait how long a client waits for the first attempt
+ * @param retryFirst first retry wait
+ * @param retryMax longest retry wait
+ * @param lifetime how long a message may stay queued
+ * @param deliveryThreads deliveries at once
+ * @param queueTick how often the queue runner looks
+ * @param warnings what was found odd, to log
+ */
+public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<String> socketGroup, Path msmtprc,
+        Optional<String> account, Path spool, Signing signing, CanonicalizationPair canonicalization,
+        int minimumKeyBits, boolean requireSafeKeys, boolean tempfailUnsignable, boolean readEnvelopeFrom,
+        Optional<String> hostname,
+        long maxMessageBytes, Duration readTimeout, Duration relayWait, Duration retryFirst, Duration retryMax,
+        Duration lifetime, int deliveryThreads, Duration queueTick, List<String> warnings) {
+    static final String ROOT = "postseal.smarthost";
+    private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "msmtprc", "account",
+            "spool", "domain", "selector", "key", "key-table", "signing-table", "multiple-signatures",
+            "canonicalization", "minimum-key-bits", "require-safe-keys", "on-error", "hostname", "max-message-size",
+            "read-timeout", "relay-wait", "retry", "delivery-threads", "queue-tick", "read-envelope-from");
+
+    public SmarthostSettings {
+        warnings = List.copyOf(warnings);
+    }
+
+    /** How messages are signed: one fixed key, or OpenDKIM's tables. */
+    public sealed interface Signing {
+    }
+
+    /** {@code dkimsign SELECTOR DOMAIN KEYFILE}: every message with this key. */
+    public record SingleKey(String domain, String selector, Path keyFile) implements Signing {
+    }
+
+    /** KeyTable and SigningTable: the From address picks the keys. */
+    public record Tables(SigningPolicy policy) implements Signing {
+    }
+
+    /**
+     * Loads the settings.
+     *
+     * @param applicationFile the {@code --config} file, if any
+     * @param overrides settings from the command line, by name under {@code postseal.smarthost} (values as strings)
+     * @param base the directory relative paths are resolved against
+     * @throws ConfigException for a missing file, a bad value, a bad table line or a missing setting
+     */
+    public static SmarthostSettings load(Optional<Path> applicationFile, Map<String, String> overrides, Path base) {
+        Config reference = ConfigFactory.parseResources(SmarthostSettings.class.getClassLoader(), "reference.conf");
+        Config app = ConfigFactory.empty();
+        Map<String, Object> cli = new HashMap<>();
+        overrides.forEach((k, v) -> cli.put(ROOT + "." + k, v));
+        try {
+            if (applicationFile.isPresent()) {
+                app = ConfigFactory.parseFile(base.resolve(applicationFile.get()).toFile(),
+                        ConfigParseOptions.defaults().setAllowMissing(false));
+            }
+            Config resolved = ConfigFactory.parseMap(cli, "command line").withFallback(app).withFallback(reference)
+                    .withFallback(ConfigFactory.systemEnvironment()).resolve(ConfigResolveOptions.noSystem());
+            return read(resolved.getConfig(ROOT), base);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new ConfigException(e.getMessage(), e);
+        }
+    }
+
+    private static SmarthostSettings read(Config c, Path base) {
+        Warnings warnings = new Warnings();
+        for (String key : new TreeSet<>(c.root().keySet())) {
+            if (!KNOWN.contains(key)) {
+                warnings.at(where(c, key), "unknown setting " + ROOT + "." + key + " ignored");
+            }
+        }
+        Path msmtprc = path(c, "msmtprc", base).orElseThrow(() -> ConfigException.at(where(c, "msmtprc"),
+                "no msmtp configuration: give --msmtprc FILE (or " + ROOT + ".msmtprc)"));
+        OptionalInt mode = OptionalInt.empty();
+        Optional<String> modeText = string(c, "socket-mode");
+        if (modeText.isPresent()) {
+            if (!modeText.get().matches("0?[0-7]{1,3}")) {
+                throw ConfigException.at(where(c, "socket-mode"), "'" + modeText.get()
+                        + "' is not an octal mode such as 0660");
+            }
+            mode = OptionalInt.of(Integer.parseInt(modeText.get(), 8));
+        }
+        long max = c.getBytes("max-message-size");
+        if (max < 1 || max > Integer.MAX_VALUE - 64) {
+            throw ConfigException.at(where(c, "max-message-size"), max + " bytes (expected: 1 to 2G)");
+        }
+        int threads = c.getInt("delivery-threads");
+        if (threads < 1 || threads > 256) {
+            throw ConfigException.at(where(c, "delivery-threads"), threads + " (expected: 1-256)");
+        }
+        return new SmarthostSettings(path(c, "socket", base).orElseThrow(), mode, string(c, "socket-group"),
+                msmtprc, string(c, "account"), path(c, "spool", base).orElseThrow(), signing(c, base, warnings),
+                SettingsParts.canonicalization(c.getString("canonicalization"), where(c, "canonicalization")),
+                c.getInt("minimum-key-bits"), c.getBoolean("require-safe-keys"),
+                SettingsParts.onError(c.getString("on-error"), where(c, "on-error"), warnings)
+                        == MilterSettings.OnError.TEMPFAIL,
+                c.getBoolean("read-envelope-from"), string(c, "hostname"), max, positive(c, "read-timeout"), positive(c, "relay-wait"),
+                positive(c, "retry.first"), positive(c, "retry.max"), positive(c, "retry.lifetime"), threads,
+                positive(c, "queue-tick"), warnings.list());
+    }
+
+    private static Signing signing(Config c, Path base, Warnings warnings) {
+        boolean single = c.hasPath("domain") || c.hasPath("selector") || c.hasPath("key");
+        boolean tables = c.hasPath("key-table") || c.hasPath("signing-table");
+        if (single && tables) {
+            throw ConfigException.at(where(c, "domain"), "give either domain/selector/key or "
+                    + "key-table/signing-table, not both");
+        }
+        if (single) {
+            for (String key : List.of("domain", "selector", "key")) {
+                if (!c.hasPath(key)) {
+                    throw ConfigException.at(where(c, key), "the single-key setup needs --domain, --selector and "
+                            + "--key; " + key + " is missing");
+                }
+            }
+            String domain = c.getString("domain").strip();
+            if (!TableFile.isDnsName(domain)) {
+                throw ConfigException.at(where(c, "domain"), "'" + domain + "' is not a domain name");
+            }
+            String selector = c.getString("selector").strip();
+            if (!TableFile.isDnsName(selector)) {
+                throw ConfigException.at(where(c, "selector"), "'" + selector + "' is not a selector");
+            }
+            return new SingleKey(domain, selector, path(c, "key", base).orElseThrow());
+        }
+        if (!c.hasPath("key-table") || !c.hasPath("signing-table")) {
+            throw ConfigException.at(where(c, c.hasPath("key-table") ? "key-table" : "signing-table"),
+                    "nothing to sign with: give --domain, --selector and --key, or --key-table and "
+                            + "--signing-table");
+        }
+        String origin = ROOT + ".";
+        SettingsParts.PolicyInputs inputs = new SettingsParts.PolicyInputs(
+                Optional.of(DataSet.parseFile(c.getString("key-table"), base, where(c, "key-table") + " ("
+                        + origin + "key-table)")),
+                Optional.of(DataSet.parseFile(c.getString("signing-table"), base, where(c, "signing-table") + " ("
+                        + origin + "signing-table)")),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), false, c.getBoolean("multiple-signatures"),
+                option -> where(c, "key-table"));
+        return new Tables(SettingsParts.policy(inputs, base, warnings));
+    }
+
+    /** The signature template for these settings: canonicalization, OpenDKIM's header lists. */
+    public SignatureSpec.Builder template(SignatureSpec.Builder builder) {
+        return builder.canonicalization(canonicalization)
+                .signedHeaders(SignatureSpec.DEFAULT_SIGNED_HEADERS)
+                .oversignedHeaders(SignatureSpec.DEFAULT_OVERSIGNED_HEADERS);
+    }
+
+    private static Duration positive(Config c, String key) {
+        Duration d;
+        try {
+            d = c.getDuration(key);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw ConfigException.at(where(c, key), e.getMessage());
+        }
+        if (d.isNegative() || d.isZero()) {
+            throw ConfigException.at(where(c, key), key + " = " + d + " (expected: more than 0)");
+        }
+        return d;
+    }
+
+    private static Optional<String> string(Config c, String key) {
+        return c.hasPath(key) ? Optional.of(c.getString(key)) : Optional.empty();
+    }
+
+    private static Optional<Path> path(Config c, String key, Path base) {
+        return string(c, key).map(v -> base.resolve(v).normalize());
+    }
+
+    private static String where(Config c, String key) {
+        try {
+            return c.hasPath(key) ? c.getValue(key).origin().description() : c.origin().description();
+        } catch (com.typesafe.config.ConfigException e) {
+            return c.origin().description();
+        }
+    }
+}

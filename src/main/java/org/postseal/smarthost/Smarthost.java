@@ -1,0 +1,314 @@
+package org.postseal.smarthost;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.postseal.message.MessageFormatException;
+import org.postseal.smtp.DeliveryReport;
+import org.postseal.smtp.RecipientResult;
+import org.postseal.submission.PreparedMessage;
+import org.postseal.submission.SubmissionException;
+import org.postseal.submission.SubmissionOptions;
+import org.postseal.submission.SubmissionPreparer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The smarthost's work, apart from its socket: takes a submitted message, prepares it as msmtp would (recipients from
+ * the header with {@code -t}, Bcc removed, Date, Message-ID and From added when missing, CRLF), signs it, writes it
+ * to the spool durably, tries to relay it, and answers. A message is never answered "accepted" before it is either
+ * relayed or in the spool on disk. Deferred messages are retried by a runner on the {@link RetrySchedule}; a
+ * recipient refused with 5xx is recorded and the message kept in {@code failed/}.
+ *
+ * <p>Duplicates: if the process dies after the upstream server accepted a message (its 250 after DATA) and before
+ * the spool is updated, the message is sent again after restart. That window is the time to remove two files.
+ */
+public final class Smarthost implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Smarthost.class);
+
+    private final Spool spool;
+    private final SubmissionPreparer preparer;
+    private final MessageSealer sealer;
+    private final Relay relay;
+    private final RetrySchedule retry;
+    private final Clock clock;
+    private final Duration relayWait;
+    private final boolean tempfailUnsignable;
+    private final boolean readEnvelopeFrom;
+    private final Map<String, SpooledMessage> queued = new ConcurrentHashMap<>();
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final ExecutorService deliveries;
+    private final ScheduledExecutorService runner;
+    private final QueueControl control;
+
+    /**
+     * @param relayWait how long a client waits for the first delivery attempt before it is told "queued"
+     * @param tempfailUnsignable when a message cannot be signed: true refuses it with a temporary failure, false
+     *     relays it unsigned (both with a log line)
+     * @param readEnvelopeFrom take the envelope sender from the From field unless the client gave {@code -f}, as
+     *     the seed's {@code msmtp --read-envelope-from} did
+     * @param deliveryThreads how many deliveries run at once
+     */
+    public Smarthost(Spool spool, SubmissionPreparer preparer, MessageSealer sealer, Relay relay,
+            RetrySchedule retry, Clock clock, Duration relayWait, boolean tempfailUnsignable,
+            boolean readEnvelopeFrom, int deliveryThreads) {
+        this.spool = Objects.requireNonNull(spool, "spool");
+        this.preparer = Objects.requireNonNull(preparer, "preparer");
+        this.sealer = Objects.requireNonNull(sealer, "sealer");
+        this.relay = Objects.requireNonNull(relay, "relay");
+        this.retry = Objects.requireNonNull(retry, "retry");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.relayWait = Objects.requireNonNull(relayWait, "relayWait");
+        this.tempfailUnsignable = tempfailUnsignable;
+        this.readEnvelopeFrom = readEnvelopeFrom;
+        AtomicInteger n = new AtomicInteger();
+        this.deliveries = Executors.newFixedThreadPool(deliveryThreads,
+                r -> daemon(r, "postseal-delivery-" + n.incrementAndGet()));
+        this.runner = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "postseal-queue-runner"));
+        this.control = new QueueControl(spool.root());
+    }
+
+    /**
+     * Recovers the spool after a stop or a crash, loads the queue, and starts the runner, which looks for due
+     * messages and for {@code postseal queue} requests every {@code tick}.
+     */
+    public void start(Duration tick) throws IOException {
+        spool.recover();
+        for (SpooledMessage m : spool.queued()) {
+            queued.put(m.id(), m);
+        }
+        if (!queued.isEmpty()) {
+            LOG.info("spool {}: {} message(s) queued from before", spool.root(), queued.size());
+        }
+        runner.scheduleWithFixedDelay(this::tick, 0, tick.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Takes one submission; blocks for at most the relay wait (plus the signing time). Called on a worker thread,
+     * never on an event loop.
+     */
+    public SubmissionAnswer submit(SubmissionOptions options, byte[] raw) {
+        PreparedMessage prepared;
+        try {
+            prepared = preparer.prepare(raw, readEnvelopeFrom ? options.withReadEnvelopeFrom() : options);
+        } catch (SubmissionException e) {
+            LOG.warn("submission refused: {}", e.getMessage());
+            return SubmissionAnswer.badMessage(e.getMessage());
+        }
+        byte[] bytes = prepared.message();
+        SignedMessage signed;
+        try {
+            signed = sealer.seal(bytes);
+        } catch (MessageFormatException e) {
+            LOG.warn("submission refused: {}", e.getMessage());
+            return SubmissionAnswer.badMessage(e.getMessage());
+        } catch (MessageSealer.SealingException e) {
+            if (tempfailUnsignable) {
+                LOG.warn("submission refused with a temporary failure (on-error = tempfail): {}", e.getMessage());
+                return SubmissionAnswer.tempFail(e.getMessage());
+            }
+            LOG.warn("relaying unsigned (on-error = accept): {}", e.getMessage());
+            signed = new SignedMessage(bytes, List.of(), "not signed: " + e.getMessage());
+        }
+        SpooledMessage record;
+        try {
+            record = spool.add(prepared.envelope(), signed.bytes(), clock.instant());
+        } catch (IOException e) {
+            LOG.error("cannot write to the spool {}: {}", spool.root(), e.toString());
+            return SubmissionAnswer.tempFail("cannot queue the message: " + e.getMessage());
+        }
+        LOG.info("{}: accepted from=<{}> to={} size={} {}{}", record.id(), record.sender(), record.pending(),
+                signed.bytes().length, signed.note(), prepared.addedHeaders().isEmpty() ? ""
+                        : ", added " + String.join(", ", prepared.addedHeaders()));
+        queued.put(record.id(), record);
+        inFlight.add(record.id());
+        Future<Attempt> attempt;
+        try {
+            attempt = deliveries.submit(() -> attemptAndRelease(record));
+        } catch (RuntimeException e) {
+            inFlight.remove(record.id());
+            return SubmissionAnswer.queued(record.id(), "will be relayed later");
+        }
+        try {
+            return answer(attempt.get(relayWait.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            return SubmissionAnswer.queued(record.id(), "the upstream server is slow; delivery goes on in the "
+                    + "background");
+        } catch (ExecutionException e) {
+            LOG.error("{}: delivery attempt failed: {}", record.id(), e.getCause().toString());
+            return SubmissionAnswer.queued(record.id(), "will be retried");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return SubmissionAnswer.queued(record.id(), "will be retried");
+        }
+    }
+
+    private static SubmissionAnswer answer(Attempt attempt) {
+        String id = attempt.before().id();
+        DeliveryReport report = attempt.report();
+        List<RecipientResult> rejected = report.with(RecipientResult.Status.REJECTED);
+        List<RecipientResult> deferred = report.with(RecipientResult.Status.DEFERRED);
+        List<RecipientResult> delivered = report.with(RecipientResult.Status.DELIVERED);
+        if (!rejected.isEmpty()) {
+            StringBuilder text = new StringBuilder();
+            for (RecipientResult r : rejected) {
+                text.append(text.length() == 0 ? "" : "; ").append(r.recipient()).append(": ").append(r.reply());
+            }
+            if (!delivered.isEmpty()) {
+                text.append("; relayed to ").append(delivered.size()).append(" other recipient(s)");
+            }
+            if (!deferred.isEmpty()) {
+                text.append("; ").append(deferred.size()).append(" other recipient(s) queued");
+            }
+            return SubmissionAnswer.rejected(id, text.toString());
+        }
+        if (!deferred.isEmpty()) {
+            return SubmissionAnswer.queued(id, deferred.get(0).reply().toString());
+        }
+        return SubmissionAnswer.relayed(id, delivered.get(0).reply().toString());
+    }
+
+    private Attempt attemptAndRelease(SpooledMessage record) throws IOException {
+        try {
+            return attempt(record);
+        } finally {
+            inFlight.remove(record.id());
+        }
+    }
+
+    /** One delivery attempt of a queued message, and what the spool then records. */
+    private Attempt attempt(SpooledMessage record) throws IOException {
+        DeliveryReport report = relay.deliver(record.envelope(), spool.content(record));
+        List<String> pending = new ArrayList<>();
+        List<String> outcomes = new ArrayList<>();
+        for (RecipientResult r : report.results()) {
+            switch (r.status()) {
+                case DELIVERED -> outcomes.add("delivered " + r.recipient() + ": " + r.reply());
+                case REJECTED -> outcomes.add("rejected " + r.recipient() + ": " + r.reply());
+                case DEFERRED -> pending.add(r.recipient());
+                default -> throw new IllegalStateException("status " + r.status());
+            }
+        }
+        Instant now = clock.instant();
+        String last = report.results().get(report.results().size() - 1).reply().toString();
+        SpooledMessage after = record.afterAttempt(pending, outcomes, last, retry.next(record.attempts() + 1, now));
+        try {
+            if (pending.isEmpty()) {
+                queued.remove(record.id());
+                if (after.rejections().isEmpty()) {
+                    spool.remove(after);
+                    LOG.info("{}: relayed to {}: {}", record.id(), record.pending(), last);
+                } else {
+                    spool.fail(after, "rejected: " + String.join("; ", after.rejections()));
+                    LOG.warn("{}: kept in failed/: {}", record.id(), String.join("; ", after.rejections()));
+                }
+            } else if (retry.expired(record.created(), now)) {
+                queued.remove(record.id());
+                spool.fail(after, "expired after " + retry.lifetime() + ": " + last);
+                LOG.warn("{}: gave up after {} attempt(s) over {}: {}", record.id(), after.attempts(),
+                        retry.lifetime(), last);
+            } else {
+                spool.update(after);
+                queued.put(record.id(), after);
+                LOG.info("{}: deferred for {} ({}); next attempt at {}", record.id(), pending, last,
+                        after.nextAttempt());
+            }
+        } catch (IOException e) {
+            LOG.error("{}: cannot record the delivery attempt in the spool ({}); the message may be sent again",
+                    record.id(), e.toString());
+            throw e;
+        }
+        return new Attempt(record, report);
+    }
+
+    /** The runner: carries out queue requests, then starts the attempts that are due. */
+    void tick() {
+        try {
+            control.serve(this::flushAll, this::deleteQueued);
+            Instant now = clock.instant();
+            for (SpooledMessage m : queued.values()) {
+                if (!m.nextAttempt().isAfter(now) && inFlight.add(m.id())) {
+                    try {
+                        deliveries.submit(() -> attemptAndRelease(m));
+                    } catch (RuntimeException e) {
+                        inFlight.remove(m.id());
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("queue runner: {}", e.toString());
+        }
+    }
+
+    /** Makes every queued message due now; returns how many. */
+    int flushAll() {
+        Instant now = clock.instant();
+        int count = 0;
+        for (Map.Entry<String, SpooledMessage> e : queued.entrySet()) {
+            e.setValue(e.getValue().withNextAttempt(now));
+            count++;
+        }
+        LOG.info("queue flush: {} message(s) due now", count);
+        return count;
+    }
+
+    /** Deletes a queued or failed message unless it is being delivered. */
+    String deleteQueued(String id) throws IOException {
+        if (inFlight.contains(id)) {
+            return "busy: " + id + " is being delivered now; try again in a moment";
+        }
+        queued.remove(id);
+        boolean deleted = spool.delete(id);
+        LOG.info("queue delete {}: {}", id, deleted ? "deleted" : "no such message");
+        return deleted ? "deleted " + id : "no such message: " + id;
+    }
+
+    /** The queued messages as this process knows them. */
+    public List<SpooledMessage> queued() {
+        return queued.values().stream().sorted(java.util.Comparator.comparing(SpooledMessage::created)).toList();
+    }
+
+    /** Stops the runner and waits (a little) for deliveries in progress. */
+    @Override
+    public void close() {
+        runner.shutdownNow();
+        deliveries.shutdown();
+        try {
+            if (!deliveries.awaitTermination(10, TimeUnit.SECONDS)) {
+                deliveries.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** A record before an attempt, and the attempt's report. */
+    private record Attempt(SpooledMessage before, DeliveryReport report) {
+    }
+
+    Optional<SpooledMessage> find(String id) {
+        return Optional.ofNullable(queued.get(id));
+    }
+}

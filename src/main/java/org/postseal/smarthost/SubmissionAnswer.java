@@ -1,0 +1,77 @@
+package org.postseal.smarthost;
+
+import java.util.Objects;
+
+/**
+ * The smarthost's one-line answer to a submission: an SMTP-like code (2xx accepted: relayed or safely queued; 4xx
+ * not accepted, try again; 5xx refused), the exit status {@code postseal sendmail} should end with (sysexits), and a
+ * text for the client's stderr or log. On the wire: {@code CODE EXIT TEXT\n}.
+ */
+public record SubmissionAnswer(int code, int exitStatus, String text) {
+    /** sysexits.h values used in answers. */
+    public static final int EX_OK = 0;
+    public static final int EX_DATAERR = 65;
+    public static final int EX_NOUSER = 67;
+    public static final int EX_UNAVAILABLE = 69;
+    public static final int EX_SOFTWARE = 70;
+    public static final int EX_TEMPFAIL = 75;
+
+    public SubmissionAnswer {
+        if (code < 200 || code > 599) {
+            throw new IllegalArgumentException("code: " + code + " (expected: 200-599)");
+        }
+        Objects.requireNonNull(text, "text");
+        text = text.replace('\r', ' ').replace('\n', ' ');
+    }
+
+    public static SubmissionAnswer relayed(String id, String reply) {
+        return new SubmissionAnswer(250, EX_OK, id + " relayed: " + reply);
+    }
+
+    public static SubmissionAnswer queued(String id, String reason) {
+        return new SubmissionAnswer(250, EX_OK, id + " queued: " + reason);
+    }
+
+    public static SubmissionAnswer rejected(String id, String reason) {
+        return new SubmissionAnswer(554, EX_UNAVAILABLE, id + " rejected: " + reason);
+    }
+
+    public static SubmissionAnswer badMessage(String reason) {
+        return new SubmissionAnswer(554, EX_DATAERR, "message refused: " + reason);
+    }
+
+    public static SubmissionAnswer tooBig(long limit) {
+        return new SubmissionAnswer(552, EX_DATAERR, "message refused: larger than the limit of " + limit
+                + " bytes");
+    }
+
+    public static SubmissionAnswer tempFail(String reason) {
+        return new SubmissionAnswer(451, EX_TEMPFAIL, "message not accepted, try again later: " + reason);
+    }
+
+    public boolean accepted() {
+        return code < 400;
+    }
+
+    /** The wire form, without the newline. */
+    public String line() {
+        return code + " " + exitStatus + " " + text;
+    }
+
+    /** Parses {@link #line()}; a line that is not an answer gives a temporary failure describing it. */
+    public static SubmissionAnswer parse(String line) {
+        String[] parts = line.split(" ", 3);
+        try {
+            int code = Integer.parseInt(parts[0]);
+            int exit = Integer.parseInt(parts[1]);
+            return new SubmissionAnswer(code, exit, parts.length > 2 ? parts[2] : "");
+        } catch (RuntimeException e) {
+            return tempFail("the smarthost answered something unexpected: " + line);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return line();
+    }
+}

@@ -1,0 +1,51 @@
+package org.postseal.submission;
+
+import java.util.Objects;
+import org.postseal.message.MessageFormatException;
+
+/**
+ * A submitted message cannot be sent as asked. The message is one line saying why; {@link #reason()} tells a
+ * malformed message (EX_DATAERR, as Postfix's sendmail answers) from a well-formed one that has nowhere to go
+ * (EX_USAGE).
+ */
+public final class SubmissionException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    /** Why a submission is refused. */
+    public enum Reason {
+        /** The input is not an RFC 5322 message (a line that is not a header field, an unreadable address list). */
+        MALFORMED_MESSAGE(65),
+        /** Neither the command line nor (with {@code -t}) the header gives a recipient. */
+        NO_RECIPIENTS(64);
+
+        private final int exitCode;
+
+        Reason(int exitCode) {
+            this.exitCode = exitCode;
+        }
+
+        /** The sysexits code sendmail uses for this failure (65 EX_DATAERR, 64 EX_USAGE). */
+        public int exitCode() {
+            return exitCode;
+        }
+    }
+
+    private final Reason reason;
+
+    public SubmissionException(Reason reason, String message) {
+        super(message);
+        this.reason = Objects.requireNonNull(reason, "reason");
+    }
+
+    /** A malformed message; the cause's message is this one's. */
+    static SubmissionException malformed(MessageFormatException cause) {
+        SubmissionException e = new SubmissionException(Reason.MALFORMED_MESSAGE, cause.getMessage());
+        e.initCause(cause);
+        return e;
+    }
+
+    /** Why the submission was refused. */
+    public Reason reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,40 @@
+package org.postseal.submission;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** Every prefix of a message either prepares or is refused with a SubmissionException; never anything else. */
+class SubmissionRobustnessTest {
+    private final SubmissionPreparer preparer = new SubmissionPreparer(
+            Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), "h.test", "u", () -> "id");
+
+    @Test
+    void everyPrefixPreparesOrIsRefused() {
+        byte[] raw = ("From: \"A, B\" <a@b.test>\r\nTo: team: x@y.test,\n (c) \"q\"@z.test;\nBcc: h@x.test\n"
+                + "Subject: caf\u00e9\n\n.\nline\r\n\r.\n").getBytes(StandardCharsets.UTF_8);
+        for (boolean ignoreDots : new boolean[] {false, true}) {
+            SubmissionOptions options = SubmissionOptions.builder().extractRecipients(true).ignoreDots(ignoreDots)
+                    .readEnvelopeFrom(true).build();
+            for (int cut = 0; cut <= raw.length; cut++) {
+                byte[] prefix = Arrays.copyOf(raw, cut);
+                try {
+                    byte[] out = preparer.prepare(prefix, options).message();
+                    assertEquals('\n', out[out.length - 1]);
+                    assertEquals('\r', out[out.length - 2]);
+                    String text = new String(out, StandardCharsets.ISO_8859_1);
+                    assertTrue(text.replace("\r\n", "").indexOf('\n') < 0, "bare LF left at cut " + cut);
+                    assertTrue(!text.contains("h@x.test"), "Bcc left at cut " + cut);
+                } catch (SubmissionException expected) {
+                    // a prefix may well have no recipients yet
+                }
+            }
+        }
+    }
+}
