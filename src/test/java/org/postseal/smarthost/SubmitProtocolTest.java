@@ -1,0 +1,177 @@
+package org.postseal.smarthost;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.postseal.submission.SubmissionOptions;
+
+class SubmitProtocolTest {
+    /** The header's lines without the final blank line, as the decoder hands them to parse(). */
+    static List<String> lines(byte[] header) {
+        String text = new String(header, StandardCharsets.UTF_8);
+        assertTrue(text.endsWith("\n\n"), text);
+        return Arrays.asList(text.substring(0, text.length() - 2).split("\n", -1));
+    }
+
+    private static void assertSameOptions(SubmissionOptions expected, SubmissionOptions actual) {
+        assertEquals(expected.toString(), actual.toString());
+        assertEquals(expected.extractRecipients(), actual.extractRecipients());
+        assertEquals(expected.ignoreDots(), actual.ignoreDots());
+        assertEquals(expected.envelopeFrom(), actual.envelopeFrom());
+        assertEquals(expected.fullName(), actual.fullName());
+        assertEquals(expected.readEnvelopeFrom(), actual.readEnvelopeFrom());
+        assertEquals(expected.recipients(), actual.recipients());
+    }
+
+    /** Every combination of the flags, the sender forms, full names and recipient lists. */
+    static List<SubmissionOptions> everyCombination() {
+        List<String> senders = Arrays.asList(null, "a@example.org", "", "<>", "<a@example.org>");
+        List<String> names = Arrays.asList(null, "Jean Dupont", "Jérôme Lefèvre ✉ 日本", "", "O'Brien: \"the\" boss");
+        List<List<String>> recipients = List.of(List.of(), List.of("b@example.net"),
+                List.of("b@example.net", "Céline <c@example.net>, d@example.net", "e@example.net"));
+        List<SubmissionOptions> all = new ArrayList<>();
+        for (int flags = 0; flags < 8; flags++) {
+            for (String sender : senders) {
+                for (String name : names) {
+                    for (List<String> rcpts : recipients) {
+                        SubmissionOptions.Builder b = SubmissionOptions.builder().extractRecipients((flags & 1) != 0)
+                                .ignoreDots((flags & 2) != 0).readEnvelopeFrom((flags & 4) != 0).recipients(rcpts);
+                        if (sender != null) {
+                            b.envelopeFrom(sender);
+                        }
+                        if (name != null) {
+                            b.fullName(name);
+                        }
+                        all.add(b.build());
+                    }
+                }
+            }
+        }
+        return all;
+    }
+
+    @Test
+    void headerParseRoundTripsEveryOptionCombination() {
+        List<SubmissionOptions> all = everyCombination();
+        assertEquals(8 * 5 * 5 * 3, all.size());
+        long size = 0;
+        for (SubmissionOptions options : all) {
+            SubmitProtocol.Request request = SubmitProtocol.parse(lines(SubmitProtocol.header(options, size)));
+            assertSameOptions(options, request.options());
+            assertEquals(size, request.size());
+            size = (size * 7 + 1) % 10_000_000_000L;
+        }
+    }
+
+    @Test
+    void headerIsTheDocumentedText() {
+        SubmissionOptions options = SubmissionOptions.builder().extractRecipients(true).ignoreDots(true)
+                .envelopeFrom("<a@example.org>").fullName("Jérôme").readEnvelopeFrom(true)
+                .recipients("b@example.net", "c@example.net").build();
+
+        assertEquals("POSTSEAL-SUBMIT 1\nextract-recipients: yes\nignore-dots: yes\nenvelope-from: a@example.org\n"
+                + "full-name: Jérôme\nread-envelope-from: yes\nrecipient: b@example.net\nrecipient: c@example.net\n"
+                + "size: 1234\n\n", new String(SubmitProtocol.header(options, 1234), StandardCharsets.UTF_8));
+        assertEquals("POSTSEAL-SUBMIT 1\nsize: 0\n\n",
+                new String(SubmitProtocol.header(SubmissionOptions.defaults(), 0), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void nullSenderIsAnEmptyEnvelopeFrom() {
+        for (String nullSender : List.of("", "<>", " <> ")) {
+            byte[] header = SubmitProtocol.header(SubmissionOptions.builder().envelopeFrom(nullSender).build(), 1);
+
+            assertTrue(new String(header, StandardCharsets.UTF_8).contains("\nenvelope-from: \n"), nullSender);
+            assertEquals(Optional.of(""), SubmitProtocol.parse(lines(header)).options().envelopeFrom());
+        }
+        assertEquals(Optional.of(""), SubmitProtocol.parse(List.of(SubmitProtocol.GREETING, "envelope-from: <>",
+                "size: 1")).options().envelopeFrom());
+        assertEquals(Optional.of(""), SubmitProtocol.parse(List.of(SubmitProtocol.GREETING, "envelope-from:",
+                "size: 1")).options().envelopeFrom());
+    }
+
+    @Test
+    void flagsOtherThanYesAreOff() {
+        SubmissionOptions options = SubmitProtocol.parse(List.of(SubmitProtocol.GREETING, "extract-recipients: no",
+                "ignore-dots: YES", "read-envelope-from: 1", "size: 5")).options();
+
+        assertEquals(false, options.extractRecipients());
+        assertEquals(false, options.ignoreDots());
+        assertEquals(false, options.readEnvelopeFrom());
+    }
+
+    @Test
+    void largeSizesParse() {
+        assertEquals(Long.MAX_VALUE, SubmitProtocol.parse(List.of(SubmitProtocol.GREETING,
+                "size: " + Long.MAX_VALUE)).size());
+    }
+
+    private static String refusal(String... lines) {
+        return assertThrows(IllegalArgumentException.class, () -> SubmitProtocol.parse(List.of(lines)))
+                .getMessage();
+    }
+
+    @Test
+    void unknownFieldIsRefused() {
+        assertEquals("unknown request field: priority",
+                refusal(SubmitProtocol.GREETING, "priority: high", "size: 1"));
+        assertEquals("unknown request field: Size", refusal(SubmitProtocol.GREETING, "Size: 1"));
+    }
+
+    @Test
+    void lineWithoutColonIsRefused() {
+        assertEquals("bad request line: size 1", refusal(SubmitProtocol.GREETING, "size 1"));
+    }
+
+    @Test
+    void missingSizeIsRefused() {
+        assertEquals("request has no size", refusal(SubmitProtocol.GREETING));
+        assertEquals("request has no size", refusal(SubmitProtocol.GREETING, "recipient: b@example.net"));
+    }
+
+    @Test
+    void badSizeIsRefused() {
+        for (String bad : List.of("", "-1", "1k", "0x10", "1 2", "99999999999999999999", "+-1")) {
+            assertEquals("bad size: " + bad.strip(), refusal(SubmitProtocol.GREETING, "size: " + bad), bad);
+        }
+    }
+
+    @Test
+    void missingOrWrongGreetingIsRefused() {
+        String expected = "not a postseal submission (expected \"POSTSEAL-SUBMIT 1\")";
+        assertEquals(expected, refusal());
+        assertEquals(expected, refusal("size: 1"));
+        assertEquals(expected, refusal("POSTSEAL-SUBMIT 2", "size: 1"));
+        assertEquals(expected, refusal("postseal-submit 1", "size: 1"));
+        assertEquals(expected, refusal("EHLO localhost"));
+    }
+
+    @Test
+    void badValuesAreRefusedAsTheBuilderRefusesThem() {
+        assertThrows(IllegalArgumentException.class,
+                () -> SubmitProtocol.parse(List.of(SubmitProtocol.GREETING, "recipient:", "size: 1")));
+        assertThrows(IllegalArgumentException.class,
+                () -> SubmitProtocol.parse(List.of(SubmitProtocol.GREETING, "envelope-from: a b@c", "size: 1")));
+        assertThrows(IllegalStateException.class, () -> SubmitProtocol.parse(List.of(SubmitProtocol.GREETING,
+                "envelope-from: a@b", "envelope-from: c@d", "size: 1")));
+    }
+
+    @Test
+    void lineBreakInAValueIsRefused() {
+        for (String broken : List.of("a\nb", "a\rb", "a\r\nsize: 9")) {
+            assertThrows(IllegalArgumentException.class, () -> SubmitProtocol.header(
+                    SubmissionOptions.builder().recipient(broken).build(), 1), broken);
+            assertThrows(IllegalArgumentException.class, () -> SubmitProtocol.header(
+                    SubmissionOptions.builder().fullName(broken).build(), 1), broken);
+            assertThrows(IllegalArgumentException.class, () -> SubmitProtocol.header(
+                    SubmissionOptions.builder().envelopeFrom(broken).build(), 1), broken);
+        }
+    }
+}
