@@ -27,6 +27,7 @@ import org.postseal.postfix.DovecotSasl;
 import org.postseal.postfix.PostfixInstance;
 import org.postseal.postfix.PostfixInstance.Options;
 import org.postseal.postfix.PostfixPrograms;
+import org.postseal.postfix.TestCertificates;
 
 /**
  * The production-style CiviParoisse setup: one msmtp configuration file with STARTTLS (the server certificate checked
@@ -247,28 +248,10 @@ class SmarthostTlsAuthIT {
     }
 
     private static void certificates() throws Exception {
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=postseal smarthost test CA",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
-        Files.writeString(work.resolve("server.ext"), "subjectAltName = DNS:localhost, IP:127.0.0.1\n"
-                + "basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\n"
-                + "extendedKeyUsage = serverAuth\n");
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                "-out", "server.pem", "-days", "2", "-extfile", "server.ext");
+        TestCertificates.ca(work, "ca", "postseal smarthost test CA");
+        TestCertificates.server(work, "server", "localhost", "DNS:localhost, IP:127.0.0.1");
         for (String file : List.of("ca.pem", "server.pem")) {
             Files.setPosixFilePermissions(work.resolve(file), PosixFilePermissions.fromString("rw-r--r--"));
-        }
-    }
-
-    private static void openssl(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of("openssl"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed:\n" + output);
         }
     }
 }

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.postseal.postfix.DeliveredMessage;
 import org.postseal.postfix.DovecotSasl;
 import org.postseal.postfix.PostfixInstance;
+import org.postseal.postfix.TestCertificates;
 import org.postseal.postfix.PostfixInstance.Options;
 import org.postseal.postfix.PostfixPrograms;
 import org.postseal.smtp.RecipientResult.Status;
@@ -405,26 +406,10 @@ class SmtpClientPostfixIT {
     }
 
     private static void makeCertificates() throws Exception {
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=postseal test CA",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", "wrong-ca.key", "-out", "wrong-ca.pem", "-days", "2", "-subj", "/CN=postseal wrong CA",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
-        Files.writeString(work.resolve("server.ext"), "subjectAltName = DNS:localhost, IP:127.0.0.1\n"
-                + "basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\n"
-                + "extendedKeyUsage = serverAuth\n");
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                "-out", "server.pem", "-days", "2", "-extfile", "server.ext");
-        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", "other.key", "-out", "other.csr", "-subj", "/CN=other.example");
-        Files.writeString(work.resolve("other.ext"), "subjectAltName = DNS:other.example\n"
-                + "basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\n"
-                + "extendedKeyUsage = serverAuth\n");
-        openssl("x509", "-req", "-in", "other.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-                "-out", "other.pem", "-days", "2", "-extfile", "other.ext");
+        TestCertificates.ca(work, "ca", "postseal test CA");
+        TestCertificates.ca(work, "wrong-ca", "postseal wrong CA");
+        TestCertificates.server(work, "server", "localhost", "DNS:localhost, IP:127.0.0.1");
+        TestCertificates.server(work, "other", "other.example", "DNS:other.example");
         otherCertificate = certificate(work.resolve("other.pem"));
         caFile = work.resolve("ca.pem");
         wrongCaFile = work.resolve("wrong-ca.pem");
@@ -487,16 +472,6 @@ class SmtpClientPostfixIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void openssl(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of("openssl"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed:\n" + output);
         }
     }
 }
