@@ -93,7 +93,7 @@ class SmarthostPostfixIT {
                 "}", ""));
         socket = work.resolve("smarthost.sock");
         smarthost = new SmarthostProcess(socket, work.resolve("smarthost.log"), List.of("--config", conf.toString(),
-                "--msmtprc", msmtprc.toString(), "--spool", spool.toString(), "--domain", "src.test",
+                "--msmtprc", msmtprc.toString(), "--spool", spool.toString(), "--socket-group", "mail", "--domain", "src.test",
                 "--selector", "civi", "--key", keyFile.toString())).start();
     }
 
@@ -114,6 +114,15 @@ class SmarthostPostfixIT {
     private static byte[] phpMessage(String subject, String extraHeaders) {
         return ("To: dst@dst.test\nSubject: " + subject + "\nFrom: \"SRC\" <src@src.test>\n" + extraHeaders
                 + "\nmessage\n.leading dot line\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    @Order(0)
+    void socketHasTheModeAndGroupAsked() throws Exception {
+        assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)),
+                "default socket-mode 0660, as socat's mode=0660 in the seed");
+        assertEquals("mail", Files.readAttributes(socket, java.nio.file.attribute.PosixFileAttributes.class)
+                .group().getName());
     }
 
     @Test
