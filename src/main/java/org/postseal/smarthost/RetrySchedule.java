@@ -21,6 +21,9 @@ public record RetrySchedule(Duration first, Duration max, Duration lifetime) {
         if (first.isNegative() || first.isZero()) {
             throw new IllegalArgumentException("first retry: " + first + " (expected: > 0)");
         }
+        if (lifetime.isNegative() || lifetime.isZero()) {
+            throw new IllegalArgumentException("lifetime: " + lifetime + " (expected: > 0)");
+        }
         if (max.compareTo(first) < 0) {
             throw new IllegalArgumentException("max retry: " + max + " (expected: >= first retry " + first + ")");
         }

@@ -136,8 +136,8 @@ public final class Smarthost implements AutoCloseable {
         LOG.info("{}: accepted from=<{}> to={} size={} {}{}", record.id(), record.sender(), record.pending(),
                 signed.bytes().length, signed.note(), prepared.addedHeaders().isEmpty() ? ""
                         : ", added " + String.join(", ", prepared.addedHeaders()));
+        inFlight.add(record.id()); // before the runner can see it
         queued.put(record.id(), record);
-        inFlight.add(record.id());
         Future<Attempt> attempt;
         try {
             attempt = deliveries.submit(() -> attemptAndRelease(record));
@@ -215,7 +215,7 @@ public final class Smarthost implements AutoCloseable {
                     spool.remove(after);
                     LOG.info("{}: relayed to {}: {}", record.id(), record.pending(), last);
                 } else {
-                    spool.fail(after, "rejected: " + String.join("; ", after.rejections()));
+                    spool.fail(after, String.join("; ", after.rejections()));
                     LOG.warn("{}: kept in failed/: {}", record.id(), String.join("; ", after.rejections()));
                 }
             } else if (retry.expired(record.created(), now)) {
@@ -242,13 +242,20 @@ public final class Smarthost implements AutoCloseable {
         try {
             control.serve(this::flushAll, this::deleteQueued);
             Instant now = clock.instant();
-            for (SpooledMessage m : queued.values()) {
-                if (!m.nextAttempt().isAfter(now) && inFlight.add(m.id())) {
-                    try {
-                        deliveries.submit(() -> attemptAndRelease(m));
-                    } catch (RuntimeException e) {
-                        inFlight.remove(m.id());
-                    }
+            for (String id : List.copyOf(queued.keySet())) {
+                SpooledMessage seen = queued.get(id);
+                if (seen == null || seen.nextAttempt().isAfter(now) || !inFlight.add(id)) {
+                    continue;
+                }
+                SpooledMessage fresh = queued.get(id); // an attempt may have ended since it was read
+                if (fresh == null || fresh.nextAttempt().isAfter(now)) {
+                    inFlight.remove(id);
+                    continue;
+                }
+                try {
+                    deliveries.submit(() -> attemptAndRelease(fresh));
+                } catch (RuntimeException e) {
+                    inFlight.remove(id);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -260,9 +267,10 @@ public final class Smarthost implements AutoCloseable {
     int flushAll() {
         Instant now = clock.instant();
         int count = 0;
-        for (Map.Entry<String, SpooledMessage> e : queued.entrySet()) {
-            e.setValue(e.getValue().withNextAttempt(now));
-            count++;
+        for (String id : List.copyOf(queued.keySet())) {
+            if (queued.computeIfPresent(id, (k, v) -> v.withNextAttempt(now)) != null) {
+                count++;
+            }
         }
         LOG.info("queue flush: {} message(s) due now", count);
         return count;

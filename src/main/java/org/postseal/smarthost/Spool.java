@@ -140,14 +140,22 @@ public final class Spool {
         forceDirectory(dir);
     }
 
-    /** Deletes a message by id, queued or failed; false when there is none. */
+    /**
+     * Deletes a message by id, queued or failed; false when there is none. The record is not read, so a message
+     * whose record is damaged can be deleted too.
+     */
     public boolean delete(String id) throws IOException {
-        Optional<SpooledMessage> record = find(id);
-        if (record.isEmpty()) {
+        if (!ID.matcher(id).matches()) {
             return false;
         }
-        remove(record.get());
-        return true;
+        for (Path dir : List.of(queue, failed)) {
+            if (Files.deleteIfExists(dir.resolve(id + ".env"))) {
+                Files.deleteIfExists(dir.resolve(id + ".msg"));
+                forceDirectory(dir);
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The queued messages, oldest first. */

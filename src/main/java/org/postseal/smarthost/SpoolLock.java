@@ -28,6 +28,9 @@ public final class SpoolLock implements AutoCloseable {
         FileLock lock;
         try {
             lock = channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            channel.close(); // held by this very process
+            return Optional.empty();
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;

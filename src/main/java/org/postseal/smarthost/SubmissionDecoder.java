@@ -72,14 +72,14 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
         int eol = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
         if (eol < 0) {
             if (headerBytes + in.readableBytes() > SubmitProtocol.MAX_HEADER_BYTES) {
-                refuse(out, SubmissionAnswer.badMessage("request header too long"));
+                refuse(in, out, SubmissionAnswer.badMessage("request header too long"));
             }
             return false;
         }
         int length = eol - in.readerIndex();
         headerBytes += length + 1;
         if (headerBytes > SubmitProtocol.MAX_HEADER_BYTES) {
-            refuse(out, SubmissionAnswer.badMessage("request header too long"));
+            refuse(in, out, SubmissionAnswer.badMessage("request header too long"));
             return false;
         }
         String line = in.readCharSequence(length, StandardCharsets.UTF_8).toString();
@@ -94,12 +94,12 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
         try {
             request = SubmitProtocol.parse(lines);
         } catch (IllegalArgumentException e) {
-            refuse(out, new SubmissionAnswer(554, 64, "bad request: " + e.getMessage()));
+            refuse(in, out, new SubmissionAnswer(554, 64, "bad request: " + e.getMessage()));
             return false;
         }
         if (request.size() > maxMessageBytes) {
             LOG.warn("submission refused: {} bytes announced, the limit is {}", request.size(), maxMessageBytes);
-            refuse(out, SubmissionAnswer.tooBig(maxMessageBytes));
+            refuse(in, out, SubmissionAnswer.tooBig(maxMessageBytes));
             return false;
         }
         message = new byte[(int) request.size()];
@@ -108,7 +108,8 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
         return true;
     }
 
-    private void refuse(List<Object> out, SubmissionAnswer answer) {
+    private void refuse(ByteBuf in, List<Object> out, SubmissionAnswer answer) {
+        in.skipBytes(in.readableBytes()); // nothing more of this request is read
         state = State.DONE;
         out.add(answer);
     }
