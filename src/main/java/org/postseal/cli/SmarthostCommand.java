@@ -97,6 +97,12 @@ final class SmarthostCommand implements Callable<Integer> {
                     () -> new ConfigException(settings.msmtprc() + ": no account " + name)))
                     .orElseGet(msmtp::defaultAccount);
             endpoint = chosen.toEndpoint();
+            chosen.logfile().filter(f -> !f.equals("-")).ifPresent(f -> warnings.at(chosen.where("logfile"),
+                    "logfile " + f + " is not written: postseal logs every delivery on stderr (the journal)"));
+            chosen.syslog().ifPresent(f -> warnings.at(chosen.where("syslog"),
+                    "syslog is not used: postseal logs every delivery on stderr (the journal)"));
+            chosen.from().ifPresent(f -> warnings.at(chosen.where("from"), "from " + f + " is not used: the "
+                    + "envelope sender is -f, else the From field (read-envelope-from), else user@hostname"));
             settings.warnings().forEach(w -> LOG.warn("{}", w));
             warnings.list().forEach(w -> LOG.warn("{}", w));
         } catch (ConfigException e) {
