@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
 public final class SmarthostServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(SmarthostServer.class);
 
+    /** The message bytes held in memory at once, over all clients (at least one message of the largest size). */
+    static final long MEMORY_BUDGET = 256L << 20;
+
     private final Path path;
     private final EventLoopGroup group;
     private final ExecutorService workers;
@@ -80,11 +83,12 @@ public final class SmarthostServer implements Closeable {
             throw new IOException("cannot listen on " + path + ": no directory " + path.getParent());
         }
         UnixSockets.removeStale(path);
+        MemoryBudget budget = new MemoryBudget(Math.max(MEMORY_BUDGET, maxMessageBytes));
         ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        SubmissionDecoder decoder = new SubmissionDecoder(maxMessageBytes);
+                        SubmissionDecoder decoder = new SubmissionDecoder(maxMessageBytes, budget);
                         ch.pipeline()
                                 .addLast("readTimeout", new ReadTimeoutHandler(readTimeout.toMillis(),
                                         TimeUnit.MILLISECONDS))

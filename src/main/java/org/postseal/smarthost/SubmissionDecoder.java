@@ -27,6 +27,8 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
     }
 
     private final long maxMessageBytes;
+    private final MemoryBudget budget;
+    private long reserved;
     private final List<String> lines = new ArrayList<>();
     private State state = State.HEADER;
     private int headerBytes;
@@ -35,7 +37,13 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
     private int filled;
 
     SubmissionDecoder(long maxMessageBytes) {
+        this(maxMessageBytes, new MemoryBudget(Long.MAX_VALUE));
+    }
+
+    /** @param budget shared by every connection: the message bytes held at once */
+    SubmissionDecoder(long maxMessageBytes, MemoryBudget budget) {
         this.maxMessageBytes = maxMessageBytes;
+        this.budget = budget;
     }
 
     @Override
@@ -102,6 +110,12 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
             refuse(in, out, SubmissionAnswer.tooBig(maxMessageBytes));
             return false;
         }
+        if (!budget.reserve(request.size())) {
+            LOG.warn("submission refused for now: {} bytes would go over the memory budget (busy)", request.size());
+            refuse(in, out, SubmissionAnswer.tempFail("the smarthost is busy with other large messages"));
+            return false;
+        }
+        reserved = request.size();
         message = new byte[(int) request.size()];
         filled = 0;
         state = State.BODY;
@@ -121,6 +135,19 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
             case BODY -> "after " + filled + " of " + message.length + " message bytes";
             case DONE -> "after the whole request";
         };
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        releaseBudget();
+    }
+
+    /** Gives the message's bytes back to the budget (when the connection ends). */
+    void releaseBudget() {
+        if (reserved > 0) {
+            budget.release(reserved);
+            reserved = 0;
+        }
     }
 
     boolean complete() {

@@ -22,6 +22,7 @@ final class SubmissionHandler extends SimpleChannelInboundHandler<Object> {
     private final ExecutorService workers;
     private final SubmissionDecoder decoder;
     private boolean answered;
+    private boolean working;
 
     SubmissionHandler(Smarthost smarthost, ExecutorService workers, SubmissionDecoder decoder) {
         this.smarthost = smarthost;
@@ -39,6 +40,7 @@ final class SubmissionHandler extends SimpleChannelInboundHandler<Object> {
         if (ctx.pipeline().get("readTimeout") != null) {
             ctx.pipeline().remove("readTimeout");
         }
+        working = true;
         try {
             workers.execute(() -> {
                 SubmissionAnswer answer;
@@ -49,10 +51,16 @@ final class SubmissionHandler extends SimpleChannelInboundHandler<Object> {
                     answer = new SubmissionAnswer(451, SubmissionAnswer.EX_SOFTWARE, "internal error: " + e);
                 }
                 SubmissionAnswer result = answer;
-                ctx.executor().execute(() -> answer(ctx, result));
+                ctx.executor().execute(() -> {
+                    working = false;
+                    decoder.releaseBudget(); // the smarthost is done with the bytes
+                    answer(ctx, result);
+                });
             });
         } catch (RejectedExecutionException e) {
-            answer(ctx, SubmissionAnswer.tempFail("the smarthost is shutting down"));
+            working = false;
+            decoder.releaseBudget();
+            answer(ctx, SubmissionAnswer.tempFail("the smarthost is busy or shutting down"));
         }
     }
 
@@ -69,6 +77,9 @@ final class SubmissionHandler extends SimpleChannelInboundHandler<Object> {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (!decoder.complete()) {
             LOG.warn("client went away {}; nothing relayed", decoder.progress());
+        }
+        if (!working) {
+            decoder.releaseBudget();
         }
         super.channelInactive(ctx);
     }

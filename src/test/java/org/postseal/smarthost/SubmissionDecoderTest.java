@@ -323,4 +323,27 @@ class SubmissionDecoderTest {
         assertEquals(0, first.refCnt());
         assertEquals(0, extra.refCnt());
     }
+
+    @Test
+    void messagesOverTheSharedMemoryBudgetAreTemporarilyRefusedUntilItFrees() {
+        MemoryBudget budget = new MemoryBudget(BODY.length + 10);
+        EmbeddedChannel first = new EmbeddedChannel(new SubmissionDecoder(LIMIT, budget));
+        EmbeddedChannel second = new EmbeddedChannel(new SubmissionDecoder(LIMIT, budget));
+        assertReceived(BODY, feed(first, request(BODY)));
+        assertEquals(BODY.length, budget.used());
+
+        List<Object> refused = feed(second, request(BODY));
+        assertEquals(1, refused.size(), refused.toString());
+        SubmissionAnswer answer = assertInstanceOf(SubmissionAnswer.class, refused.get(0));
+        assertEquals(451, answer.code());
+        assertEquals(75, answer.exitStatus());
+
+        first.close(); // the first connection ends: its bytes go back to the budget
+        assertEquals(0, budget.used());
+        EmbeddedChannel third = new EmbeddedChannel(new SubmissionDecoder(LIMIT, budget));
+        assertReceived(BODY, feed(third, request(BODY)));
+        third.close();
+        second.close();
+        assertEquals(0, budget.used());
+    }
 }
