@@ -18,6 +18,7 @@ import org.postseal.dkim.CryptoProviders;
 import org.postseal.dkim.SigningKey;
 import org.postseal.policy.KeyTable;
 import org.postseal.smarthost.MessageSealer;
+import org.postseal.smarthost.OutgoingMessages;
 import org.postseal.smarthost.PolicySealer;
 import org.postseal.smarthost.RetrySchedule;
 import org.postseal.smarthost.SingleKeySealer;
@@ -92,17 +93,7 @@ final class SmarthostCommand implements Callable<Integer> {
         try {
             settings = SmarthostSettings.load(Optional.ofNullable(config), overrides(), Path.of(""));
             Warnings warnings = new Warnings();
-            MsmtpConfig msmtp = MsmtpConfig.read(settings.msmtprc(), warnings);
-            MsmtpAccount chosen = settings.account().map(name -> msmtp.account(name).orElseThrow(
-                    () -> new ConfigException(settings.msmtprc() + ": no account " + name)))
-                    .orElseGet(msmtp::defaultAccount);
-            endpoint = chosen.toEndpoint();
-            chosen.logfile().filter(f -> !f.equals("-")).ifPresent(f -> warnings.at(chosen.where("logfile"),
-                    "logfile " + f + " is not written: postseal logs every delivery on stderr (the journal)"));
-            chosen.syslog().ifPresent(f -> warnings.at(chosen.where("syslog"),
-                    "syslog is not used: postseal logs every delivery on stderr (the journal)"));
-            chosen.from().ifPresent(f -> warnings.at(chosen.where("from"), "from " + f + " is not used: the "
-                    + "envelope sender is -f, else the From field (read-envelope-from), else user@hostname"));
+            endpoint = endpoint(settings, warnings);
             settings.warnings().forEach(w -> LOG.warn("{}", w));
             warnings.list().forEach(w -> LOG.warn("{}", w));
         } catch (ConfigException e) {
@@ -122,11 +113,10 @@ final class SmarthostCommand implements Callable<Integer> {
                     + "smarthost");
         }
         SmtpClient client = new SmtpClient();
-        Smarthost smarthost = new Smarthost(spoolDir, Submissions.preparer(settings.hostname()), sealer,
+        Smarthost smarthost = new Smarthost(spoolDir, outgoing(settings, sealer),
                 (envelope, message) -> client.deliver(endpoint, envelope, message),
                 new RetrySchedule(settings.retryFirst(), settings.retryMax(), settings.lifetime()),
-                Clock.systemDefaultZone(), settings.relayWait(), settings.tempfailUnsignable(),
-                settings.readEnvelopeFrom(), settings.deliveryThreads());
+                Clock.systemDefaultZone(), settings.relayWait(), settings.deliveryThreads());
         SmarthostServer server;
         try {
             smarthost.start(settings.queueTick());
@@ -178,6 +168,31 @@ final class SmarthostCommand implements Callable<Integer> {
         if (value != null) {
             map.put(name, value);
         }
+    }
+
+    /**
+     * The SMTP server of the msmtp account the settings name (msmtp's default account when none), with warnings for
+     * the account's settings postseal reads but does not use.
+     *
+     * @throws ConfigException for a bad msmtp file or an unknown or unusable account
+     */
+    static SmtpEndpoint endpoint(SmarthostSettings settings, Warnings warnings) {
+        MsmtpConfig msmtp = MsmtpConfig.read(settings.msmtprc(), warnings);
+        MsmtpAccount chosen = settings.account().map(msmtp::requireAccount).orElseGet(msmtp::defaultAccount);
+        SmtpEndpoint endpoint = chosen.toEndpoint();
+        chosen.logfile().filter(f -> !f.equals("-")).ifPresent(f -> warnings.at(chosen.where("logfile"),
+                "logfile " + f + " is not written: postseal logs every delivery on stderr (the journal)"));
+        chosen.syslog().ifPresent(f -> warnings.at(chosen.where("syslog"),
+                "syslog is not used: postseal logs every delivery on stderr (the journal)"));
+        chosen.from().ifPresent(f -> warnings.at(chosen.where("from"), "from " + f + " is not used: the "
+                + "envelope sender is -f, else the From field (read-envelope-from), else user@hostname"));
+        return endpoint;
+    }
+
+    /** How submissions are prepared and signed under these settings. */
+    static OutgoingMessages outgoing(SmarthostSettings settings, MessageSealer sealer) {
+        return new OutgoingMessages(Submissions.preparer(settings.hostname()), sealer,
+                settings.tempfailUnsignable(), settings.readEnvelopeFrom());
     }
 
     /** The sealer the settings ask for, every key read and checked now (exit 78 on a bad one). */

@@ -130,7 +130,7 @@ final class HoconSettings {
     }
 
     /** A string setting, absent when missing or null. */
-    private static Optional<String> string(Config c, String key) {
+    static Optional<String> string(Config c, String key) {
         return c.hasPath(key) ? Optional.of(c.getString(key)) : Optional.empty();
     }
 
@@ -167,7 +167,7 @@ final class HoconSettings {
     }
 
     /** Where a setting came from: {@code /etc/postseal/postseal.conf: 12}, or the root when it is not set. */
-    private static String where(Config c, String key) {
+    static String where(Config c, String key) {
         try {
             return c.hasPath(key) ? c.getValue(key).origin().description() : c.origin().description();
         } catch (Missing e) {

@@ -1,5 +1,8 @@
 package org.postseal.config;
 
+import static org.postseal.config.HoconSettings.string;
+import static org.postseal.config.HoconSettings.where;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
@@ -197,19 +200,7 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
         return d;
     }
 
-    private static Optional<String> string(Config c, String key) {
-        return c.hasPath(key) ? Optional.of(c.getString(key)) : Optional.empty();
-    }
-
     private static Optional<Path> path(Config c, String key, Path base) {
         return string(c, key).map(v -> base.resolve(v).normalize());
-    }
-
-    private static String where(Config c, String key) {
-        try {
-            return c.hasPath(key) ? c.getValue(key).origin().description() : c.origin().description();
-        } catch (com.typesafe.config.ConfigException e) {
-            return c.origin().description();
-        }
     }
 }

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -19,13 +18,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.postseal.message.MessageFormatException;
 import org.postseal.smtp.DeliveryReport;
 import org.postseal.smtp.RecipientResult;
-import org.postseal.submission.PreparedMessage;
-import org.postseal.submission.SubmissionException;
 import org.postseal.submission.SubmissionOptions;
-import org.postseal.submission.SubmissionPreparer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,14 +38,11 @@ public final class Smarthost implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Smarthost.class);
 
     private final Spool spool;
-    private final SubmissionPreparer preparer;
-    private final MessageSealer sealer;
+    private final OutgoingMessages outgoing;
     private final Relay relay;
     private final RetrySchedule retry;
     private final Clock clock;
     private final Duration relayWait;
-    private final boolean tempfailUnsignable;
-    private final boolean readEnvelopeFrom;
     private final Map<String, SpooledMessage> queued = new ConcurrentHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final ExecutorService deliveries;
@@ -58,25 +50,18 @@ public final class Smarthost implements AutoCloseable {
     private final QueueControl control;
 
     /**
+     * @param outgoing how a submission is prepared and signed
      * @param relayWait how long a client waits for the first delivery attempt before it is told "queued"
-     * @param tempfailUnsignable when a message cannot be signed: true refuses it with a temporary failure, false
-     *     relays it unsigned (both with a log line)
-     * @param readEnvelopeFrom take the envelope sender from the From field unless the client gave {@code -f}, as
-     *     the seed's {@code msmtp --read-envelope-from} did
      * @param deliveryThreads how many deliveries run at once
      */
-    public Smarthost(Spool spool, SubmissionPreparer preparer, MessageSealer sealer, Relay relay,
-            RetrySchedule retry, Clock clock, Duration relayWait, boolean tempfailUnsignable,
-            boolean readEnvelopeFrom, int deliveryThreads) {
+    public Smarthost(Spool spool, OutgoingMessages outgoing, Relay relay, RetrySchedule retry, Clock clock,
+            Duration relayWait, int deliveryThreads) {
         this.spool = Objects.requireNonNull(spool, "spool");
-        this.preparer = Objects.requireNonNull(preparer, "preparer");
-        this.sealer = Objects.requireNonNull(sealer, "sealer");
+        this.outgoing = Objects.requireNonNull(outgoing, "outgoing");
         this.relay = Objects.requireNonNull(relay, "relay");
         this.retry = Objects.requireNonNull(retry, "retry");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.relayWait = Objects.requireNonNull(relayWait, "relayWait");
-        this.tempfailUnsignable = tempfailUnsignable;
-        this.readEnvelopeFrom = readEnvelopeFrom;
         AtomicInteger n = new AtomicInteger();
         this.deliveries = Executors.newFixedThreadPool(deliveryThreads,
                 r -> daemon(r, "postseal-delivery-" + n.incrementAndGet()));
@@ -104,38 +89,22 @@ public final class Smarthost implements AutoCloseable {
      * never on an event loop.
      */
     public SubmissionAnswer submit(SubmissionOptions options, byte[] raw) {
-        PreparedMessage prepared;
-        try {
-            prepared = preparer.prepare(raw, readEnvelopeFrom ? options.withReadEnvelopeFrom() : options);
-        } catch (SubmissionException e) {
-            LOG.warn("submission refused: {}", e.getMessage());
-            return SubmissionAnswer.badMessage(e.getMessage());
+        OutgoingMessages.Outcome outcome = outgoing.make(options, raw);
+        if (outcome instanceof OutgoingMessages.Refused refused) {
+            return refused.answer();
         }
-        byte[] bytes = prepared.message();
-        SignedMessage signed;
-        try {
-            signed = sealer.seal(bytes);
-        } catch (MessageFormatException e) {
-            LOG.warn("submission refused: {}", e.getMessage());
-            return SubmissionAnswer.badMessage(e.getMessage());
-        } catch (MessageSealer.SealingException e) {
-            if (tempfailUnsignable) {
-                LOG.warn("submission refused with a temporary failure (on-error = tempfail): {}", e.getMessage());
-                return SubmissionAnswer.tempFail(e.getMessage());
-            }
-            LOG.warn("relaying unsigned (on-error = accept): {}", e.getMessage());
-            signed = new SignedMessage(bytes, List.of(), "not signed: " + e.getMessage());
-        }
+        OutgoingMessages.Ready ready = (OutgoingMessages.Ready) outcome;
+        SignedMessage signed = ready.signed();
         SpooledMessage record;
         try {
-            record = spool.add(prepared.envelope(), signed.bytes(), clock.instant());
+            record = spool.add(ready.envelope(), signed.bytes(), clock.instant());
         } catch (IOException e) {
             LOG.error("cannot write to the spool {}: {}", spool.root(), e.toString());
             return SubmissionAnswer.tempFail("cannot queue the message: " + e.getMessage());
         }
         LOG.info("{}: accepted from=<{}> to={} size={} {}{}", record.id(), record.sender(), record.pending(),
-                signed.bytes().length, signed.note(), prepared.addedHeaders().isEmpty() ? ""
-                        : ", added " + String.join(", ", prepared.addedHeaders()));
+                signed.bytes().length, signed.note(), ready.addedHeaders().isEmpty() ? ""
+                        : ", added " + String.join(", ", ready.addedHeaders()));
         inFlight.add(record.id()); // before the runner can see it
         queued.put(record.id(), record);
         Future<Attempt> attempt;
@@ -146,7 +115,8 @@ public final class Smarthost implements AutoCloseable {
             return SubmissionAnswer.queued(record.id(), "will be relayed later");
         }
         try {
-            return answer(attempt.get(relayWait.toMillis(), TimeUnit.MILLISECONDS));
+            return SubmissionAnswer.of(record.id(), attempt.get(relayWait.toMillis(), TimeUnit.MILLISECONDS).report(),
+                    true);
         } catch (TimeoutException e) {
             return SubmissionAnswer.queued(record.id(), "the upstream server is slow; delivery goes on in the "
                     + "background");
@@ -157,31 +127,6 @@ public final class Smarthost implements AutoCloseable {
             Thread.currentThread().interrupt();
             return SubmissionAnswer.queued(record.id(), "will be retried");
         }
-    }
-
-    private static SubmissionAnswer answer(Attempt attempt) {
-        String id = attempt.before().id();
-        DeliveryReport report = attempt.report();
-        List<RecipientResult> rejected = report.with(RecipientResult.Status.REJECTED);
-        List<RecipientResult> deferred = report.with(RecipientResult.Status.DEFERRED);
-        List<RecipientResult> delivered = report.with(RecipientResult.Status.DELIVERED);
-        if (!rejected.isEmpty()) {
-            StringBuilder text = new StringBuilder();
-            for (RecipientResult r : rejected) {
-                text.append(text.length() == 0 ? "" : "; ").append(r.recipient()).append(": ").append(r.reply());
-            }
-            if (!delivered.isEmpty()) {
-                text.append("; relayed to ").append(delivered.size()).append(" other recipient(s)");
-            }
-            if (!deferred.isEmpty()) {
-                text.append("; ").append(deferred.size()).append(" other recipient(s) queued");
-            }
-            return SubmissionAnswer.rejected(id, text.toString());
-        }
-        if (!deferred.isEmpty()) {
-            return SubmissionAnswer.queued(id, deferred.get(0).reply().toString());
-        }
-        return SubmissionAnswer.relayed(id, delivered.get(0).reply().toString());
     }
 
     private Attempt attemptAndRelease(SpooledMessage record) throws IOException {
@@ -287,7 +232,7 @@ public final class Smarthost implements AutoCloseable {
         return deleted ? "deleted " + id : "no such message: " + id;
     }
 
-    /** The queued messages as this process knows them. */
+    /** The queued messages as this process knows them, oldest first. */
     public List<SpooledMessage> queued() {
         return queued.values().stream().sorted(java.util.Comparator.comparing(SpooledMessage::created)).toList();
     }
@@ -314,9 +259,5 @@ public final class Smarthost implements AutoCloseable {
 
     /** A record before an attempt, and the attempt's report. */
     private record Attempt(SpooledMessage before, DeliveryReport report) {
-    }
-
-    Optional<SpooledMessage> find(String id) {
-        return Optional.ofNullable(queued.get(id));
     }
 }

@@ -1,7 +1,6 @@
 package org.postseal.smarthost;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -185,11 +184,6 @@ public final class Spool {
     public MessageSource content(SpooledMessage record) {
         Path file = dirOf(record.state()).resolve(record.id() + ".msg");
         return MessageSource.of(file);
-    }
-
-    /** Opens the bytes of a message. */
-    public InputStream open(SpooledMessage record) throws IOException {
-        return content(record).open();
     }
 
     private List<SpooledMessage> list(Path dir, SpooledMessage.State state) throws IOException {

@@ -1,6 +1,9 @@
 package org.postseal.smarthost;
 
+import java.util.List;
 import java.util.Objects;
+import org.postseal.smtp.DeliveryReport;
+import org.postseal.smtp.RecipientResult;
 
 /**
  * The smarthost's one-line answer to a submission: an SMTP-like code (2xx accepted: relayed or safely queued; 4xx
@@ -47,6 +50,36 @@ public record SubmissionAnswer(int code, int exitStatus, String text) {
 
     public static SubmissionAnswer tempFail(String reason) {
         return new SubmissionAnswer(451, EX_TEMPFAIL, "message not accepted, try again later: " + reason);
+    }
+
+    /**
+     * The answer for a delivery attempt: relayed when every recipient was delivered; refused (exit 69) naming each
+     * recipient refused for good and its reply; otherwise, for deferred recipients, "queued" when the message is in
+     * the spool ({@code spooled}), else a temporary failure (nothing keeps it).
+     */
+    public static SubmissionAnswer of(String id, DeliveryReport report, boolean spooled) {
+        List<RecipientResult> rejected = report.with(RecipientResult.Status.REJECTED);
+        List<RecipientResult> deferred = report.with(RecipientResult.Status.DEFERRED);
+        List<RecipientResult> delivered = report.with(RecipientResult.Status.DELIVERED);
+        if (!rejected.isEmpty()) {
+            StringBuilder text = new StringBuilder();
+            for (RecipientResult r : rejected) {
+                text.append(text.length() == 0 ? "" : "; ").append(r.recipient()).append(": ").append(r.reply());
+            }
+            if (!delivered.isEmpty()) {
+                text.append("; relayed to ").append(delivered.size()).append(" other recipient(s)");
+            }
+            if (!deferred.isEmpty()) {
+                text.append("; ").append(deferred.size()).append(" other recipient(s) ")
+                        .append(spooled ? "queued" : "not relayed (try again)");
+            }
+            return rejected(id, text.toString());
+        }
+        if (!deferred.isEmpty()) {
+            String reason = deferred.get(0).recipient() + ": " + deferred.get(0).reply();
+            return spooled ? queued(id, deferred.get(0).reply().toString()) : tempFail(reason);
+        }
+        return relayed(id, delivered.get(0).reply().toString());
     }
 
     public boolean accepted() {

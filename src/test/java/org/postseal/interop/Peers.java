@@ -178,12 +178,31 @@ public final class Peers {
     }
 
     static void unavailable(Peer peer, String why, boolean ci) {
-        String message = "interop peer " + peer.name().toLowerCase(Locale.ROOT) + " is missing (" + why
-                + "): install Debian package(s) " + peer.packages() + ", e.g. with .ci/install-test-deps.sh";
+        unavailable("interop peer " + peer.name().toLowerCase(Locale.ROOT) + " is missing (" + why
+                + "): install Debian package(s) " + peer.packages() + ", e.g. with .ci/install-test-deps.sh", ci);
+    }
+
+    /**
+     * A real peer a test needs cannot run here: the test fails with {@code message} when the environment variable
+     * {@code CI} is {@code true} (a missing install step must not pass), and is skipped anywhere else.
+     */
+    public static void unavailable(String message) {
+        unavailable(message, "true".equals(System.getenv("CI")));
+    }
+
+    private static void unavailable(String message, boolean ci) {
         if (ci) {
             throw new AssertionError(message);
         }
         Assumptions.abort(message);
+    }
+
+    /** Returns if {@code program} is installed, otherwise {@link #unavailable(String)} naming its Debian package. */
+    public static void requireProgram(Path program, String debianPackage) {
+        if (!Files.isExecutable(program)) {
+            unavailable(program + " is missing: install Debian package " + debianPackage
+                    + ", e.g. with .ci/install-test-deps.sh");
+        }
     }
 
     /** Verifies every signature of {@code message} with dkimpy; {@code keyRecords} maps key names to TXT values. */

@@ -17,7 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
+import org.postseal.interop.Peers;
 
 /**
  * A real, throwaway Dovecot 2.3 ({@code /usr/sbin/dovecot} from Debian's {@code dovecot-core}) serving only its
@@ -63,10 +63,7 @@ public final class DovecotSasl implements AutoCloseable {
         why.ifPresent(reason -> {
             String message = "a throwaway Dovecot cannot run here (" + reason
                     + "): run as root with Debian package dovecot-core installed, e.g. with .ci/install-test-deps.sh";
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(message);
-            }
-            Assumptions.abort(message);
+            Peers.unavailable(message);
         });
     }
 

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
+import org.postseal.interop.Peers;
 
 /**
  * The Debian {@code postfix} programs a throwaway instance needs, and the one privilege it needs: root, because
@@ -49,10 +49,7 @@ public final class PostfixPrograms {
         why.ifPresent(reason -> {
             String message = "a throwaway Postfix cannot run here (" + reason
                     + "): run as root with Debian package postfix installed, e.g. with .ci/install-test-deps.sh";
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(message);
-            }
-            Assumptions.abort(message);
+            Peers.unavailable(message);
         });
     }
 

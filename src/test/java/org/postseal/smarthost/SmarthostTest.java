@@ -181,8 +181,9 @@ class SmarthostTest {
 
     private Smarthost smarthost(MessageSealer sealer, Duration relayWait, boolean tempfailUnsignable, int threads)
             throws IOException {
-        Smarthost s = new Smarthost(Spool.open(root), new SubmissionPreparer(clock, "host.example.org", "www"),
-                sealer, relay, SCHEDULE, clock, relayWait, tempfailUnsignable, true, threads);
+        Smarthost s = new Smarthost(Spool.open(root), new OutgoingMessages(
+                new SubmissionPreparer(clock, "host.example.org", "www"), sealer, tempfailUnsignable, true),
+                relay, SCHEDULE, clock, relayWait, threads);
         smarthosts.add(s);
         return s;
     }
@@ -252,7 +253,7 @@ class SmarthostTest {
     }
 
     private byte[] spooledBytes(SpooledMessage m) throws IOException {
-        try (InputStream in = spool.open(m)) {
+        try (InputStream in = spool.content(m).open()) {
             return in.readAllBytes();
         }
     }

@@ -53,7 +53,7 @@ class SmarthostTlsAuthIT {
         DovecotSasl.require();
         Peers.require(Peer.DKIMPY);
         Peers.require(Peer.MAIL_DKIM);
-        requireMsmtp();
+        Peers.requireProgram(Path.of("/usr/bin/msmtp"), "msmtp");
         work = Files.createTempDirectory(Path.of("/tmp"), "postseal-smarthost-tls-it");
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
         certificates();
@@ -235,16 +235,6 @@ class SmarthostTlsAuthIT {
         System.arraycopy(first, 0, all, 0, first.length);
         System.arraycopy(more, 0, all, first.length, more.length);
         return all;
-    }
-
-    private static void requireMsmtp() {
-        if (!Files.isExecutable(Path.of("/usr/bin/msmtp"))) {
-            String why = "msmtp is not installed (apt-get install msmtp; bin/run-tests installs it)";
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError(why);
-            }
-            org.junit.jupiter.api.Assumptions.abort(why);
-        }
     }
 
     private static void certificates() throws Exception {

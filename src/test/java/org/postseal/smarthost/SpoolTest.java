@@ -38,7 +38,7 @@ class SpoolTest {
     }
 
     private static byte[] read(Spool spool, SpooledMessage m) throws IOException {
-        try (InputStream in = spool.open(m)) {
+        try (InputStream in = spool.content(m).open()) {
             return in.readAllBytes();
         }
     }
