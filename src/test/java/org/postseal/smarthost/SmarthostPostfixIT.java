@@ -71,7 +71,7 @@ class SmarthostPostfixIT {
                 .mainCf("smtpd_recipient_restrictions = check_recipient_access texthash:" + access
                         + ", permit_mynetworks, reject")
                 .build());
-        gate = new TcpGate(TcpGate.freePort(), postfix.smtpPort());
+        gate = new TcpGate(postfix.smtpPort());
         gate.open();
         SigningKey key = DkimKeyGenerator.rsa(2048);
         Path keyFile = work.resolve("paroisse.private");
@@ -174,6 +174,10 @@ class SmarthostPostfixIT {
         assertEquals(0, count("later"), "not delivered while the server says 451");
         String queued = SmarthostProcess.queue("list", "--spool", spool.toString()).stdout();
         assertTrue(queued.contains("451 4.3.0") && queued.contains("come back later"), queued);
+        SmarthostProcess.ClientRun flush = SmarthostProcess.queue("flush", "--spool", spool.toString());
+        assertEquals(0, flush.exitCode(), flush.stdout() + flush.stderr());
+        assertTrue(flush.stdout().contains("flushed: 1 queued message(s)"), "the running smarthost answered: "
+                + flush.stdout());
         writeAccess("# later@dst.test is welcome now");
         reloadPostfix();
         DeliveredMessage delivered = postfix.awaitDelivered(1, DELIVERY).get(0);

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
@@ -12,71 +11,72 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A port in front of a real server that a test can shut: {@link #open()} forwards connections to the server,
- * {@link #close()} stops listening (connection refused, as for a server that is down), {@link #blackhole()} accepts
- * and never answers (a hung server). The server behind it stays real; only the path to it is cut.
+ * {@link #shut()} resets every connection as soon as it is made and cuts those under way (the server is down),
+ * {@link #blackhole()} accepts and never answers (a hung server). The server behind it stays real; only the path to
+ * it is cut.
+ *
+ * <p>The gate keeps one listening socket for its whole life: closing and binding the port again fails now and then
+ * while connections it accepted are in TIME_WAIT.
  */
 final class TcpGate implements AutoCloseable {
-    private final int port;
+    private enum Mode {
+        OPEN, DOWN, BLACKHOLE
+    }
+
     private final int target;
+    private final ServerSocket server;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-    private volatile ServerSocket server;
-    private volatile boolean forward;
+    private volatile Mode mode = Mode.DOWN;
 
-    TcpGate(int port, int target) {
-        this.port = port;
+    /** Listens on a free loopback port, shut until {@link #open()}. */
+    TcpGate(int target) throws IOException {
         this.target = target;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    int port() {
-        return port;
-    }
-
-    synchronized void open() throws IOException {
-        listen(true);
-    }
-
-    synchronized void blackhole() throws IOException {
-        listen(false);
-    }
-
-    private void listen(boolean forwarding) throws IOException {
-        shut();
-        forward = forwarding;
-        ServerSocket s = new ServerSocket();
-        s.setReuseAddress(true);
-        try {
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        } catch (IOException e) {
-            Process ss = new ProcessBuilder("ss", "-tanp").redirectErrorStream(true).start();
-            String table = new String(ss.getInputStream().readAllBytes());
-            throw new IOException(e.getMessage() + " " + port + "\n" + table.lines()
-                    .filter(l -> l.contains(":" + port + " ")).collect(java.util.stream.Collectors.joining("\n")), e);
-        }
-        server = s;
-        Thread accept = new Thread(() -> acceptLoop(s), "tcp-gate-" + port);
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread accept = new Thread(this::acceptLoop, "tcp-gate-" + server.getLocalPort());
         accept.setDaemon(true);
         accept.start();
     }
 
-    private void acceptLoop(ServerSocket s) {
-        while (!s.isClosed()) {
+    int port() {
+        return server.getLocalPort();
+    }
+
+    void open() throws IOException {
+        cutAll();
+        mode = Mode.OPEN;
+    }
+
+    void blackhole() throws IOException {
+        cutAll();
+        mode = Mode.BLACKHOLE;
+    }
+
+    /** The server is "down": every connection is reset at once, those under way too. */
+    void shut() throws IOException {
+        mode = Mode.DOWN;
+        cutAll();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
             try {
-                Socket client = s.accept();
-                sockets.add(client);
-                if (forward) {
-                    Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
-                    sockets.add(upstream);
-                    pump(client, upstream);
-                    pump(upstream, client);
+                Socket client = server.accept();
+                switch (mode) {
+                    case DOWN -> reset(client);
+                    case BLACKHOLE -> sockets.add(client);
+                    case OPEN -> {
+                        sockets.add(client);
+                        Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
+                        sockets.add(upstream);
+                        pump(client, upstream);
+                        pump(upstream, client);
+                    }
+                    default -> throw new IllegalStateException("mode " + mode);
                 }
             } catch (IOException e) {
-                return;
+                if (server.isClosed()) {
+                    return;
+                }
             }
         }
     }
@@ -100,25 +100,25 @@ final class TcpGate implements AutoCloseable {
         t.start();
     }
 
-    /** Stops listening and cuts every connection: the server is "down". */
-    synchronized void shut() throws IOException {
-        if (server != null) {
-            server.close();
-            server = null;
-        }
+    private void cutAll() throws IOException {
         for (Socket s : sockets) {
-            try {
-                s.setSoLinger(true, 0); // reset: no socket lingers on the port, so it can listen again at once
-            } catch (IOException e) {
-                // already closed
-            }
-            s.close();
+            reset(s);
         }
         sockets.clear();
     }
 
+    private static void reset(Socket s) throws IOException {
+        try {
+            s.setSoLinger(true, 0);
+        } catch (IOException e) {
+            // already closed
+        }
+        s.close();
+    }
+
     @Override
     public void close() throws IOException {
-        shut();
+        server.close();
+        cutAll();
     }
 }
