@@ -76,6 +76,7 @@ public final class Spool {
                 Files.deleteIfExists(file);
             }
         }
+        finishMovesToFailed();
         for (Path dir : List.of(queue, failed)) {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.msg")) {
                 for (Path file : files) {
@@ -88,6 +89,26 @@ public final class Spool {
                 }
             }
         }
+    }
+
+    /** Completes a {@link #fail} that a crash interrupted, whichever step it stopped after. */
+    private void finishMovesToFailed() throws IOException {
+        try (DirectoryStream<Path> records = Files.newDirectoryStream(failed, "*.env")) {
+            for (Path failedEnv : records) {
+                String id = failedEnv.getFileName().toString().replace(".env", "");
+                Path queuedMsg = queue.resolve(id + ".msg");
+                Path queuedEnv = queue.resolve(id + ".env");
+                if (Files.exists(queuedMsg) && !Files.exists(failed.resolve(id + ".msg"))) {
+                    LOG.info("spool: finishing the move of {} to failed/", id);
+                    move(queuedMsg, failed.resolve(id + ".msg"));
+                }
+                if (Files.deleteIfExists(queuedEnv)) {
+                    LOG.info("spool: {} is in failed/; removed its queued record", id);
+                }
+            }
+        }
+        forceDirectory(failed);
+        forceDirectory(queue);
     }
 
     public Path root() {
@@ -123,8 +144,9 @@ public final class Spool {
         SpooledMessage failedRecord = record.withState(SpooledMessage.State.FAILED, reason);
         Path envTmp = tmp.resolve(record.id() + ".env");
         writeForced(envTmp, SpoolRecordFormat.format(failedRecord).getBytes(StandardCharsets.UTF_8));
-        move(queue.resolve(record.id() + ".msg"), failed.resolve(record.id() + ".msg"));
+        // record first, then bytes, then the queued record: at every step recover() can finish the move
         move(envTmp, failed.resolve(record.id() + ".env"));
+        move(queue.resolve(record.id() + ".msg"), failed.resolve(record.id() + ".msg"));
         Files.deleteIfExists(queue.resolve(record.id() + ".env"));
         forceDirectory(failed);
         forceDirectory(queue);

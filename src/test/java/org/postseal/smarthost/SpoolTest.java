@@ -178,6 +178,29 @@ class SpoolTest {
                 spool.failed().stream().map(SpooledMessage::id).toList());
     }
 
+    /** A crash in the middle of fail(): after its record reached failed/, or after its bytes did too. */
+    @Test
+    void recoverFinishesAnInterruptedMoveToFailed() throws IOException {
+        Spool spool = Spool.open(root);
+        SpooledMessage early = spool.add(ENVELOPE, oddBytes(), T0);
+        SpooledMessage late = spool.add(ENVELOPE, oddBytes(), T0.plusSeconds(1));
+        SpooledMessage lateFailed = spool.fail(late, "rejected b@example.net: 550 no");
+        // stopped after the first step: the failed record is there, the bytes and the queued record not yet moved
+        Files.writeString(root.resolve("failed/" + early.id() + ".env"),
+                SpoolRecordFormat.format(early.withState(SpooledMessage.State.FAILED, "expired")));
+        // stopped after the second step: only the queued record is left behind
+        Files.write(root.resolve("queue/" + late.id() + ".env"), new byte[] {1});
+
+        spool.recover();
+
+        assertEquals("", names(root.resolve("queue")));
+        assertEquals(early.id() + ".env " + early.id() + ".msg " + late.id() + ".env " + late.id() + ".msg",
+                names(root.resolve("failed")));
+        assertEquals(List.of(early.id(), lateFailed.id()), spool.failed().stream().map(SpooledMessage::id).toList());
+        assertArrayEquals(oddBytes(), read(spool, spool.failed().get(0)));
+        assertArrayEquals(oddBytes(), read(spool, spool.failed().get(1)));
+    }
+
     @Test
     void recoverRemovesWhatACrashLeftAndKeepsWholeMessages() throws IOException {
         Spool spool = Spool.open(root);
