@@ -25,8 +25,8 @@ import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningKey;
 import org.postseal.keys.KeyFileException;
 import org.postseal.keys.PrivateKeyReader;
-import org.postseal.milter.MilterFrameDecoder;
 import org.postseal.milter.MilterServer;
+import org.postseal.milter.MilterLimits;
 import org.postseal.milter.MilterSessionSettings;
 import org.postseal.milter.PolicySignerSelector;
 import org.postseal.milter.UnsignedAction;
@@ -100,9 +100,8 @@ final class MilterDaemonCommand implements Callable<Integer> {
         SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
         UnsignedAction onError = settings.onError() == MilterSettings.OnError.TEMPFAIL ? UnsignedAction.TEMPFAIL
                 : UnsignedAction.ACCEPT;
-        MilterSessionSettings sessionSettings = new MilterSessionSettings(selector, onError, 1 << 20,
-                MilterFrameDecoder.DEFAULT_MAX_FRAME, Math.max(1, Runtime.getRuntime().availableProcessors()),
-                Clock.systemUTC());
+        MilterSessionSettings sessionSettings = new MilterSessionSettings(selector, onError, limits(settings),
+                Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
         MilterServer server;
         try {
             server = MilterServer.start(address(socket), sessionSettings, socketMode(settings),
@@ -115,6 +114,16 @@ final class MilterDaemonCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postseal-shutdown"));
         server.awaitClose();
         return ExitCodes.OK;
+    }
+
+    private static MilterLimits limits(MilterSettings settings) {
+        MilterSettings.Limits l = settings.limits();
+        try {
+            return new MilterLimits(l.maxConnections(), l.bufferMemoryBytes(), l.maxPacketBytes(),
+                    l.maxHeaderBytes(), l.commandTimeout(), l.idleTimeout());
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(ExitCodes.CONFIG, "postseal.milter.limits: " + e.getMessage());
+        }
     }
 
     private MilterSettings settings() throws IOException {

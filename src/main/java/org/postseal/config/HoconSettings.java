@@ -32,7 +32,7 @@ final class HoconSettings {
             "canonicalization", "sign-headers", "oversign-headers", "signature-algorithm", "signature-ttl",
             "key-table", "signing-table", "multiple-signatures", "domain", "selector", "key-file", "sub-domains",
             "internal-hosts", "peer-list", "external-ignore-list", "macro-list", "mta", "minimum-key-bits",
-            "require-safe-keys", "on-error", "authserv-id", "software-header");
+            "require-safe-keys", "on-error", "authserv-id", "software-header", "limits");
     /** OpenDKIM's option names (used by {@link SettingsParts}) and the settings that stand for them here. */
     private static final Map<String, String> BY_OPENDKIM_NAME = Map.of("KeyTable", "key-table", "SigningTable",
             "signing-table", "Domain", "domain", "Selector", "selector", "KeyFile", "key-file", "SubDomains",
@@ -118,6 +118,7 @@ final class HoconSettings {
                 throw ConfigException.at(where(c, "signature-ttl"), e.getMessage());
             }
         }
+        settings.limits(limits(c));
         string(c, "authserv-id").ifPresent(settings::authservId);
         string(c, "socket-group").ifPresent(settings::socketGroup);
         string(c, "socket-mode").ifPresent(v -> {
@@ -127,6 +128,48 @@ final class HoconSettings {
             settings.socketMode(Integer.parseInt(v, 8));
         });
         return settings.warnings(warnings.list()).build();
+    }
+
+    private static final Set<String> LIMITS = Set.of("max-connections", "buffer-memory", "max-packet",
+            "max-header", "command-timeout", "idle-timeout");
+
+    /** {@code limits}: each a positive number, size or duration. */
+    private static MilterSettings.Limits limits(Config c) {
+        Config l = c.getConfig("limits");
+        for (String key : new TreeSet<>(l.root().keySet())) {
+            if (!LIMITS.contains(key)) {
+                throw ConfigException.at(where(l, key), "unknown setting " + ROOT + ".limits." + key);
+            }
+        }
+        return new MilterSettings.Limits(positiveInt(l, "max-connections", 1),
+                bytes(l, "buffer-memory", 65536, Long.MAX_VALUE), (int) bytes(l, "max-packet", 65536, 1 << 30),
+                (int) bytes(l, "max-header", 1024, 1 << 30), positiveDuration(l, "command-timeout"),
+                positiveDuration(l, "idle-timeout"));
+    }
+
+    private static int positiveInt(Config c, String key, int min) {
+        int value = c.getInt(key);
+        if (value < min) {
+            throw ConfigException.at(where(c, key), key + " = " + value + " (expected: >= " + min + ")");
+        }
+        return value;
+    }
+
+    private static long bytes(Config c, String key, long min, long max) {
+        long value = c.getBytes(key);
+        if (value < min || value > max) {
+            throw ConfigException.at(where(c, key), key + " = " + value + " bytes (expected: " + min + " to " + max
+                    + ")");
+        }
+        return value;
+    }
+
+    private static java.time.Duration positiveDuration(Config c, String key) {
+        java.time.Duration value = c.getDuration(key);
+        if (value.toMillis() < 1) {
+            throw ConfigException.at(where(c, key), key + " = " + value + " (expected: at least 1 ms)");
+        }
+        return value;
     }
 
     /** A string setting, absent when missing or null. */

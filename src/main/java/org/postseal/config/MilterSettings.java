@@ -22,6 +22,24 @@ import org.postseal.policy.SigningPolicy;
  * environment variables) or from an existing {@code opendkim.conf} ({@link #fromOpenDkim}).
  */
 public final class MilterSettings {
+    /**
+     * The milter's protection bounds as configured ({@code postseal.milter.limits}); the milter checks them when it
+     * starts. opendkim.conf has no such options: it gets the defaults.
+     *
+     * @param maxConnections connections served at once
+     * @param bufferMemoryBytes bytes of partial packets held across all connections
+     * @param maxPacketBytes the largest milter packet
+     * @param maxHeaderBytes the largest header kept for one message
+     * @param commandTimeout how long a packet may take to arrive whole
+     * @param idleTimeout how long a connection may stay silent
+     */
+    public record Limits(int maxConnections, long bufferMemoryBytes, int maxPacketBytes, int maxHeaderBytes,
+            Duration commandTimeout, Duration idleTimeout) {
+        /** The defaults, as {@code reference.conf} sets them. */
+        public static final Limits DEFAULTS = new Limits(1024, 64L << 20, 1 << 20, 1 << 20, Duration.ofSeconds(30),
+                Duration.ofSeconds(600));
+    }
+
     /** What happens to a message that should be signed but cannot be (no From, unusable key...). */
     public enum OnError {
         /** Pass it on unsigned. */
@@ -46,6 +64,7 @@ public final class MilterSettings {
     private final OnError onError;
     private final Optional<String> authservId;
     private final boolean softwareHeader;
+    private final Limits limits;
     private final String source;
     private final List<String> warnings;
 
@@ -66,6 +85,7 @@ public final class MilterSettings {
         this.onError = b.onError;
         this.authservId = b.authservId;
         this.softwareHeader = b.softwareHeader;
+        this.limits = b.limits;
         this.source = b.source;
         this.warnings = List.copyOf(b.warnings);
     }
@@ -184,6 +204,11 @@ public final class MilterSettings {
         return softwareHeader;
     }
 
+    /** The milter's protection bounds. */
+    public Limits limits() {
+        return limits;
+    }
+
     /** The file(s) the settings came from, for the start-up log line. */
     public String source() {
         return source;
@@ -218,6 +243,7 @@ public final class MilterSettings {
         private OnError onError = OnError.ACCEPT;
         private Optional<String> authservId = Optional.empty();
         private boolean softwareHeader;
+        private Limits limits = Limits.DEFAULTS;
         private String source = "(built)";
         private List<String> warnings = List.of();
 
@@ -306,6 +332,11 @@ public final class MilterSettings {
 
         public Builder softwareHeader(boolean value) {
             this.softwareHeader = value;
+            return this;
+        }
+
+        public Builder limits(Limits value) {
+            this.limits = Objects.requireNonNull(value, "limits");
             return this;
         }
 

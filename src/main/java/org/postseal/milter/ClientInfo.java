@@ -18,31 +18,43 @@ import java.util.regex.Pattern;
 public record ClientInfo(String hostName, char family, int port, Optional<InetAddress> address) {
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
-    /** A connection for which the MTA sent no CONNECT (the step was skipped): nothing known. */
-    public static final ClientInfo UNKNOWN = new ClientInfo("unknown", 'U', 0, Optional.empty());
-
     /**
-     * Reads a CONNECT payload.
+     * Reads a CONNECT payload. Families {@code U} and {@code L} are local clients, with no address (as in OpenDKIM);
+     * {@code 4} and {@code 6} must carry a port and an IP literal of their family. Anything else (a missing family, a
+     * family with nothing after it, an unknown family) is refused: an identity that cannot be read must never pass for
+     * a local one.
      *
-     * @throws MilterProtocolException if it is truncated or its address is not an IP literal of its family
+     * @throws MilterProtocolException if the payload is truncated, names an unknown family, or its address is not an
+     *     IP literal of its family
      */
     static ClientInfo parse(MilterCommand command) {
         MilterPayload payload = command.reader();
         String hostName = payload.text();
         if (!payload.hasRemaining()) {
-            return new ClientInfo(hostName, 'U', 0, Optional.empty());
+            throw new MilterProtocolException("CONNECT without an address family");
         }
         char family = (char) payload.octet();
-        if (family == 'U' || !payload.hasRemaining()) {
-            return new ClientInfo(hostName, family, 0, Optional.empty());
+        switch (family) {
+            case 'U':
+                return new ClientInfo(hostName, family, 0, Optional.empty());
+            case 'L':
+                int localPort = payload.hasRemaining() ? payload.uint16() : 0;
+                if (payload.hasRemaining()) {
+                    payload.cString(); // the socket's path, if sent, must at least be well formed
+                }
+                return new ClientInfo(hostName, family, localPort, Optional.empty());
+            case '4':
+            case '6':
+                if (payload.remaining() < 3) {
+                    throw new MilterProtocolException("CONNECT family " + family + " without a port and address");
+                }
+                int port = payload.uint16();
+                String text = payload.text();
+                return new ClientInfo(hostName, family, port, Optional.of(literal(text, family == '6')));
+            default:
+                throw new MilterProtocolException(String.format("CONNECT with unknown address family 0x%02x",
+                        (int) family & 0xff));
         }
-        int port = payload.uint16();
-        String text = payload.hasRemaining() ? payload.text() : "";
-        return switch (family) {
-            case '4' -> new ClientInfo(hostName, family, port, Optional.of(literal(text, false)));
-            case '6' -> new ClientInfo(hostName, family, port, Optional.of(literal(text, true)));
-            default -> new ClientInfo(hostName, family, port, Optional.empty());
-        };
     }
 
     private static InetAddress literal(String text, boolean ipv6) {

@@ -5,11 +5,25 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The macros the MTA has sent, by the command they came with. Message-stage macros are forgotten at MAIL, ABORT and
- * the end of each message, connection-stage ones when the connection is reset; so nothing of one message (its
- * queue id, its {@code {auth_authen}}) leaks into the next.
+ * The macros the MTA has sent, by the command they came with. The MTA sends each stage's macros just before that
+ * stage's command, so:
+ * <ul>
+ *   <li>at CONNECT, everything but the CONNECT stage's macros is forgotten (a new SMTP session);</li>
+ *   <li>at MAIL, the stages after MAIL are forgotten (MAIL's own have just arrived);</li>
+ *   <li>at ABORT and at the end of each message, every message stage (MAIL and after) is forgotten;</li>
+ *   <li>at QUIT_NC, everything is.</li>
+ * </ul>
+ * So nothing of one message (its queue id, its {@code {auth_authen}}) is seen by the next, even from an MTA that sends
+ * no ABORT between messages. Authentication is read only from the stages where MTAs send it: MAIL, then CONNECT.
  */
 final class Macros {
+    private static final byte[] LATEST_FIRST = {MilterCommand.END_OF_BODY, MilterCommand.BODY,
+            MilterCommand.END_OF_HEADERS, MilterCommand.HEADER, MilterCommand.DATA, MilterCommand.RECIPIENT,
+            MilterCommand.MAIL, MilterCommand.HELO, MilterCommand.CONNECT};
+    private static final byte[] AUTHENTICATION_STAGES = {MilterCommand.MAIL, MilterCommand.CONNECT};
+    private static final byte[] AFTER_MAIL = {MilterCommand.RECIPIENT, MilterCommand.DATA, MilterCommand.HEADER,
+            MilterCommand.END_OF_HEADERS, MilterCommand.BODY, MilterCommand.END_OF_BODY};
+
     private final Map<Byte, Map<String, String>> byStage = new HashMap<>();
 
     void put(byte stage, MilterPayload payload) {
@@ -24,10 +38,17 @@ final class Macros {
 
     /** The most specific value of a macro, from the latest stage that sent it; braces optional in the name. */
     Optional<String> get(String name) {
+        return lookup(name, LATEST_FIRST);
+    }
+
+    /** An authentication macro ({@code {auth_type}}, {@code {auth_authen}}), from the MAIL or CONNECT stage only. */
+    Optional<String> authentication(String name) {
+        return lookup(name, AUTHENTICATION_STAGES);
+    }
+
+    private Optional<String> lookup(String name, byte[] stages) {
         String key = strip(name);
-        for (byte stage : new byte[] {MilterCommand.END_OF_BODY, MilterCommand.END_OF_HEADERS, MilterCommand.HEADER,
-                MilterCommand.DATA, MilterCommand.RECIPIENT, MilterCommand.MAIL, MilterCommand.HELO,
-                MilterCommand.CONNECT}) {
+        for (byte stage : stages) {
             Map<String, String> values = byStage.get(stage);
             if (values != null && values.containsKey(key)) {
                 return Optional.of(values.get(key));
@@ -39,10 +60,8 @@ final class Macros {
     /** Every macro known now, the later stage winning when two sent the same name. */
     Map<String, String> snapshot() {
         Map<String, String> all = new HashMap<>();
-        for (byte stage : new byte[] {MilterCommand.CONNECT, MilterCommand.HELO, MilterCommand.MAIL,
-                MilterCommand.RECIPIENT, MilterCommand.DATA, MilterCommand.HEADER, MilterCommand.END_OF_HEADERS,
-                MilterCommand.END_OF_BODY}) {
-            Map<String, String> values = byStage.get(stage);
+        for (int i = LATEST_FIRST.length - 1; i >= 0; i--) {
+            Map<String, String> values = byStage.get(LATEST_FIRST[i]);
             if (values != null) {
                 all.putAll(values);
             }
@@ -50,12 +69,22 @@ final class Macros {
         return all;
     }
 
-    /** Forgets the macros of the message stages (MAIL and after). */
-    void clearMessage() {
-        for (byte stage : new byte[] {MilterCommand.MAIL, MilterCommand.RECIPIENT, MilterCommand.DATA,
-                MilterCommand.HEADER, MilterCommand.END_OF_HEADERS, MilterCommand.BODY, MilterCommand.END_OF_BODY}) {
+    /** A new SMTP session: keeps only the macros sent for its CONNECT. */
+    void beginConnection() {
+        byStage.keySet().retainAll(java.util.Set.of(MilterCommand.CONNECT));
+    }
+
+    /** A new message: forgets the stages after MAIL, keeping the MAIL macros just sent. */
+    void beginMessage() {
+        for (byte stage : AFTER_MAIL) {
             byStage.remove(stage);
         }
+    }
+
+    /** The message ended or was aborted: forgets the macros of every message stage (MAIL and after). */
+    void endMessage() {
+        byStage.remove(MilterCommand.MAIL);
+        beginMessage();
     }
 
     /** Forgets everything. */

@@ -3,6 +3,7 @@ package org.postseal.milter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.net.SocketAddress;
 import org.nightcode.milter.codec.MilterPacket;
 import org.slf4j.Logger;
@@ -66,6 +67,18 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         ctx.flush();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof IdleStateEvent) {
+            SocketAddress peer = ctx.channel().remoteAddress();
+            LOG.info("closing milter connection from {}: nothing received for the idle timeout "
+                    + "(limits.idle-timeout)", peer == null ? "local client" : peer);
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, event);
     }
 
     @Override

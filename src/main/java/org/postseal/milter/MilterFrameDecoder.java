@@ -3,31 +3,46 @@ package org.postseal.milter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Splits the byte stream into milter commands: a 4-byte network-order length, then that many bytes (the command
- * code and its payload). A length of zero or above the limit is refused before any of it is buffered, so one
- * client announcing a 2 GB packet cannot take the memory every session shares.
+ * code and its payload).
+ *
+ * <p>Three bounds keep a client from holding memory every session shares. A length of zero or above the packet limit
+ * is refused before any of it is buffered. The bytes of a packet not yet complete are charged to the server's
+ * {@link PacketMemory} as they arrive (the buffer grows with what came, not with what the prefix announced); a
+ * connection whose bytes would exceed it is closed. And a packet must arrive whole within the command timeout of its
+ * first byte; one that does not closes the connection. Each refusal is a {@link MilterProtocolException}, which closes
+ * this connection only.
  */
 public final class MilterFrameDecoder extends ByteToMessageDecoder {
-    /** Postfix sends body chunks of at most 65535 bytes; headers are bounded by header_size_limit (100 KB). */
-    public static final int DEFAULT_MAX_FRAME = 1 << 20;
-
     private final int maxFrame;
+    private final PacketMemory memory;
+    private final long timeoutNanos;
+
+    private long charged;
+    private long partialSince = -1;
+    private ScheduledFuture<?> deadline;
 
     /**
      * @throws IllegalArgumentException if {@code maxFrame} is below 65536 (Postfix's body chunk plus its code)
      */
-    public MilterFrameDecoder(int maxFrame) {
+    MilterFrameDecoder(int maxFrame, PacketMemory memory, Duration commandTimeout) {
         if (maxFrame < 65536) {
             throw new IllegalArgumentException("maxFrame: " + maxFrame + " (expected: >= 65536)");
         }
         this.maxFrame = maxFrame;
+        this.memory = memory;
+        this.timeoutNanos = commandTimeout.toNanos();
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        boolean completed = false;
         while (in.readableBytes() >= 4) {
             long length = in.getUnsignedInt(in.readerIndex());
             if (length < 1 || length > maxFrame) {
@@ -35,13 +50,65 @@ public final class MilterFrameDecoder extends ByteToMessageDecoder {
                 throw new MilterProtocolException("packet length " + length + " (expected: 1 to " + maxFrame + ")");
             }
             if (in.readableBytes() < 4 + length) {
-                return;
+                break;
             }
             in.skipBytes(4);
             byte code = in.readByte();
             byte[] payload = new byte[(int) length - 1];
             in.readBytes(payload);
             out.add(new MilterCommand(code, payload));
+            completed = true;
         }
+        hold(ctx, in.readableBytes(), completed);
+    }
+
+    /** Charges what is left of a packet still arriving, and watches its deadline. */
+    private void hold(ChannelHandlerContext ctx, int partial, boolean completed) {
+        if (partial > charged) {
+            if (!memory.tryCharge(partial - charged)) {
+                throw new MilterProtocolException("partial packets of all connections would exceed "
+                        + memory.limit() + " bytes (limits.buffer-memory)");
+            }
+        } else {
+            memory.release(charged - partial);
+        }
+        charged = partial;
+        if (partial == 0) {
+            partialSince = -1;
+            cancelDeadline();
+        } else if (partialSince < 0 || completed) {
+            partialSince = System.nanoTime();
+            cancelDeadline();
+            deadline = ctx.executor().schedule(() -> checkDeadline(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void checkDeadline(ChannelHandlerContext ctx) {
+        deadline = null;
+        if (partialSince < 0 || !ctx.channel().isActive()) {
+            return;
+        }
+        long left = partialSince + timeoutNanos - System.nanoTime();
+        if (left > 0) {
+            deadline = ctx.executor().schedule(() -> checkDeadline(ctx), left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        ctx.fireExceptionCaught(new MilterProtocolException("a packet did not arrive whole within "
+                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (limits.command-timeout)"));
+    }
+
+    private void cancelDeadline() {
+        if (deadline != null) {
+            deadline.cancel(false);
+            deadline = null;
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        cancelDeadline();
+        memory.release(charged);
+        charged = 0;
+        partialSince = -1;
     }
 }

@@ -12,6 +12,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.nightcode.milter.codec.Int32LenFrameEncoder;
 import org.nightcode.milter.codec.MilterPacketEncoder;
@@ -40,16 +42,20 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
 
     private final SocketAddress address;
     private final Supplier<MilterSession> sessions;
-    private final int maxFrame;
+    private final MilterLimits limits;
+    private final PacketMemory packetMemory;
+    private final ConnectionLimit connectionLimit;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final boolean epoll;
     private Channel channel;
 
-    private MilterServer(SocketAddress address, Supplier<MilterSession> sessions, int maxFrame, int threads) {
+    private MilterServer(SocketAddress address, Supplier<MilterSession> sessions, MilterLimits limits, int threads) {
         this.address = address;
         this.sessions = sessions;
-        this.maxFrame = maxFrame;
+        this.limits = limits;
+        this.packetMemory = new PacketMemory(limits.bufferMemoryBytes());
+        this.connectionLimit = new ConnectionLimit(limits.maxConnections());
         this.epoll = Epoll.isAvailable();
         if (address instanceof DomainSocketAddress && !epoll) {
             throw new IllegalStateException("unix sockets need Netty's epoll transport, unavailable here: "
@@ -70,7 +76,7 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
      */
     public static MilterServer start(SocketAddress address, MilterSessionSettings settings,
             Optional<Set<PosixFilePermission>> socketMode, Optional<String> socketGroup) throws IOException {
-        MilterServer server = new MilterServer(address, settings::newSession, settings.maxFrameBytes(),
+        MilterServer server = new MilterServer(address, settings::newSession, settings.limits(),
                 settings.threads());
         try {
             server.bind(socketMode, socketGroup);
@@ -95,9 +101,13 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline()
+                        .addLast("connectionLimit", connectionLimit)
+                        .addLast("idle", new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0,
+                                TimeUnit.NANOSECONDS))
                         .addLast("frameEncoder", new Int32LenFrameEncoder())
                         .addLast("packetEncoder", new MilterPacketEncoder())
-                        .addLast("frameDecoder", new MilterFrameDecoder(maxFrame))
+                        .addLast("frameDecoder", new MilterFrameDecoder(limits.maxPacketBytes(), packetMemory,
+                                limits.commandTimeout()))
                         .addLast("session", new MilterChannelHandler(sessions.get()));
             }
         });
@@ -124,6 +134,16 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
         LOG.info("milter listening on {} ({} transport)", describe(localAddress()), epoll ? "epoll" : "nio");
     }
 
+    /** Bytes of partial packets held now, across all connections. */
+    long packetMemoryHeld() {
+        return packetMemory.held();
+    }
+
+    /** Connections served now. */
+    int openConnections() {
+        return connectionLimit.open();
+    }
+
     /** Blocks until the server is closed. */
     public void awaitClose() throws InterruptedException {
         channel.closeFuture().await();
@@ -141,8 +161,8 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
                 }
             }
         }
-        boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     static String describe(SocketAddress address) {

@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One milter connection's protocol state machine, free of any socket: it takes the MTA's commands one at a time and
  * says what to answer. Netty (see {@link MilterChannelHandler}) only moves bytes. Per-message state is reset at
- * MAIL, ABORT and the end of each message; per-connection state at QUIT_NC.
+ * MAIL, ABORT and the end of each message; per-connection state at CONNECT and QUIT_NC. A MAIL with no CONNECT before
+ * it in the session breaks the protocol (postseal never asks the MTA to skip CONNECT) and closes the connection: an
+ * unknown client is never taken for a local one.
  *
  * <p>Only the header fields of a message are kept; body chunks go straight into the signing session's hashers.
  */
@@ -46,7 +48,8 @@ final class MilterSession {
 
     private State state = State.NEGOTIATING;
     private Negotiation negotiation;
-    private ClientInfo client = ClientInfo.UNKNOWN;
+    /** The client of the current SMTP session; null until CONNECT, and again after QUIT_NC. */
+    private ClientInfo client;
     private String envelopeSender = "";
     private final List<HeaderField> headers = new ArrayList<>();
     private int headerBytes;
@@ -78,7 +81,7 @@ final class MilterSession {
                 return Outcome.NOTHING;
             case MilterCommand.CONNECT:
                 resetMessage();
-                macros.clearMessage();
+                macros.beginConnection();
                 client = ClientInfo.parse(command);
                 return negotiation.noReplyForConnect() ? Outcome.NOTHING : Outcome.reply(MilterReplies.continueReply());
             case MilterCommand.HELO:
@@ -97,15 +100,17 @@ final class MilterSession {
                 body(command.payload());
                 return negotiation.noReplyForBody() ? Outcome.NOTHING : Outcome.reply(MilterReplies.continueReply());
             case MilterCommand.END_OF_BODY:
-                return endOfBody(command.payload());
+                Outcome outcome = endOfBody(command.payload());
+                macros.endMessage();
+                return outcome;
             case MilterCommand.ABORT:
                 resetMessage();
-                macros.clearMessage();
+                macros.endMessage();
                 return Outcome.NOTHING;
             case MilterCommand.QUIT_NEW_CONNECTION:
                 resetMessage();
                 macros.clearAll();
-                client = ClientInfo.UNKNOWN;
+                client = null;
                 return Outcome.NOTHING;
             case MilterCommand.QUIT:
                 return Outcome.CLOSE;
@@ -160,7 +165,13 @@ final class MilterSession {
     }
 
     private Outcome mail(MilterCommand command) {
+        if (client == null) {
+            // postseal never negotiates SMFIP_NOCONNECT: a MAIL with no client known is not from a working MTA,
+            // and an unknown client must never count as a local one
+            throw new MilterProtocolException("MAIL with no CONNECT before it in this session");
+        }
         resetMessage();
+        macros.beginMessage();
         MilterPayload payload = command.reader();
         String sender = payload.hasRemaining() ? payload.text() : "";
         envelopeSender = sender.startsWith("<") && sender.endsWith(">") ? sender.substring(1, sender.length() - 1)
@@ -270,8 +281,8 @@ final class MilterSession {
     }
 
     private MessageContext context(Optional<String> from) {
-        Optional<String> authType = macros.get("auth_type").filter(s -> !s.isEmpty());
-        Optional<String> login = macros.get("auth_authen").filter(s -> !s.isEmpty());
+        Optional<String> authType = macros.authentication("auth_type").filter(s -> !s.isEmpty());
+        Optional<String> login = macros.authentication("auth_authen").filter(s -> !s.isEmpty());
         if (login.isEmpty() && authType.isPresent()) {
             login = Optional.of("(unnamed)");
         }

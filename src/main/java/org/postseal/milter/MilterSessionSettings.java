@@ -10,29 +10,34 @@ import org.postseal.dkim.DkimSigner;
  *
  * @param selector the signing policy
  * @param onError what happens to a message that should be signed but cannot be
- * @param maxHeaderBytes the largest header kept for one message
- * @param maxFrameBytes the largest milter packet accepted
+ * @param limits the bounds on connections, memory, packets and time
  * @param threads event-loop threads serving connections
  * @param clock the time for {@code t=}
  */
-public record MilterSessionSettings(SignerSelector selector, UnsignedAction onError, int maxHeaderBytes,
-        int maxFrameBytes, int threads, Clock clock) {
+public record MilterSessionSettings(SignerSelector selector, UnsignedAction onError, MilterLimits limits,
+        int threads, Clock clock) {
     public MilterSessionSettings {
         Objects.requireNonNull(selector, "selector");
         Objects.requireNonNull(onError, "onError");
+        Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(clock, "clock");
         if (threads < 1) {
             throw new IllegalArgumentException("threads: " + threads + " (expected: >= 1)");
         }
     }
 
-    /** Defaults: 1 MiB of header, 1 MiB packets, one thread per core. */
+    /** Default limits, one thread per core. */
     public static MilterSessionSettings of(SignerSelector selector, UnsignedAction onError) {
-        return new MilterSessionSettings(selector, onError, 1 << 20, MilterFrameDecoder.DEFAULT_MAX_FRAME,
+        return new MilterSessionSettings(selector, onError, MilterLimits.DEFAULTS,
                 Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
     }
 
+    /** These settings with other limits. */
+    public MilterSessionSettings withLimits(MilterLimits value) {
+        return new MilterSessionSettings(selector, onError, value, threads, clock);
+    }
+
     MilterSession newSession() {
-        return new MilterSession(selector, new DkimSigner(clock), onError, maxHeaderBytes);
+        return new MilterSession(selector, new DkimSigner(clock), onError, limits.maxHeaderBytes());
     }
 }
