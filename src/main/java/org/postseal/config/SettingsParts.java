@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.SignatureAlgorithm;
+import org.postseal.policy.DomainName;
 import org.postseal.policy.HostList;
 import org.postseal.policy.KeyTable;
 import org.postseal.policy.MacroList;
@@ -135,7 +136,7 @@ final class SettingsParts {
         }
         if (in.keyFile().isPresent()) {
             String selector = in.selector().get();
-            if (!TableFile.isDnsName(selector)) {
+            if (!DomainName.isValid(selector)) {
                 throw ConfigException.at(where.apply("Selector"), "'" + selector + "' is not a DNS name");
             }
             NameSet domains = in.domain().map(s -> TableFile.nameSet(s, false)).orElse(NameSet.empty());

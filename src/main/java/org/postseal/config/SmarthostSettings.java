@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.SignatureSpec;
+import org.postseal.policy.DomainName;
 import org.postseal.policy.SigningPolicy;
 
 /**
@@ -154,11 +155,11 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
                 }
             }
             String domain = c.getString("domain").strip();
-            if (!TableFile.isDnsName(domain)) {
+            if (!DomainName.isValid(domain)) {
                 throw ConfigException.at(where(c, "domain"), "'" + domain + "' is not a domain name");
             }
             String selector = c.getString("selector").strip();
-            if (!TableFile.isDnsName(selector)) {
+            if (!DomainName.isValid(selector)) {
                 throw ConfigException.at(where(c, "selector"), "'" + selector + "' is not a selector");
             }
             return new SingleKey(domain, selector, path(c, "key", base).orElseThrow());

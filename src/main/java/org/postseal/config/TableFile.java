@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.postseal.policy.DomainName;
 import org.postseal.policy.HostList;
 import org.postseal.policy.KeyTable;
 import org.postseal.policy.MacroList;
@@ -115,10 +116,10 @@ public final class TableFile {
             if (domain.isEmpty() || selector.isEmpty() || keyPath.isEmpty()) {
                 throw ConfigException.at(line.where(), KEY_TABLE_LINE);
             }
-            if (!domain.equals(KeyTable.FROM_DOMAIN) && !isDnsName(domain)) {
+            if (!domain.equals(KeyTable.FROM_DOMAIN) && !DomainName.isValid(domain)) {
                 throw ConfigException.at(line.where(), "domain '" + domain + "' is neither a domain name nor %");
             }
-            if (!isDnsName(selector)) {
+            if (!DomainName.isValid(selector)) {
                 throw ConfigException.at(line.where(), "selector '" + selector + "' is not a DNS name");
             }
             String keyFile;
@@ -345,21 +346,6 @@ public final class TableFile {
             throw ConfigException.at(line.where(), "'" + name + "' is not a header field name");
         }
         return name;
-    }
-
-    /** Letters, digits, hyphens and underscores in dot-separated labels of at most 63 characters. */
-    static boolean isDnsName(String name) {
-        if (name.isEmpty() || name.length() > 253) {
-            return false;
-        }
-        for (String label : name.split("\\.", -1)) {
-            if (label.isEmpty() || label.length() > 63 || !label.chars().allMatch(
-                    c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
-                            || c == '_')) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static Optional<String> nonEmpty(String text) {
