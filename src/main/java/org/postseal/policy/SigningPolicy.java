@@ -151,7 +151,8 @@ public final class SigningPolicy {
     private SigningDecision selectFromTables(FromAddress from) {
         List<SigningTable.Match> matches = signingTable.lookup(from.localPart(), from.domain(), multipleSignatures);
         if (matches.isEmpty()) {
-            return SigningDecision.skip(SigningDecision.Outcome.NOT_SIGNED, "no SigningTable entry for " + abbreviate(from.toString()),
+            return SigningDecision.skip(SigningDecision.Outcome.NOT_SIGNED,
+                    "no SigningTable entry for " + abbreviate(from.toString()),
                     Optional.of(from), false);
         }
         Set<SignatureRequest> requests = new LinkedHashSet<>();
