@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,6 +18,7 @@ import org.postseal.dkim.KeyRecordLookup;
 import org.postseal.dkim.VerificationResult;
 import org.postseal.dkim.VerificationSession;
 import org.postseal.dkim.canon.CrlfNormalizer;
+import org.postseal.files.BoundedFile;
 import org.postseal.keys.ZoneFileException;
 import org.postseal.keys.ZoneFileTxt;
 import org.postseal.message.HeaderBlock;
@@ -121,10 +121,11 @@ final class VerifyCommand implements Callable<Integer> {
                 throw new CommandFailure(ExitCodes.NO_INPUT, file + ": no such readable file");
             }
             try {
-                entries.addAll(ZoneFileTxt.parse(Files.readString(file, StandardCharsets.UTF_8)));
+                entries.addAll(ZoneFileTxt.parse(BoundedFile.read(file, "zone file", BoundedFile.CONFIG_LIMIT)
+                        .text()));
             } catch (ZoneFileException e) {
                 throw new CommandFailure(ExitCodes.DATA_ERROR, file + ": " + e.getMessage());
-            } catch (IOException e) {
+            } catch (BoundedFile.Refused e) {
                 throw new CommandFailure(ExitCodes.IO_ERROR, file + ": " + e.getMessage());
             }
         }

@@ -45,16 +45,17 @@ final class HoconSettings {
         Config reference = ConfigFactory.parseResources(HoconSettings.class.getClassLoader(), "reference.conf");
         Config app = ConfigFactory.empty();
         String source = "reference.conf";
+        Warnings warnings = new Warnings();
         try {
             if (applicationFile.isPresent()) {
                 Path file = base.resolve(applicationFile.get());
-                app = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+                app = parseFile(file, warnings);
                 source = file.toString();
             }
             // the environment sits at the root, where ${?VAR} looks; postseal.milter ignores it
             Config resolved = app.withFallback(reference).withFallback(environment(environment))
                     .resolve(ConfigResolveOptions.noSystem());
-            return read(resolved.getConfig(ROOT), base, source);
+            return read(resolved.getConfig(ROOT), base, source, warnings);
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException(e.getMessage(), e);
         }
@@ -70,8 +71,16 @@ final class HoconSettings {
         return ConfigFactory.parseMap(usable, "environment");
     }
 
-    private static MilterSettings read(Config c, Path base, String source) {
-        Warnings warnings = new Warnings();
+    /**
+     * Parses a HOCON file once {@link ConfigFiles} has accepted it (a regular file within the size limit); a leading
+     * byte-order mark, which HOCON skips as white space, adds a warning as it does for every other file.
+     */
+    static Config parseFile(Path file, Warnings warnings) {
+        ConfigFiles.read(file, file.toString(), "configuration file", warnings);
+        return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+    }
+
+    private static MilterSettings read(Config c, Path base, String source, Warnings warnings) {
         for (String key : new TreeSet<>(c.root().keySet())) {
             if (!KNOWN.contains(key)) {
                 warnings.at(where(c, key), "unknown setting " + ROOT + "." + key + " ignored");
@@ -101,10 +110,10 @@ final class HoconSettings {
                 .canonicalization(SettingsParts.canonicalization(c.getString("canonicalization"),
                         where(c, "canonicalization")))
                 .signedHeaders(dataSet(c, "sign-headers", base, warnings)
-                        .map(s -> TableFile.headerNames(s, SignatureSpec.DEFAULT_SIGNED_HEADERS))
+                        .map(s -> TableFile.headerNames(s, SignatureSpec.DEFAULT_SIGNED_HEADERS, warnings))
                         .orElse(SignatureSpec.DEFAULT_SIGNED_HEADERS))
                 .oversignedHeaders(dataSet(c, "oversign-headers", base, warnings)
-                        .map(s -> TableFile.headerNames(s, List.of())).orElse(List.of()))
+                        .map(s -> TableFile.headerNames(s, List.of(), warnings)).orElse(List.of()))
                 .minimumKeyBits(c.getInt("minimum-key-bits"))
                 .requireSafeKeys(c.getBoolean("require-safe-keys"))
                 .softwareHeader(c.getBoolean("software-header"))

@@ -1,10 +1,7 @@
 package org.postseal.config;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.postseal.files.BoundedFile;
 import org.postseal.smtp.AuthMechanism;
 import org.postseal.smtp.PasswordSource;
 import org.postseal.smtp.SmtpEndpoint;
@@ -214,13 +212,14 @@ public record MsmtpAccount(String name, String definedAt, Optional<String> host,
                 }
             }
             if (name.contains("%M")) {
-                List<String> lines = Files.readAllLines(Path.of("/etc/mailname"), StandardCharsets.UTF_8);
+                List<String> lines = BoundedFile.read(Path.of("/etc/mailname"), "host name file",
+                        BoundedFile.KEY_LIMIT).text().lines().toList();
                 name = name.replace("%M", lines.isEmpty() ? "" : lines.get(0).strip());
             }
         } catch (UnknownHostException e) {
             throw ConfigException.at(where("domain"), "domain " + domain + ": cannot find the host name: " + e, e);
-        } catch (IOException e) {
-            throw ConfigException.at(where("domain"), "domain " + domain + ": cannot read /etc/mailname: " + e, e);
+        } catch (BoundedFile.Refused e) {
+            throw ConfigException.at(where("domain"), "domain " + domain + ": /etc/mailname " + e.getMessage(), e);
         }
         if (name.isBlank()) {
             throw ConfigException.at(where("domain"), "domain is empty: the EHLO command needs a name");

@@ -6,7 +6,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
@@ -59,14 +58,7 @@ final class MsmtpConfigReader {
     }
 
     MsmtpConfig read() {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw ConfigException.at(file.toString(), "no such file", e);
-        } catch (IOException e) {
-            throw ConfigException.at(file.toString(), "cannot read: " + e.getMessage(), e);
-        }
+        byte[] bytes = ConfigFiles.read(file, file.toString(), "msmtp configuration file", warnings);
         int start = 0;
         int lineNumber = 0;
         while (start < bytes.length) {

@@ -1,9 +1,6 @@
 package org.postseal.config;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -84,14 +81,7 @@ public final class OpenDkimConf {
 
     private static void load(Path file, Path workingDirectory, Map<String, Setting> settings, Warnings warnings,
             int depth, String from) {
-        String text;
-        try {
-            text = new String(Files.readAllBytes(workingDirectory.resolve(file)), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw ConfigException.at(from, "cannot read " + file + ": no such file");
-        } catch (IOException e) {
-            throw ConfigException.at(from, "cannot read " + file + ": " + e.getMessage(), e);
-        }
+        String text = ConfigFiles.text(workingDirectory.resolve(file), from, "configuration file", warnings);
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             int number = i + 1;

@@ -36,10 +36,10 @@ final class OpenDkimSettings {
                         .map(v -> SettingsParts.canonicalization(v, conf.origin("Canonicalization")))
                         .orElse(CanonicalizationPair.SIMPLE_SIMPLE))
                 .signedHeaders(conf.dataSet("SignHeaders", warnings)
-                        .map(s -> TableFile.headerNames(s, SignatureSpec.DEFAULT_SIGNED_HEADERS))
+                        .map(s -> TableFile.headerNames(s, SignatureSpec.DEFAULT_SIGNED_HEADERS, warnings))
                         .orElse(SignatureSpec.DEFAULT_SIGNED_HEADERS))
                 .oversignedHeaders(conf.dataSet("OverSignHeaders", warnings)
-                        .map(s -> TableFile.headerNames(s, List.of())).orElse(List.of()))
+                        .map(s -> TableFile.headerNames(s, List.of(), warnings)).orElse(List.of()))
                 .minimumKeyBits(conf.minimumKeyBits())
                 .requireSafeKeys(conf.requireSafeKeys())
                 .softwareHeader(conf.softwareHeader());

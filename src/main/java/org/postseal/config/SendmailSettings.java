@@ -2,7 +2,6 @@ package org.postseal.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,8 +19,7 @@ public record SendmailSettings(Path socket, Duration timeout) {
         Config reference = ConfigFactory.parseResources(SendmailSettings.class.getClassLoader(), "reference.conf");
         try {
             Config app = applicationFile.isPresent()
-                    ? ConfigFactory.parseFile(base.resolve(applicationFile.get()).toFile(),
-                            ConfigParseOptions.defaults().setAllowMissing(false))
+                    ? HoconSettings.parseFile(base.resolve(applicationFile.get()), new Warnings())
                     : ConfigFactory.empty();
             // POSTSEAL_SOCKET is applied by the command, over the file: not resolved here
             Config c = app.withFallback(reference).resolve(ConfigResolveOptions.noSystem().setAllowUnresolved(true))

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.SignatureAlgorithm;
+import org.postseal.policy.DomainName;
 import org.postseal.policy.HostList;
 import org.postseal.policy.KeyTable;
 import org.postseal.policy.MacroList;
@@ -102,8 +103,8 @@ final class SettingsParts {
                 .peerList(in.peerList().map(s -> TableFile.hostList(s, warnings)).orElse(HostList.empty()))
                 .externalIgnoreList(in.externalIgnoreList().map(s -> TableFile.hostList(s, warnings))
                         .orElse(HostList.empty()))
-                .macroList(in.macroList().map(TableFile::macroList).orElse(MacroList.empty()))
-                .mtas(in.mta().map(s -> TableFile.nameSet(s, true)).orElse(NameSet.empty()))
+                .macroList(in.macroList().map(s -> TableFile.macroList(s, warnings)).orElse(MacroList.empty()))
+                .mtas(in.mta().map(s -> TableFile.nameSet(s, true, warnings)).orElse(NameSet.empty()))
                 .multipleSignatures(in.multipleSignatures())
                 .subDomains(in.subDomains());
         Function<String, String> where = in.where();
@@ -135,10 +136,10 @@ final class SettingsParts {
         }
         if (in.keyFile().isPresent()) {
             String selector = in.selector().get();
-            if (!TableFile.isDnsName(selector)) {
+            if (!DomainName.isValid(selector)) {
                 throw ConfigException.at(where.apply("Selector"), "'" + selector + "' is not a DNS name");
             }
-            NameSet domains = in.domain().map(s -> TableFile.nameSet(s, false)).orElse(NameSet.empty());
+            NameSet domains = in.domain().map(s -> TableFile.nameSet(s, false, warnings)).orElse(NameSet.empty());
             if (domains.isEmpty()) {
                 warnings.at(where.apply("KeyFile"), "KeyFile and Selector without Domain sign nothing (in OpenDKIM"
                         + " too); set Domain to the domains to sign");

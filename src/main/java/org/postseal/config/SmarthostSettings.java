@@ -5,7 +5,6 @@ import static org.postseal.config.HoconSettings.where;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +17,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.SignatureSpec;
+import org.postseal.policy.DomainName;
 import org.postseal.policy.SigningPolicy;
 
 /**
@@ -88,22 +88,21 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
         Config reference = ConfigFactory.parseResources(SmarthostSettings.class.getClassLoader(), "reference.conf");
         Config app = ConfigFactory.empty();
         Map<String, Object> cli = new HashMap<>();
+        Warnings warnings = new Warnings();
         overrides.forEach((k, v) -> cli.put(ROOT + "." + k, v));
         try {
             if (applicationFile.isPresent()) {
-                app = ConfigFactory.parseFile(base.resolve(applicationFile.get()).toFile(),
-                        ConfigParseOptions.defaults().setAllowMissing(false));
+                app = HoconSettings.parseFile(base.resolve(applicationFile.get()), warnings);
             }
             Config resolved = ConfigFactory.parseMap(cli, "command line").withFallback(app).withFallback(reference)
                     .withFallback(ConfigFactory.systemEnvironment()).resolve(ConfigResolveOptions.noSystem());
-            return read(resolved.getConfig(ROOT), base);
+            return read(resolved.getConfig(ROOT), base, warnings);
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException(e.getMessage(), e);
         }
     }
 
-    private static SmarthostSettings read(Config c, Path base) {
-        Warnings warnings = new Warnings();
+    private static SmarthostSettings read(Config c, Path base, Warnings warnings) {
         for (String key : new TreeSet<>(c.root().keySet())) {
             if (!KNOWN.contains(key)) {
                 warnings.at(where(c, key), "unknown setting " + ROOT + "." + key + " ignored");
@@ -154,11 +153,11 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
                 }
             }
             String domain = c.getString("domain").strip();
-            if (!TableFile.isDnsName(domain)) {
+            if (!DomainName.isValid(domain)) {
                 throw ConfigException.at(where(c, "domain"), "'" + domain + "' is not a domain name");
             }
             String selector = c.getString("selector").strip();
-            if (!TableFile.isDnsName(selector)) {
+            if (!DomainName.isValid(selector)) {
                 throw ConfigException.at(where(c, "selector"), "'" + selector + "' is not a selector");
             }
             return new SingleKey(domain, selector, path(c, "key", base).orElseThrow());

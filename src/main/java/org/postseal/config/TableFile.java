@@ -1,9 +1,5 @@
 package org.postseal.config;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.postseal.policy.DomainName;
 import org.postseal.policy.HostList;
 import org.postseal.policy.KeyTable;
 import org.postseal.policy.MacroList;
@@ -45,9 +42,10 @@ public final class TableFile {
     /**
      * The entries of a data set: the lines of its file, or its inline entries ({@code key=value} for a value).
      *
-     * @throws ConfigException if the file cannot be read
+     * @param warnings gets a warning if the file starts with a UTF-8 byte-order mark (skipped)
+     * @throws ConfigException if the file cannot be read, is not a regular file or is over 16 MiB
      */
-    public static List<Line> lines(DataSet set) {
+    public static List<Line> lines(DataSet set, Warnings warnings) {
         List<Line> out = new ArrayList<>();
         if (set.kind() == DataSet.Kind.LIST) {
             int number = 0;
@@ -61,14 +59,7 @@ public final class TableFile {
             return out;
         }
         Path file = set.file().orElseThrow();
-        String text;
-        try {
-            text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw ConfigException.at(set.origin(), "cannot read " + file + ": no such file");
-        } catch (IOException e) {
-            throw ConfigException.at(set.origin(), "cannot read " + file + ": " + e.getMessage(), e);
-        }
+        String text = ConfigFiles.text(file, set.origin(), "table file", warnings);
         String[] physical = text.split("\n", -1);
         for (int i = 0; i < physical.length; i++) {
             String line = physical[i];
@@ -102,7 +93,7 @@ public final class TableFile {
         }
         List<KeyTable.Entry> entries = new ArrayList<>();
         Map<String, String> seen = new HashMap<>();
-        for (Line line : lines(set)) {
+        for (Line line : lines(set, warnings)) {
             String value = line.value().orElseThrow(() -> ConfigException.at(line.where(), KEY_TABLE_LINE));
             int first = value.indexOf(':');
             int second = first < 0 ? -1 : value.indexOf(':', first + 1);
@@ -115,10 +106,10 @@ public final class TableFile {
             if (domain.isEmpty() || selector.isEmpty() || keyPath.isEmpty()) {
                 throw ConfigException.at(line.where(), KEY_TABLE_LINE);
             }
-            if (!domain.equals(KeyTable.FROM_DOMAIN) && !isDnsName(domain)) {
+            if (!domain.equals(KeyTable.FROM_DOMAIN) && !DomainName.isValid(domain)) {
                 throw ConfigException.at(line.where(), "domain '" + domain + "' is neither a domain name nor %");
             }
-            if (!isDnsName(selector)) {
+            if (!DomainName.isValid(selector)) {
                 throw ConfigException.at(line.where(), "selector '" + selector + "' is not a DNS name");
             }
             String keyFile;
@@ -154,7 +145,7 @@ public final class TableFile {
         boolean patterns = set.kind() == DataSet.Kind.REFILE;
         List<SigningTable.Entry> entries = new ArrayList<>();
         Map<String, String> seen = new HashMap<>();
-        for (Line line : lines(set)) {
+        for (Line line : lines(set, warnings)) {
             String value = line.value().orElseThrow(() -> ConfigException.at(line.where(), SIGNING_TABLE_LINE));
             int colon = value.indexOf(':');
             String keyName = (colon < 0 ? value : value.substring(0, colon)).strip();
@@ -223,7 +214,7 @@ public final class TableFile {
      */
     public static HostList hostList(DataSet set, Warnings warnings) {
         List<String> entries = new ArrayList<>();
-        for (Line line : lines(set)) {
+        for (Line line : lines(set, warnings)) {
             if (line.value().isPresent() && set.kind() != DataSet.Kind.LIST) {
                 warnings.at(line.where(), "'" + line.value().get() + "' after the host is ignored");
             }
@@ -263,9 +254,9 @@ public final class TableFile {
      *
      * @throws ConfigException for a pattern that does not compile
      */
-    public static NameSet nameSet(DataSet set, boolean caseSensitive) {
+    public static NameSet nameSet(DataSet set, boolean caseSensitive, Warnings warnings) {
         List<String> names = new ArrayList<>();
-        for (Line line : lines(set)) {
+        for (Line line : lines(set, warnings)) {
             names.add(line.key());
         }
         if (set.kind() == DataSet.Kind.REFILE) {
@@ -284,13 +275,13 @@ public final class TableFile {
      *
      * @throws ConfigException for a {@code refile:} data set (OpenDKIM refuses it too)
      */
-    public static MacroList macroList(DataSet set) {
+    public static MacroList macroList(DataSet set, Warnings warnings) {
         if (set.kind() == DataSet.Kind.REFILE) {
             throw ConfigException.at(set.origin(), "MacroList cannot be a refile: data set (expected: a list or"
                     + " file:)");
         }
         List<MacroList.Rule> rules = new ArrayList<>();
-        for (Line line : lines(set)) {
+        for (Line line : lines(set, warnings)) {
             List<String> values = new ArrayList<>();
             line.value().ifPresent(v -> {
                 for (String part : v.split("\\|")) {
@@ -311,8 +302,8 @@ public final class TableFile {
      *
      * @throws ConfigException for something that is not a header field name
      */
-    public static List<String> headerNames(DataSet set, List<String> defaults) {
-        List<Line> lines = lines(set);
+    public static List<String> headerNames(DataSet set, List<String> defaults, Warnings warnings) {
+        List<Line> lines = lines(set, warnings);
         boolean delta = lines.stream().anyMatch(l -> l.key().equals("*"));
         Map<String, String> names = new LinkedHashMap<>();
         if (delta) {
@@ -345,21 +336,6 @@ public final class TableFile {
             throw ConfigException.at(line.where(), "'" + name + "' is not a header field name");
         }
         return name;
-    }
-
-    /** Letters, digits, hyphens and underscores in dot-separated labels of at most 63 characters. */
-    static boolean isDnsName(String name) {
-        if (name.isEmpty() || name.length() > 253) {
-            return false;
-        }
-        for (String label : name.split("\\.", -1)) {
-            if (label.isEmpty() || label.length() > 63 || !label.chars().allMatch(
-                    c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
-                            || c == '_')) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static Optional<String> nonEmpty(String text) {

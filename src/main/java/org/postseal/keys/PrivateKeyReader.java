@@ -3,10 +3,6 @@ package org.postseal.keys;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -21,7 +17,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Primitive;
@@ -38,6 +33,7 @@ import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SigningKey;
 import org.postseal.dkim.record.PublicKeyCodec;
 import org.postseal.dkim.record.PublicKeyFormatException;
+import org.postseal.files.BoundedFile;
 
 /**
  * Reads a DKIM private key file in the forms the usual tools write, and derives its public key:
@@ -64,8 +60,6 @@ public final class PrivateKeyReader {
     /** The shortest RSA key read by default: RFC 8301 §3.2 forbids signing with shorter ones. */
     public static final int DEFAULT_MINIMUM_RSA_BITS = 1024;
 
-    /** Key files are a few kilobytes; a much larger file is the wrong file. */
-    private static final long MAXIMUM_FILE_SIZE = 1024 * 1024;
     private static final int ED25519_SEED_LENGTH = 32;
     private static final byte[] SELF_TEST_MESSAGE = "postseal private key self-test".getBytes(StandardCharsets.US_ASCII);
     private static final String SUPPORTED = "DKIM signs with RSA or Ed25519 keys only";
@@ -76,7 +70,7 @@ public final class PrivateKeyReader {
     /**
      * Reads a key file with the default minimum RSA size of 1024 bits.
      *
-     * @throws KeyFileException if the file cannot be read (missing, unreadable, a directory, over 1 MiB) or does not
+     * @throws KeyFileException if the file cannot be read (missing, unreadable, a directory, a device or FIFO, over 64 KiB) or does not
      *     hold a usable key; the message starts with the path
      */
     public static SigningKey read(Path path) throws KeyFileException {
@@ -87,7 +81,7 @@ public final class PrivateKeyReader {
      * Reads a key file, refusing RSA keys shorter than {@code minimumRsaBits}.
      *
      * @throws IllegalArgumentException if {@code minimumRsaBits} is below 1024
-     * @throws KeyFileException if the file cannot be read (missing, unreadable, a directory, over 1 MiB) or does not
+     * @throws KeyFileException if the file cannot be read (missing, unreadable, a directory, a device or FIFO, over 64 KiB) or does not
      *     hold a usable key; the message starts with the path
      */
     public static SigningKey read(Path path, int minimumRsaBits) throws KeyFileException {
@@ -95,24 +89,9 @@ public final class PrivateKeyReader {
         String source = path.toString();
         byte[] contents;
         try {
-            if (Files.isDirectory(path)) {
-                throw new KeyFileException(source, "is a directory, not a key file");
-            }
-            long size = Files.size(path);
-            if (size > MAXIMUM_FILE_SIZE) {
-                throw new KeyFileException(source, "is " + size + " bytes, too large for a key file");
-            }
-            contents = Files.readAllBytes(path);
-        } catch (NoSuchFileException e) {
-            throw new KeyFileException(source, "no such file", e);
-        } catch (AccessDeniedException e) {
-            throw new KeyFileException(source, "permission denied", e);
-        } catch (FileSystemException e) {
-            throw new KeyFileException(source, "cannot be read (" + Objects.requireNonNullElse(e.getReason(),
-                    e.getClass().getSimpleName()) + ")", e);
-        } catch (IOException e) {
-            throw new KeyFileException(source, "cannot be read (" + Objects.requireNonNullElse(e.getMessage(),
-                    e.getClass().getSimpleName()) + ")", e);
+            contents = BoundedFile.read(path, "key file", BoundedFile.KEY_LIMIT).bytes();
+        } catch (BoundedFile.Refused e) {
+            throw new KeyFileException(source, e.getMessage());
         }
         return read(source, contents, minimumRsaBits);
     }

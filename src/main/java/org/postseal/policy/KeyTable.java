@@ -52,11 +52,17 @@ public final class KeyTable {
      *
      * @param fromDomain the From address's domain, lower case
      * @return empty if there is no entry of that name
+     * @throws IllegalArgumentException if the entry signs for {@code fromDomain} (so puts it into {@code d=} and its
+     *     key path) and it is not a domain name ({@link DomainName}); the policy checks that first, this is the last
+     *     guard before a path
      */
     public Optional<SignatureRequest> resolve(String name, String fromDomain, Optional<String> identity) {
         Entry entry = byName.get(name);
         if (entry == null) {
             return Optional.empty();
+        }
+        if (entry.domain().equals(FROM_DOMAIN) && !DomainName.isValid(fromDomain)) {
+            throw new IllegalArgumentException("From domain: '" + fromDomain + "' (expected: a domain name)");
         }
         String domain = entry.domain().equals(FROM_DOMAIN) ? fromDomain : NameSet.fold(entry.domain());
         String keyFile = entry.keyFile().replace(FROM_DOMAIN, domain);

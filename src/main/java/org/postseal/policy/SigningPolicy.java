@@ -22,7 +22,9 @@ import java.util.stream.Collectors;
  *       signed, whatever the From address says ({@link SigningDecision.Outcome#EXTERNAL}); if the From domain is one
  *       we sign for and the client is not in ExternalIgnoreList, the decision is a {@link SigningDecision#notice()}
  *       ("external host attempted to send as ...").</li>
- *   <li>The From field must yield an address ({@link FromAddress}).</li>
+ *   <li>The From field must yield an address ({@link FromAddress}) whose domain is a domain name
+ *       ({@link DomainName}): a domain such as {@code ../../keys/other} is never put into a {@code %} key path or a
+ *       {@code d=} (OpenDKIM does not check; postseal does not sign such mail).</li>
  *   <li>With a KeyTable and SigningTable, the SigningTable picks the keys ({@link SigningTable#lookup}); with
  *       MultipleSignatures every matching entry signs, in table order, each distinct signature once. With the single
  *       key setup (Domain, Selector, KeyFile), the From domain must be in the Domain list (or the list must hold
@@ -132,6 +134,10 @@ public final class SigningPolicy {
 
     /** The signatures for mail from {@code from} by an originating client. */
     private SigningDecision select(FromAddress from) {
+        if (!DomainName.isValid(from.domain())) {
+            return SigningDecision.skip(SigningDecision.Outcome.NOT_SIGNED, "the From domain '"
+                    + abbreviate(from.domain()) + "' is not a domain name", Optional.of(from), false);
+        }
         if (signingTable != null) {
             return selectFromTables(from);
         }
@@ -145,7 +151,8 @@ public final class SigningPolicy {
     private SigningDecision selectFromTables(FromAddress from) {
         List<SigningTable.Match> matches = signingTable.lookup(from.localPart(), from.domain(), multipleSignatures);
         if (matches.isEmpty()) {
-            return SigningDecision.skip(SigningDecision.Outcome.NOT_SIGNED, "no SigningTable entry for " + from,
+            return SigningDecision.skip(SigningDecision.Outcome.NOT_SIGNED,
+                    "no SigningTable entry for " + abbreviate(from.toString()),
                     Optional.of(from), false);
         }
         Set<SignatureRequest> requests = new LinkedHashSet<>();
@@ -190,6 +197,10 @@ public final class SigningPolicy {
         }
         return SigningDecision.skip(SigningDecision.Outcome.NOT_SIGNED, domain + " is not a signing Domain",
                 Optional.of(from), false);
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
     }
 
     private static String external(Client client) {

@@ -72,6 +72,65 @@ class MilterCommandIT {
         assertTrue(outcome.stderr().contains("readable or writable by others"), outcome.stderr());
     }
 
+    /** Issue 8, defect 7: a key that is /dev/zero was read until the heap ran out. */
+    @Test
+    void aKeyFileThatIsDevZeroIsRefusedWithOneLine() throws Exception {
+        assertRefused(keyFileConf("zero", "/dev/zero"), "/dev/zero: is not a regular file");
+    }
+
+    /** Issue 8, defect 7: a key that is a FIFO blocked start-up for ever. */
+    @Test
+    void aKeyFileThatIsAFifoIsRefusedPromptly() throws Exception {
+        Path fifo = dir.resolve("fifo.private");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertTrue(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0, "mkfifo");
+        long start = System.nanoTime();
+        assertRefused(keyFileConf("fifo", fifo.toString()), fifo + ": is not a regular file");
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(60), "refused promptly");
+    }
+
+    /** Issue 8, defect 7: an Include of /dev/zero was read until the heap ran out. */
+    @Test
+    void anIncludeOfDevZeroIsRefusedWithOneLine() throws Exception {
+        Path conf = Files.createDirectories(dir.resolve("include")).resolve("opendkim.conf");
+        Files.writeString(conf, "Mode s\nInclude /dev/zero\nSocket inet:18005@127.0.0.1\n");
+        assertRefused(conf, "cannot read /dev/zero: is not a regular file");
+    }
+
+    /** Issue 8, defect 7: a byte-order mark dropped a SigningTable's first entry; now it is skipped, with a warning. */
+    @Test
+    void aSigningTableWithAByteOrderMarkKeepsItsFirstEntryAndSaysSo() throws Exception {
+        int port = freePort();
+        Path conf = openDkimConf("bom", "mail._domainkey.example.com example.com:mail:" + key() + "\n",
+                "\uFEFF*@example.com mail._domainkey.example.com\n", port);
+        Process milter = start("milter", "--opendkim-conf", conf.toString());
+        String log;
+        try {
+            awaitListening(milter, port);
+        } finally {
+            log = stop(milter);
+        }
+        assertTrue(log.contains(dir.resolve("bom/SigningTable") + ": starts with a UTF-8 byte-order mark; skipped"),
+                log);
+        assertFalse(log.contains("never matches"), "the first entry is read as written:\n" + log);
+    }
+
+    private static Path keyFileConf(String name, String keyFile) throws IOException {
+        Path conf = Files.createDirectories(dir.resolve(name)).resolve("opendkim.conf");
+        Files.writeString(conf, "Mode s\nDomain example.com\nSelector mail\nKeyFile " + keyFile
+                + "\nRequireSafeKeys no\nSocket inet:18004@127.0.0.1\n");
+        return conf;
+    }
+
+    private static void assertRefused(Path conf, String expected) throws Exception {
+        PostsealProcess.Outcome outcome = PostsealProcess.run(new byte[0], "milter", "--opendkim-conf",
+                conf.toString());
+        assertEquals(ExitCodes.CONFIG, outcome.exitCode(), outcome.stderr());
+        assertTrue(outcome.stderr().contains(expected), outcome.stderr());
+        assertEquals(1, outcome.stderr().strip().lines().count(), "one line:\n" + outcome.stderr());
+        assertFalse(outcome.stderr().contains("\tat "), "no stack trace: " + outcome.stderr());
+    }
+
     @Test
     void theSeedsOpenDkimConfSignsWithTrustedHostsTakenAsInternalHosts() throws Exception {
         int port = freePort();

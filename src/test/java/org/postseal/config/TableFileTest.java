@@ -38,7 +38,7 @@ class TableFileTest {
     @Test
     void readsLinesAsOpenDkimDoes() {
         List<TableFile.Line> lines = TableFile.lines(file("t", "# a comment\n\n  key   value with  spaces  \r\n"
-                + "\tkey2\n key3 value # trailing comment\nkey4#no value\n"));
+                + "\tkey2\n key3 value # trailing comment\nkey4#no value\n"), new Warnings());
         assertEquals(List.of(
                 new TableFile.Line(dir.resolve("t") + ":3", "key", Optional.of("value with  spaces")),
                 new TableFile.Line(dir.resolve("t") + ":4", "key2", Optional.empty()),
@@ -48,7 +48,7 @@ class TableFileTest {
 
     @Test
     void listEntriesMayCarryAValueAfterEquals() {
-        List<TableFile.Line> lines = TableFile.lines(DataSet.of(List.of("a", "b=c:d", "e = f"), "conf:3"));
+        List<TableFile.Line> lines = TableFile.lines(DataSet.of(List.of("a", "b=c:d", "e = f"), "conf:3"), new Warnings());
         assertEquals(List.of(new TableFile.Line("conf:3 entry 1", "a", Optional.empty()),
                 new TableFile.Line("conf:3 entry 2", "b", Optional.of("c:d")),
                 new TableFile.Line("conf:3 entry 3", "e", Optional.of("f"))), lines);
@@ -58,7 +58,7 @@ class TableFileTest {
     void aMissingFileIsAnError() {
         DataSet set = DataSet.file(dir.resolve("nope"), false, "opendkim.conf:3 (KeyTable)");
         assertEquals("opendkim.conf:3 (KeyTable): cannot read " + dir.resolve("nope") + ": no such file",
-                assertThrows(ConfigException.class, () -> TableFile.lines(set)).getMessage());
+                assertThrows(ConfigException.class, () -> TableFile.lines(set, new Warnings())).getMessage());
     }
 
     @Test
@@ -188,16 +188,16 @@ class TableFileTest {
 
     @Test
     void readsNamesAndMacros() {
-        NameSet domains = TableFile.nameSet(DataSet.of(List.of("Example.com", "example.org"), "conf:1"), false);
+        NameSet domains = TableFile.nameSet(DataSet.of(List.of("Example.com", "example.org"), "conf:1"), false, new Warnings());
         assertTrue(domains.contains("EXAMPLE.COM"));
-        NameSet mtas = TableFile.nameSet(DataSet.of(List.of("MSA"), "conf:1"), true);
+        NameSet mtas = TableFile.nameSet(DataSet.of(List.of("MSA"), "conf:1"), true, new Warnings());
         assertTrue(mtas.contains("MSA") && !mtas.contains("msa"));
-        assertTrue(TableFile.nameSet(refile("Domains", "*.example.com\n"), false).contains("a.example.com"));
+        assertTrue(TableFile.nameSet(refile("Domains", "*.example.com\n"), false, new Warnings()).contains("a.example.com"));
 
         MacroList inline = TableFile.macroList(DataSet.of(List.of("daemon_name=ORIGINATING|SUBMISSION",
-                "auth_type"), "conf:2"));
+                "auth_type"), "conf:2"), new Warnings());
         assertEquals("[daemon_name=ORIGINATING|SUBMISSION, auth_type]", inline.rules().toString());
-        MacroList fromFile = TableFile.macroList(file("Macros", "daemon_name ORIGINATING\n"));
+        MacroList fromFile = TableFile.macroList(file("Macros", "daemon_name ORIGINATING\n"), new Warnings());
         assertTrue(fromFile.matches(Map.of("{daemon_name}", "ORIGINATING")));
     }
 
@@ -205,13 +205,33 @@ class TableFileTest {
     @Test
     void headerListsAreAListOrAChangeToTheDefaults() {
         assertEquals(List.of("From", "To", "Subject"), TableFile.headerNames(DataSet.of(List.of("From", "To",
-                "Subject", "from"), "c"), SignatureSpec.DEFAULT_SIGNED_HEADERS));
+                "Subject", "from"), "c"), SignatureSpec.DEFAULT_SIGNED_HEADERS, new Warnings()));
         List<String> delta = TableFile.headerNames(DataSet.of(List.of("*", "-Reply-To", "+List-Unsubscribe-Post",
-                "-list-id"), "c"), SignatureSpec.DEFAULT_SIGNED_HEADERS);
+                "-list-id"), "c"), SignatureSpec.DEFAULT_SIGNED_HEADERS, new Warnings());
         assertTrue(delta.contains("List-Unsubscribe-Post"));
         assertTrue(!delta.contains("Reply-To") && !delta.contains("List-Id"));
         assertEquals(SignatureSpec.DEFAULT_SIGNED_HEADERS.size() - 1, delta.size());
         assertEquals("c entry 1: 'Bad:Name' is not a header field name", assertThrows(ConfigException.class,
-                () -> TableFile.headerNames(DataSet.of(List.of("Bad:Name"), "c"), List.of())).getMessage());
+                () -> TableFile.headerNames(DataSet.of(List.of("Bad:Name"), "c"), List.of(), new Warnings())).getMessage());
+    }
+
+    /** Issue 8, defect 7: a byte-order mark made the first entry's key "\uFEFF*@example.com", which never matched. */
+    @Test
+    void aByteOrderMarkIsSkippedWithAWarningNamingTheFile() {
+        Warnings warnings = new Warnings();
+        SigningTable table = TableFile.signingTable(refile("SigningTable", "\uFEFF*@example.com mail\n"), keys(),
+                warnings);
+        assertEquals("*@example.com", table.entries().get(0).key());
+        assertEquals(List.of(dir.resolve("SigningTable") + ": starts with a UTF-8 byte-order mark; skipped"),
+                warnings.list());
+        assertEquals("mail", table.lookup("joe", "example.com", false).get(0).keyName());
+    }
+
+    @Test
+    void aTableThatIsNotARegularFileIsRefusedBeforeItIsRead() {
+        ConfigException e = assertThrows(ConfigException.class, () -> TableFile.lines(DataSet.file(
+                Path.of("/dev/zero"), false, "opendkim.conf:9 (KeyTable)"), new Warnings()));
+        assertEquals("opendkim.conf:9 (KeyTable): cannot read /dev/zero: is not a regular file (a device, FIFO or"
+                + " socket), not a table file", e.getMessage());
     }
 }

@@ -173,6 +173,21 @@ class SigningPolicyTest {
                 Optional.of("@example.net"))), decision.signatures());
     }
 
+    /** Issue 8, defect 8a: a From domain is checked before it is put into a % key path (or anything else). */
+    @Test
+    void aFromDomainThatIsNotADomainNameIsNotSignedAndNeverReachesAKeyPath() {
+        SigningTable table = SigningTable.ofPatterns(List.of(new SigningTable.Entry("*", "any", Optional.empty())));
+        SigningPolicy policy = SigningPolicy.builder().tables(KEYS, table).build();
+        for (String from : List.of("x@../../keys/other", "x@a/b", "x@a..b", "x@" + "a.".repeat(200) + "com")) {
+            SigningDecision decision = policy.decide(client("127.0.0.1"), Optional.of(from));
+            assertEquals(Outcome.NOT_SIGNED, decision.outcome(), from);
+            assertTrue(decision.reason().endsWith("' is not a domain name"), decision.reason());
+            assertTrue(decision.reason().length() < 200, decision.reason());
+        }
+        assertThrows(IllegalArgumentException.class, () -> KEYS.resolve("any", "../../keys/other", Optional.empty()));
+        assertEquals(Outcome.SIGN, policy.decide(client("127.0.0.1"), Optional.of("x@mail.example.org")).outcome());
+    }
+
     @Test
     void aPercentKeyNameWithoutKeyTableEntryIsAnError() {
         SigningTable table = SigningTable.ofPatterns(List.of(new SigningTable.Entry("*", "%", Optional.empty())));

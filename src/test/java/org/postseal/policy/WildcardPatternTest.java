@@ -3,8 +3,10 @@ package org.postseal.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -57,5 +59,42 @@ class WildcardPatternTest {
         assertTrue(e.getMessage().startsWith("pattern: (joe@example.com (expected: a wildcard pattern"),
                 e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> WildcardPattern.of(""));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "*@*.example.com, joe@a.b.example.com, true",
+        "*@*.example.com, joe@.example.com, true",
+        "*@*.example.com, @.example.com, true",
+        "*@*.example.com, joe@example.com.example.org, false",
+        "a*b*c, abc, true",
+        "a*b*c, abbc, true",
+        "a*b*c, ac, false",
+        "a*a, a, false",
+        "a*a, aa, true",
+        "**, '', true",
+        "*.COM, x.com, true",
+        "x*, X, true",
+    })
+    void wildcardsMatchWithoutARegularExpression(String pattern, String value, boolean expected) {
+        assertEquals(expected, WildcardPattern.of(pattern).matches(value), pattern + " ~ " + value);
+    }
+
+    /** Issue 8, defect 2: with java.util.regex this took 30 s and more; it must take linear time. */
+    @Test
+    void anAddressOfAHundredThousandAtSignsIsMatchedInLinearTime() {
+        WildcardPattern pattern = WildcardPattern.of("*@*.example.com");
+        String attack = "@".repeat(100_000) + "x.example.org";
+        assertFalse(assertTimeoutPreemptively(Duration.ofSeconds(2), () -> pattern.matches(attack)));
+        assertTrue(assertTimeoutPreemptively(Duration.ofSeconds(2),
+                () -> pattern.matches("@".repeat(100_000) + "x.example.com")));
+    }
+
+    @Test
+    void aPatternWithOperatorsDoesNotMatchAValueLongerThanAnyAddress() {
+        WildcardPattern pattern = WildcardPattern.of("*@*.example.(com|org)");
+        assertTrue(pattern.matches("joe@mail.example.org"));
+        assertFalse(assertTimeoutPreemptively(Duration.ofSeconds(2),
+                () -> pattern.matches("@".repeat(100_000) + "x.example.com")));
     }
 }
