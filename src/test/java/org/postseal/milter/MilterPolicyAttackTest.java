@@ -105,8 +105,8 @@ class MilterPolicyAttackTest {
                 .build();
         SignerSelector selector = new PolicySignerSelector(policy, this::readKey, builder -> builder);
         server = MilterServer.start(new InetSocketAddress("127.0.0.1", 0),
-                new MilterSessionSettings(selector, UnsignedAction.ACCEPT, 1 << 20,
-                        MilterFrameDecoder.DEFAULT_MAX_FRAME, 1, Clock.systemUTC()),
+                new MilterSessionSettings(selector, UnsignedAction.ACCEPT, MilterLimits.DEFAULTS, 1,
+                        Clock.systemUTC()),
                 Optional.empty(), Optional.empty());
     }
 
