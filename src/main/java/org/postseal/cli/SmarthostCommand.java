@@ -26,6 +26,7 @@ import org.postseal.smarthost.Smarthost;
 import org.postseal.smarthost.SmarthostServer;
 import org.postseal.smarthost.Spool;
 import org.postseal.smarthost.SpoolLock;
+import org.postseal.smarthost.SubmissionLimits;
 import org.postseal.smtp.SmtpClient;
 import org.postseal.smtp.SmtpEndpoint;
 import org.postseal.transport.UnixSockets;
@@ -122,7 +123,8 @@ final class SmarthostCommand implements Callable<Integer> {
             smarthost.start(settings.queueTick());
             server = SmarthostServer.start(settings.socket(),
                     settings.socketMode().stream().mapToObj(UnixSockets::permissions).findFirst(),
-                    settings.socketGroup(), smarthost, settings.maxMessageBytes(), settings.readTimeout(),
+                    settings.socketGroup(), smarthost, new SubmissionLimits(settings.maxMessageBytes(),
+                            settings.readTimeout(), settings.messageDeadline()),
                     Math.max(4, settings.deliveryThreads() * 2));
         } catch (IOException | IllegalStateException e) {
             smarthost.close();

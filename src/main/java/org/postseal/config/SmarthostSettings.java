@@ -40,6 +40,7 @@ import org.postseal.policy.SigningPolicy;
  * @param hostname for Message-ID and an added From, empty for this machine's name
  * @param maxMessageBytes the largest message accepted
  * @param readTimeout the longest silence from a client
+ * @param messageDeadline the longest time a client may take to send its whole message
  * @param relayWait how long a client waits for the first attempt
  * @param retryFirst first retry wait
  * @param retryMax longest retry wait
@@ -52,13 +53,14 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
         Optional<String> account, Path spool, Signing signing, CanonicalizationPair canonicalization,
         int minimumKeyBits, boolean requireSafeKeys, boolean tempfailUnsignable, boolean readEnvelopeFrom,
         Optional<String> hostname,
-        long maxMessageBytes, Duration readTimeout, Duration relayWait, Duration retryFirst, Duration retryMax,
-        Duration lifetime, int deliveryThreads, Duration queueTick, List<String> warnings) {
+        long maxMessageBytes, Duration readTimeout, Duration messageDeadline, Duration relayWait, Duration retryFirst,
+        Duration retryMax, Duration lifetime, int deliveryThreads, Duration queueTick, List<String> warnings) {
     static final String ROOT = "postseal.smarthost";
     private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "msmtprc", "account",
             "spool", "domain", "selector", "key", "key-table", "signing-table", "multiple-signatures",
             "canonicalization", "minimum-key-bits", "require-safe-keys", "on-error", "hostname", "max-message-size",
-            "read-timeout", "relay-wait", "retry", "delivery-threads", "queue-tick", "read-envelope-from");
+            "read-timeout", "message-deadline", "relay-wait", "retry", "delivery-threads", "queue-tick",
+            "read-envelope-from");
 
     public SmarthostSettings {
         warnings = List.copyOf(warnings);
@@ -133,7 +135,8 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
                 c.getInt("minimum-key-bits"), c.getBoolean("require-safe-keys"),
                 SettingsParts.onError(c.getString("on-error"), where(c, "on-error"), warnings)
                         == MilterSettings.OnError.TEMPFAIL,
-                c.getBoolean("read-envelope-from"), string(c, "hostname"), max, positive(c, "read-timeout"), positive(c, "relay-wait"),
+                c.getBoolean("read-envelope-from"), string(c, "hostname"), max, positive(c, "read-timeout"),
+                positive(c, "message-deadline"), positive(c, "relay-wait"),
                 positive(c, "retry.first"), positive(c, "retry.max"), positive(c, "retry.lifetime"), threads,
                 positive(c, "queue-tick"), warnings.list());
     }

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -34,13 +33,11 @@ import org.slf4j.LoggerFactory;
 public final class SmarthostServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(SmarthostServer.class);
 
-    /** The message bytes held in memory at once, over all clients (at least one message of the largest size). */
-    static final long MEMORY_BUDGET = 256L << 20;
-
     private final Path path;
     private final EventLoopGroup group;
     private final ExecutorService workers;
     private Channel channel;
+    private MemoryBudget budget;
 
     private SmarthostServer(Path path, int workerThreads) {
         if (!Epoll.isAvailable()) {
@@ -61,15 +58,15 @@ public final class SmarthostServer implements Closeable {
     /**
      * Binds the socket and serves.
      *
-     * @param maxMessageBytes the largest message accepted
-     * @param readTimeout the longest silence from a client before its submission is dropped
-     * @throws IOException if the socket cannot be bound or given its mode and group
+     * @param limits what one client may take: message size, timeouts; and the memory shared by all
+     * @throws IOException if the socket cannot be bound or given its mode and group, or is in use by a running
+     *     process
      */
     public static SmarthostServer start(Path path, Optional<Set<PosixFilePermission>> mode, Optional<String> group,
-            Smarthost smarthost, long maxMessageBytes, Duration readTimeout, int workerThreads) throws IOException {
+            Smarthost smarthost, SubmissionLimits limits, int workerThreads) throws IOException {
         SmarthostServer server = new SmarthostServer(path, workerThreads);
         try {
-            server.bind(mode, group, smarthost, maxMessageBytes, readTimeout);
+            server.bind(mode, group, smarthost, limits);
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
@@ -78,21 +75,22 @@ public final class SmarthostServer implements Closeable {
     }
 
     private void bind(Optional<Set<PosixFilePermission>> mode, Optional<String> socketGroup, Smarthost smarthost,
-            long maxMessageBytes, Duration readTimeout) throws IOException {
+            SubmissionLimits limits) throws IOException {
         if (path.getParent() != null && !Files.isDirectory(path.getParent())) {
             throw new IOException("cannot listen on " + path + ": no directory " + path.getParent());
         }
         UnixSockets.removeStale(path);
-        MemoryBudget budget = new MemoryBudget(Math.max(MEMORY_BUDGET, maxMessageBytes));
+        budget = new MemoryBudget(limits.memoryBudget());
         ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        SubmissionDecoder decoder = new SubmissionDecoder(maxMessageBytes, budget);
+                        SubmissionDecoder decoder = new SubmissionDecoder(limits.maxMessageBytes(), budget);
                         ch.pipeline()
-                                .addLast("readTimeout", new ReadTimeoutHandler(readTimeout.toMillis(),
+                                .addLast("readTimeout", new ReadTimeoutHandler(limits.readTimeout().toMillis(),
                                         TimeUnit.MILLISECONDS))
                                 .addLast("decoder", decoder)
+                                .addLast("deadline", new MessageDeadline(limits.messageDeadline()))
                                 .addLast("handler", new SubmissionHandler(smarthost, workers, decoder));
                     }
                 });
@@ -103,6 +101,11 @@ public final class SmarthostServer implements Closeable {
         }
         UnixSockets.apply(path, mode, socketGroup);
         LOG.info("smarthost listening on {}", path);
+    }
+
+    /** The message bytes held in memory now, over all clients. */
+    long memoryInUse() {
+        return budget.used();
     }
 
     /** Blocks until the server is closed. */

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads one {@link SubmitProtocol} request from a connection: the header lines, then the announced number of message
  * bytes, and emits a {@link Received}. A header that is not a request, or a size over the limit, is answered at once
- * (emitting an {@link SubmissionAnswer}) without reading the message. A connection that ends before the last byte
- * emits nothing: the partial message is dropped.
+ * (emitting an {@link SubmissionAnswer}) without reading the message. The message's memory is taken from the shared
+ * budget as its bytes arrive ({@link MessageBuffer}); when the budget is spent, the request is answered with a
+ * temporary failure. A connection that ends before the last byte emits nothing: the partial message is dropped.
  */
 final class SubmissionDecoder extends ByteToMessageDecoder {
     private static final Logger LOG = LoggerFactory.getLogger(SubmissionDecoder.class);
@@ -28,13 +29,11 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
 
     private final long maxMessageBytes;
     private final MemoryBudget budget;
-    private long reserved;
     private final List<String> lines = new ArrayList<>();
     private State state = State.HEADER;
     private int headerBytes;
     private SubmitProtocol.Request request;
-    private byte[] message;
-    private int filled;
+    private MessageBuffer message;
 
     SubmissionDecoder(long maxMessageBytes) {
         this(maxMessageBytes, new MemoryBudget(Long.MAX_VALUE));
@@ -56,15 +55,18 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
                     }
                 }
                 case BODY -> {
-                    int n = Math.min(in.readableBytes(), message.length - filled);
-                    in.readBytes(message, filled, n);
-                    filled += n;
-                    if (filled < message.length) {
+                    if (!message.read(in)) {
+                        LOG.warn("submission refused for now {}: the memory budget is spent (busy)",
+                                message.progress());
+                        refuse(in, out, SubmissionAnswer.tempFail(
+                                "the smarthost is busy with other large messages"));
+                        return;
+                    }
+                    if (!message.complete()) {
                         return;
                     }
                     state = State.DONE;
-                    out.add(new Received(request, message));
-                    message = null;
+                    out.add(new Received(request, message.message()));
                 }
                 case DONE -> {
                     in.skipBytes(in.readableBytes());
@@ -110,14 +112,7 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
             refuse(in, out, SubmissionAnswer.tooBig(maxMessageBytes));
             return false;
         }
-        if (!budget.reserve(request.size())) {
-            LOG.warn("submission refused for now: {} bytes would go over the memory budget (busy)", request.size());
-            refuse(in, out, SubmissionAnswer.tempFail("the smarthost is busy with other large messages"));
-            return false;
-        }
-        reserved = request.size();
-        message = new byte[(int) request.size()];
-        filled = 0;
+        message = new MessageBuffer(budget, request.size()); // charged as the bytes arrive, not as announced
         state = State.BODY;
         return true;
     }
@@ -132,7 +127,7 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
     String progress() {
         return switch (state) {
             case HEADER -> "during the request header";
-            case BODY -> "after " + filled + " of " + message.length + " message bytes";
+            case BODY -> message.progress();
             case DONE -> "after the whole request";
         };
     }
@@ -144,9 +139,8 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
 
     /** Gives the message's bytes back to the budget (when the connection ends). */
     void releaseBudget() {
-        if (reserved > 0) {
-            budget.release(reserved);
-            reserved = 0;
+        if (message != null) {
+            message.release();
         }
     }
 

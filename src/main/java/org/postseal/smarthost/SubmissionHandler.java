@@ -91,6 +91,11 @@ final class SubmissionHandler extends SimpleChannelInboundHandler<Object> {
             answer(ctx, SubmissionAnswer.tempFail("read timeout"));
             return;
         }
+        if (cause instanceof MessageDeadline.Expired expired) {
+            LOG.warn("client too slow: {} {}; nothing relayed", expired.getMessage(), decoder.progress());
+            answer(ctx, SubmissionAnswer.tempFail(expired.getMessage()));
+            return;
+        }
         LOG.warn("client connection failed {}: {}", decoder.progress(), cause.toString());
         ctx.close();
     }

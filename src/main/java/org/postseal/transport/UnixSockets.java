@@ -1,8 +1,16 @@
 package org.postseal.transport;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
@@ -12,7 +20,7 @@ import java.util.Set;
 
 /**
  * The file-system side of a listening unix socket, shared by the milter and the smarthost: removing a stale socket
- * left by an earlier run, and giving a new one its mode and group (socat's {@code mode=0660,group=www-data}).
+ * left by an earlier run (never a live one, nor a file that is not a socket), and giving a new one its mode and group (socat's {@code mode=0660,group=www-data}).
  */
 public final class UnixSockets {
     private static final PosixFilePermission[] BITS = {
@@ -46,10 +54,33 @@ public final class UnixSockets {
         }
     }
 
-    /** Deletes what is at {@code path} if it is a socket (not a regular file nor a directory: those are refused). */
+    /**
+     * Makes way for a new socket at {@code path}: removes a stale socket (one no process accepts connections on, left
+     * by a run that crashed), and refuses everything else, so that a second instance never takes a running one's
+     * socket away and a file that is not a socket is never deleted. The socket is tried with a connection: accepted
+     * (or pending) means live; refused means stale.
+     *
+     * @throws IOException with one line naming the path when it is in use, is not a socket, or cannot be tried
+     */
     public static void removeStale(Path path) throws IOException {
-        if (Files.exists(path) && !Files.isRegularFile(path) && !Files.isDirectory(path)) {
-            Files.delete(path);
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        if (!attributes.isOther()) { // sockets are "other": not a file, directory or link
+            throw new IOException(path + " exists and is not a socket; it is not removed");
+        }
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.configureBlocking(false); // a live server with a full backlog must not hang the start
+            probe.connect(UnixDomainSocketAddress.of(path));
+            throw new IOException(path + " is in use by a running process");
+        } catch (ConnectException e) {
+            Files.delete(path); // refused: nothing listens, the socket is stale
+        } catch (SocketException e) {
+            throw new IOException("cannot tell whether " + path + " is in use (" + e.getMessage()
+                    + "); remove it if no process serves it", e);
         }
     }
 

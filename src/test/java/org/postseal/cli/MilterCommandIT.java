@@ -204,24 +204,67 @@ class MilterCommandIT {
             assertTrue(Files.exists(socket), "socket created");
             Thread.sleep(300);
             assertEquals("rwxrwx---", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
-            try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                channel.connect(UnixDomainSocketAddress.of(socket));
-                ByteBuffer optneg = ByteBuffer.allocate(17).putInt(13).put((byte) 'O').putInt(2).putInt(0x1ff)
-                        .putInt(0x3f).flip();
-                channel.write(optneg);
-                ByteBuffer reply = ByteBuffer.allocate(17);
-                while (reply.hasRemaining() && channel.read(reply) >= 0) {
-                    // read the whole reply
-                }
-                reply.flip();
-                assertEquals(13, reply.getInt());
-                assertEquals('O', reply.get());
-                assertEquals(2, reply.getInt(), "version 2 answered");
-            }
+            assertAnswersOptionNegotiation(socket);
         } finally {
             stop(milter);
         }
         assertFalse(Files.exists(socket), "socket removed at shutdown");
+    }
+
+    @Test
+    void aSecondMilterOnALiveUnixSocketRefusesToStartAndTheFirstStillAnswers() throws Exception {
+        Path socket = Path.of("/tmp", "postseal-it-" + ProcessHandle.current().pid() + "-twice.sock");
+        Path conf = dir.resolve("twice.conf");
+        Files.writeString(conf, "Socket local:" + socket + "\nDomain example.com\nSelector mail\nKeyFile " + key()
+                + "\n");
+        Process milter = start("milter", "--opendkim-conf", conf.toString());
+        try {
+            awaitSocket(milter, socket);
+
+            PostsealProcess.Outcome second = PostsealProcess.run(new byte[0], "milter", "--opendkim-conf",
+                    conf.toString());
+
+            assertEquals(ExitCodes.CONFIG, second.exitCode(), second.stderr());
+            assertTrue(second.stderr().contains("postseal milter: " + socket + " is in use by a running process"),
+                    second.stderr());
+            assertFalse(second.stderr().contains("\tat "), "no stack trace: " + second.stderr());
+            assertAnswersOptionNegotiation(socket);
+        } finally {
+            stop(milter);
+        }
+    }
+
+    /** Waits until the milter has made its unix socket and answers on it. */
+    private static void awaitSocket(Process milter, Path socket) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            assertTrue(milter.isAlive(), "milter exited early");
+            try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+                return;
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new AssertionError("milter did not listen on " + socket);
+    }
+
+    /** A milter answers an option negotiation on the socket: version 2 asked, version 2 answered. */
+    private static void assertAnswersOptionNegotiation(Path socket) throws IOException {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            ByteBuffer optneg = ByteBuffer.allocate(17).putInt(13).put((byte) 'O').putInt(2).putInt(0x1ff)
+                    .putInt(0x3f).flip();
+            channel.write(optneg);
+            ByteBuffer reply = ByteBuffer.allocate(17);
+            while (reply.hasRemaining() && channel.read(reply) >= 0) {
+                // read the whole reply
+            }
+            reply.flip();
+            assertEquals(13, reply.getInt());
+            assertEquals('O', reply.get());
+            assertEquals(2, reply.getInt(), "version 2 answered");
+        }
     }
 
     private static String key() {
