@@ -137,13 +137,13 @@ final class SendmailCommand implements Callable<Integer> {
         boolean dots = ignoreDots || sendmailOptions.contains("i");
         SubmissionOptions.Builder builder = SubmissionOptions.builder().extractRecipients(extractRecipients)
                 .ignoreDots(dots).readEnvelopeFrom(readEnvelopeFrom).recipients(recipients);
-        if (envelopeFrom != null) {
-            builder.envelopeFrom(envelopeFrom);
-        }
-        if (fullName != null) {
-            builder.fullName(fullName);
-        }
         try {
+            if (envelopeFrom != null) {
+                builder.envelopeFrom(envelopeFrom);
+            }
+            if (fullName != null) {
+                builder.fullName(fullName);
+            }
             return builder.build();
         } catch (IllegalArgumentException e) {
             throw new CommandFailure(ExitCodes.USAGE, e.getMessage());

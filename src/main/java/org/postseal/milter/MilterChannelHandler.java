@@ -8,6 +8,7 @@ import java.net.SocketAddress;
 import org.nightcode.milter.codec.MilterPacket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.postseal.logging.LogText;
 
 /**
  * Moves commands from the wire into a {@link MilterSession} and its replies back out, flushing once per batch of
@@ -87,7 +88,7 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
         SocketAddress peer = ctx.channel().remoteAddress();
         if (reason instanceof MilterProtocolException) {
             LOG.warn("closing milter connection from {}: {}", peer == null ? "local client" : peer,
-                    reason.getMessage());
+                    LogText.escape(reason.getMessage()));
         } else if (reason instanceof java.io.IOException) {
             LOG.debug("milter connection from {} failed: {}", peer, reason.toString());
         } else {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.nightcode.milter.codec.MilterPacket;
+import org.postseal.logging.LogText;
 import org.postseal.dkim.DkimSigner;
 import org.postseal.dkim.HeaderField;
 import org.postseal.dkim.SigningSession;
@@ -139,7 +140,7 @@ final class MilterSession {
      */
     Outcome abandon(byte code, RuntimeException error) {
         LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), onError == UnsignedAction.ACCEPT
-                ? "passed on unsigned" : "temporarily refused", error.toString(), error);
+                ? "passed on unsigned" : "temporarily refused", LogText.escape(error.toString()), error);
         resetMessage();
         state = negotiation == null ? State.NEGOTIATING : State.SKIPPING;
         if (!expectsReply(code)) {
@@ -178,7 +179,7 @@ final class MilterSession {
                 : sender;
         SignerSelector.Decision decision = selector.mayClientSign(context(Optional.empty()));
         if (decision.skipped()) {
-            LOG.info("{}: not signing: {}", queueId(), decision.reason());
+            LOG.info("{}: not signing: {}", queueId(), LogText.escape(decision.reason()));
             state = State.SKIPPING;
             return Outcome.reply(MilterReplies.accept());
         }
@@ -236,7 +237,7 @@ final class MilterSession {
         }
         SignerSelector.Decision decision = selector.select(context(from));
         if (decision.skipped()) {
-            LOG.info("{}: not signing: {}", queueId(), decision.reason());
+            LOG.info("{}: not signing: {}", queueId(), LogText.escape(decision.reason()));
             resetMessage();
             state = State.SKIPPING;
             return Outcome.reply(MilterReplies.accept());
@@ -268,7 +269,7 @@ final class MilterSession {
 
     private Outcome failed(String reason) {
         LOG.warn("{}: cannot sign, {}: {}", queueId(), onError == UnsignedAction.ACCEPT ? "passed on unsigned"
-                : "temporarily refused", reason);
+                : "temporarily refused", LogText.escape(reason));
         resetMessage();
         state = State.SKIPPING;
         return Outcome.reply(onError == UnsignedAction.ACCEPT ? MilterReplies.accept() : MilterReplies.tempfail());
@@ -290,7 +291,7 @@ final class MilterSession {
     }
 
     private String queueId() {
-        return macros.get("i").filter(s -> !s.isEmpty()).orElse("NOQUEUE");
+        return macros.get("i").filter(s -> !s.isEmpty()).map(LogText::escape).orElse("NOQUEUE");
     }
 
     private void resetMessage() {
@@ -340,7 +341,7 @@ final class MilterSession {
         List<MilterPacket> replies() {
             if (failure != null) {
                 LOG.warn("{}: cannot sign, {}: {}", queueId, onError == UnsignedAction.ACCEPT
-                        ? "passed on unsigned" : "temporarily refused", failure);
+                        ? "passed on unsigned" : "temporarily refused", LogText.escape(failure));
                 return List.of(onError == UnsignedAction.ACCEPT ? MilterReplies.accept() : MilterReplies.tempfail());
             }
             List<MilterPacket> replies = new ArrayList<>();

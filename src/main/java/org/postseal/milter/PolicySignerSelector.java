@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import org.postseal.logging.LogText;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningKey;
 import org.postseal.policy.Client;
@@ -47,7 +48,7 @@ public final class PolicySignerSelector implements SignerSelector {
     public Decision select(MessageContext context) {
         SigningDecision decision = policy.decide(client(context), context.from());
         if (decision.notice()) {
-            LOG.warn("{}: {}", context.queueId(), decision.reason());
+            LOG.warn("{}: {}", context.queueId(), LogText.escape(decision.reason()));
         }
         if (!decision.signs()) {
             return Decision.skip(decision.reason());

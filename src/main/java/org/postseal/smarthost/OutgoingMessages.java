@@ -2,6 +2,7 @@ package org.postseal.smarthost;
 
 import java.util.List;
 import java.util.Objects;
+import org.postseal.logging.LogText;
 import org.postseal.message.MessageFormatException;
 import org.postseal.smtp.Envelope;
 import org.postseal.submission.PreparedMessage;
@@ -56,7 +57,7 @@ public final class OutgoingMessages {
         try {
             prepared = preparer.prepare(raw, readEnvelopeFrom ? options.withReadEnvelopeFrom() : options);
         } catch (SubmissionException e) {
-            LOG.warn("submission refused: {}", e.getMessage());
+            LOG.warn("submission refused: {}", LogText.escape(e.getMessage()));
             return new Refused(SubmissionAnswer.badMessage(e.getMessage()));
         }
         byte[] bytes = prepared.message();
@@ -64,14 +65,15 @@ public final class OutgoingMessages {
         try {
             signed = sealer.seal(bytes);
         } catch (MessageFormatException e) {
-            LOG.warn("submission refused: {}", e.getMessage());
+            LOG.warn("submission refused: {}", LogText.escape(e.getMessage()));
             return new Refused(SubmissionAnswer.badMessage(e.getMessage()));
         } catch (MessageSealer.SealingException e) {
             if (tempfailUnsignable) {
-                LOG.warn("submission refused with a temporary failure (on-error = tempfail): {}", e.getMessage());
+                LOG.warn("submission refused with a temporary failure (on-error = tempfail): {}",
+                        LogText.escape(e.getMessage()));
                 return new Refused(SubmissionAnswer.tempFail(e.getMessage()));
             }
-            LOG.warn("relaying unsigned (on-error = accept): {}", e.getMessage());
+            LOG.warn("relaying unsigned (on-error = accept): {}", LogText.escape(e.getMessage()));
             signed = new SignedMessage(bytes, List.of(), "not signed: " + e.getMessage());
         }
         return new Ready(prepared.envelope(), signed, prepared.addedHeaders());

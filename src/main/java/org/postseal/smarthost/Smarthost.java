@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.postseal.logging.LogText;
 import org.postseal.smtp.DeliveryReport;
 import org.postseal.smtp.RecipientResult;
 import org.postseal.submission.SubmissionOptions;
@@ -102,7 +103,8 @@ public final class Smarthost implements AutoCloseable {
             LOG.error("cannot write to the spool {}: {}", spool.root(), e.toString());
             return SubmissionAnswer.tempFail("cannot queue the message: " + e.getMessage());
         }
-        LOG.info("{}: accepted from=<{}> to={} size={} {}{}", record.id(), record.sender(), record.pending(),
+        LOG.info("{}: accepted from=<{}> to={} size={} {}{}", record.id(), LogText.escape(record.sender()),
+                LogText.escape(String.valueOf(record.pending())),
                 signed.bytes().length, signed.note(), ready.addedHeaders().isEmpty() ? ""
                         : ", added " + String.join(", ", ready.addedHeaders()));
         inFlight.add(record.id()); // before the runner can see it
@@ -158,20 +160,22 @@ public final class Smarthost implements AutoCloseable {
                 queued.remove(record.id());
                 if (after.rejections().isEmpty()) {
                     spool.remove(after);
-                    LOG.info("{}: relayed to {}: {}", record.id(), record.pending(), last);
+                    LOG.info("{}: relayed to {}: {}", record.id(), LogText.escape(String.valueOf(record.pending())),
+                            LogText.escape(String.valueOf(last)));
                 } else {
                     spool.fail(after, String.join("; ", after.rejections()));
-                    LOG.warn("{}: kept in failed/: {}", record.id(), String.join("; ", after.rejections()));
+                    LOG.warn("{}: kept in failed/: {}", record.id(), LogText.escape(String.join("; ", after.rejections())));
                 }
             } else if (retry.expired(record.created(), now)) {
                 queued.remove(record.id());
                 spool.fail(after, "expired after " + retry.lifetime() + ": " + last);
                 LOG.warn("{}: gave up after {} attempt(s) over {}: {}", record.id(), after.attempts(),
-                        retry.lifetime(), last);
+                        retry.lifetime(), LogText.escape(String.valueOf(last)));
             } else {
                 spool.update(after);
                 queued.put(record.id(), after);
-                LOG.info("{}: deferred for {} ({}); next attempt at {}", record.id(), pending, last,
+                LOG.info("{}: deferred for {} ({}); next attempt at {}", record.id(), LogText.escape(String.valueOf(pending)),
+                        LogText.escape(String.valueOf(last)),
                         after.nextAttempt());
             }
         } catch (IOException e) {

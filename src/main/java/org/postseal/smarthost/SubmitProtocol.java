@@ -2,6 +2,7 @@ package org.postseal.smarthost;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.postseal.logging.LogText;
 import org.postseal.submission.SubmissionOptions;
 
 /**
@@ -71,7 +72,7 @@ public final class SubmitProtocol {
         for (String line : lines.subList(1, lines.size())) {
             int colon = line.indexOf(':');
             if (colon < 0) {
-                throw new IllegalArgumentException("bad request line: " + line);
+                throw new IllegalArgumentException("bad request line: " + LogText.escape(line));
             }
             String name = line.substring(0, colon);
             String value = line.substring(colon + 1).strip();
@@ -83,7 +84,7 @@ public final class SubmitProtocol {
                 case "read-envelope-from" -> options.readEnvelopeFrom(yes(value));
                 case "recipient" -> options.recipient(value);
                 case "size" -> size = parseSize(value);
-                default -> throw new IllegalArgumentException("unknown request field: " + name);
+                default -> throw new IllegalArgumentException("unknown request field: " + LogText.escape(name));
             }
         }
         if (size < 0) {
@@ -94,7 +95,7 @@ public final class SubmitProtocol {
 
     private static void field(StringBuilder out, String name, String value) {
         if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
-            throw new IllegalArgumentException(name + ": contains a line break");
+            throw new IllegalArgumentException(LogText.escape(name) + ": contains a line break");
         }
         out.append(name).append(": ").append(value).append('\n');
     }
@@ -107,11 +108,11 @@ public final class SubmitProtocol {
         try {
             long size = Long.parseLong(value);
             if (size < 0) {
-                throw new IllegalArgumentException("bad size: " + value);
+                throw new IllegalArgumentException("bad size: " + LogText.escape(value));
             }
             return size;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad size: " + value);
+            throw new IllegalArgumentException("bad size: " + LogText.escape(value));
         }
     }
 }

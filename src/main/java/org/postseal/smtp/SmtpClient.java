@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.postseal.logging.LogText;
 import org.postseal.smtp.RecipientResult.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -173,8 +174,8 @@ public final class SmtpClient implements AutoCloseable {
 
     private static CompletableFuture<DeliveryReport> local(SmtpEndpoint endpoint, Envelope envelope, String text) {
         SmtpReply reply = SmtpReply.localTemporary(text);
-        LOG.info("relay to {} from <{}>: all {} deferred; reply: {}", endpoint, envelope.sender(),
-                envelope.recipients().size(), reply);
+        LOG.info("relay to {} from <{}>: all {} deferred; reply: {}", endpoint, LogText.escape(envelope.sender()),
+                envelope.recipients().size(), LogText.escape(String.valueOf(reply)));
         return CompletableFuture.completedFuture(DeliveryReport.all(envelope, Status.DEFERRED, reply));
     }
 

@@ -39,6 +39,7 @@ import javax.security.auth.callback.UnsupportedCallbackException;
 import javax.security.sasl.Sasl;
 import javax.security.sasl.SaslClient;
 import javax.security.sasl.SaslException;
+import org.postseal.logging.LogText;
 import org.postseal.smtp.RecipientResult.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -209,13 +210,13 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
         }
         List<String> lines = response.details().stream().map(CharSequence::toString).collect(Collectors.toList());
         if (response.code() < 200 || response.code() > 599) {
-            LOG.debug("{} < {} {}", endpoint.host(), response.code(), lines);
+            LOG.debug("{} < {} {}", endpoint.host(), response.code(), LogText.escape(String.valueOf(lines)));
             abort(SmtpReply.localTemporary("invalid reply code " + response.code() + " while waiting for "
                     + waitingFor()));
             return;
         }
         SmtpReply reply = SmtpReply.of(response.code(), lines);
-        LOG.debug("{} < {}", endpoint.host(), reply);
+        LOG.debug("{} < {}", endpoint.host(), LogText.escape(String.valueOf(reply)));
         cancelTimer();
         try {
             onReply(reply);
@@ -676,10 +677,10 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
             results.add(new RecipientResult(envelope.recipients().get(i), statuses[i], replies[i]));
         }
         DeliveryReport done = new DeliveryReport(results);
-        LOG.info("relay to {} from <{}>: {}; reply: {}", endpoint, envelope.sender(), results.stream()
-                .map(r -> "<" + r.recipient() + "> " + r.status()
-                        + (r.reply() == reply ? "" : " (" + r.reply() + ")"))
-                .collect(Collectors.joining(", ")), reply);
+        LOG.info("relay to {} from <{}>: {}; reply: {}", endpoint, LogText.escape(envelope.sender()),
+                LogText.escape(results.stream().map(r -> "<" + r.recipient() + "> " + r.status()
+                        + (r.reply() == reply ? "" : " (" + r.reply() + ")")).collect(Collectors.joining(", "))),
+                LogText.escape(String.valueOf(reply)));
         report.complete(done);
     }
 

@@ -13,6 +13,7 @@ import org.apache.james.mime4j.field.address.DefaultAddressParser;
 import org.apache.james.mime4j.field.address.LenientAddressParser;
 import org.apache.james.mime4j.field.address.ParseException;
 import org.apache.james.mime4j.field.address.TokenMgrError;
+import org.postseal.logging.LogText;
 import org.postseal.message.MessageFormatException;
 
 /**
@@ -193,6 +194,6 @@ final class Addresses {
 
     static String preview(String s) {
         String text = s.length() > 60 ? s.substring(0, 60) + "..." : s;
-        return '"' + text + '"';
+        return '"' + LogText.escape(text) + '"';
     }
 }

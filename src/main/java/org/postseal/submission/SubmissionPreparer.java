@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.apache.james.mime4j.codec.EncoderUtil;
+import org.postseal.logging.LogText;
 import org.postseal.dkim.HeaderField;
 import org.postseal.message.HeaderBlock;
 import org.postseal.message.MessageFormatException;
@@ -398,7 +399,6 @@ public final class SubmissionPreparer {
 
     private static String preview(byte[] raw, int from, int to) {
         int length = Math.min(to - from, 40);
-        String text = new String(raw, from, length, StandardCharsets.ISO_8859_1).replace("\r", "\\r");
-        return '"' + text + (to - from > 40 ? "...\"" : "\"");
+        return '"' + LogText.escape(raw, from, from + length) + (to - from > 40 ? "...\"" : "\"");
     }
 }

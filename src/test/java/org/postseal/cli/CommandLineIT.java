@@ -159,6 +159,15 @@ class CommandLineIT {
         assertTrue(help.out().contains("--canon"));
     }
 
+    @Test
+    void sendmailRefusesAFullNameOrSenderWithALineBreakAsAUsageError() throws Exception {
+        // issue 8: a newline in -F was an internal error (exit 70) with a stack trace
+        assertOneLineError(PostsealProcess.run(bytes(MESSAGE), "sendmail", "--direct", "-t", "-i", "-F",
+                "Evil\nBcc: victim@example.org"), ExitCodes.USAGE, "fullName");
+        assertOneLineError(PostsealProcess.run(bytes(MESSAGE), "sendmail", "--direct", "-t", "-i", "-f",
+                "joe@example.com\r\nRCPT TO:<x@example.org>"), ExitCodes.USAGE, "postseal sendmail");
+    }
+
     private static void assertOneLineError(PostsealProcess.Outcome outcome, int exitCode, String mentions) {
         assertEquals(exitCode, outcome.exitCode(), outcome.stderr());
         String firstLine = outcome.stderr().lines().findFirst().orElse("");

@@ -271,6 +271,35 @@ class MilterHostileClientTest {
         }
     }
 
+    // --- 8. what a client sends reaches the log escaped ------------------------------------------------------
+
+    @Test
+    void aQueueIdAndFromWithControlBytesAreLoggedEscaped() throws Exception {
+        start(MilterLimits.DEFAULTS);
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.ISO_8859_1));
+        try (MilterTestClient client = connect()) {
+            client.negotiate(6, MilterTestClient.POSTFIX_ACTIONS, MilterTestClient.POSTFIX_STEPS_V6);
+            client.send('C', MilterTestClient.connectPayload("localhost", '4', 1, "127.0.0.1"));
+            assertEquals('c', client.read().code());
+            client.macro('M', "i", "Q1\nERROR forged\u001b[2J");
+            client.send('M', MilterTestClient.strings("<joe@example.org>"));
+            assertEquals('c', client.read().code());
+            client.send('L', MilterTestClient.header("From".getBytes(), " joe@example.org\u001b]0;x\u0007".getBytes(
+                    java.nio.charset.StandardCharsets.ISO_8859_1)));
+            client.send('N', new byte[0]);
+            assertEquals('a', client.read().code(), "no SigningTable entry: not signed");
+        } finally {
+            System.setErr(saved);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+        saved.print(log);
+        assertTrue(log.contains("Q1\\nERROR forged\\x1b[2J: not signing"), log);
+        assertTrue(log.chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == '\r'), "no raw control byte: " + log);
+        assertTrue(log.lines().noneMatch(l -> l.startsWith("ERROR forged")), "no forged line: " + log);
+    }
+
     // --- helpers -------------------------------------------------------------------------------------------
 
     /** CONNECT from {@code address}, then a whole message from {@code from}; whether a signature was inserted. */

@@ -153,6 +153,30 @@ class SmarthostServerTest {
         assertEquals(0, server.memoryInUse(), "the partial messages' memory is released");
     }
 
+    @Test
+    void controlBytesOfARefusedMessageReachNeitherTheLogNorTheAnswerRaw() throws Exception {
+        server(Duration.ofSeconds(10), Duration.ofMinutes(5));
+        byte[] evil = "From: a@example.org\nTo: b@example.net\n\u001b[2J\u001b]0;owned\u0007 INFO forged\r\r\n\nbody\n"
+                .getBytes(StandardCharsets.ISO_8859_1);
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.ISO_8859_1));
+        SubmissionAnswer answer;
+        try {
+            answer = new SubmissionClient(root.resolve("s.sock"), Duration.ofSeconds(30))
+                    .submit(SubmissionOptions.phpMail(), evil);
+        } finally {
+            System.setErr(saved);
+        }
+        String log = captured.toString(StandardCharsets.ISO_8859_1);
+        saved.print(log);
+        assertEquals(554, answer.code(), answer.line());
+        assertTrue(log.contains("submission refused") && log.contains("\\x1b[2J\\x1b]0;owned\\x07"), log);
+        assertTrue(log.chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == '\r'), "no raw control byte: " + log);
+        assertTrue(answer.line().chars().noneMatch(c -> c < 0x20), "the answer is one clean line: " + answer.line());
+        assertEquals(0, relayed.get());
+    }
+
     /** The answer line a non-blocking client has got, if any; then the client is done and closes. */
     private static Optional<String> read(SocketChannel channel) throws IOException {
         ByteBuffer in = ByteBuffer.allocate(512);
