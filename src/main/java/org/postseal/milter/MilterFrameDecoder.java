@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.postseal.transport.MemoryBudget;
 
 /**
  * Splits the byte stream into milter commands: a 4-byte network-order length, then that many bytes (the command
@@ -14,14 +15,14 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Three bounds keep a client from holding memory every session shares. A length of zero or above the packet limit
  * is refused before any of it is buffered. The bytes of a packet not yet complete are charged to the server's
- * {@link PacketMemory} as they arrive (the buffer grows with what came, not with what the prefix announced); a
+ * {@link MemoryBudget} as they arrive (the buffer grows with what came, not with what the prefix announced); a
  * connection whose bytes would exceed it is closed. And a packet must arrive whole within the command timeout of its
  * first byte; one that does not closes the connection. Each refusal is a {@link MilterProtocolException}, which closes
  * this connection only.
  */
 public final class MilterFrameDecoder extends ByteToMessageDecoder {
     private final int maxFrame;
-    private final PacketMemory memory;
+    private final MemoryBudget memory;
     private final long timeoutNanos;
 
     private long charged;
@@ -31,7 +32,7 @@ public final class MilterFrameDecoder extends ByteToMessageDecoder {
     /**
      * @throws IllegalArgumentException if {@code maxFrame} is below 65536 (Postfix's body chunk plus its code)
      */
-    MilterFrameDecoder(int maxFrame, PacketMemory memory, Duration commandTimeout) {
+    MilterFrameDecoder(int maxFrame, MemoryBudget memory, Duration commandTimeout) {
         if (maxFrame < 65536) {
             throw new IllegalArgumentException("maxFrame: " + maxFrame + " (expected: >= 65536)");
         }
@@ -65,7 +66,7 @@ public final class MilterFrameDecoder extends ByteToMessageDecoder {
     /** Charges what is left of a packet still arriving, and watches its deadline. */
     private void hold(ChannelHandlerContext ctx, int partial, boolean completed) {
         if (partial > charged) {
-            if (!memory.tryCharge(partial - charged)) {
+            if (!memory.reserve(partial - charged)) {
                 throw new MilterProtocolException("partial packets of all connections would exceed "
                         + memory.limit() + " bytes (limits.buffer-memory)");
             }

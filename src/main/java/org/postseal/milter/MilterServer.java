@@ -27,6 +27,7 @@ import java.util.function.Supplier;
 import org.nightcode.milter.codec.Int32LenFrameEncoder;
 import org.nightcode.milter.codec.MilterPacketEncoder;
 import org.nightcode.milter.net.ServerFactory;
+import org.postseal.transport.MemoryBudget;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +44,7 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
     private final SocketAddress address;
     private final Supplier<MilterSession> sessions;
     private final MilterLimits limits;
-    private final PacketMemory packetMemory;
+    private final MemoryBudget packetMemory;
     private final ConnectionLimit connectionLimit;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -54,7 +55,7 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
         this.address = address;
         this.sessions = sessions;
         this.limits = limits;
-        this.packetMemory = new PacketMemory(limits.bufferMemoryBytes());
+        this.packetMemory = new MemoryBudget(limits.bufferMemoryBytes());
         this.connectionLimit = new ConnectionLimit(limits.maxConnections());
         this.epoll = Epoll.isAvailable();
         if (address instanceof DomainSocketAddress && !epoll) {
@@ -136,7 +137,7 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
 
     /** Bytes of partial packets held now, across all connections. */
     long packetMemoryHeld() {
-        return packetMemory.held();
+        return packetMemory.used();
     }
 
     /** Connections served now. */

@@ -2,6 +2,7 @@ package org.postseal.smarthost;
 
 import io.netty.buffer.ByteBuf;
 import java.util.Arrays;
+import org.postseal.transport.MemoryBudget;
 
 /**
  * The bytes of one message as they arrive: an array that grows with what was received (doubling, never past the

@@ -21,6 +21,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.postseal.transport.MemoryBudget;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

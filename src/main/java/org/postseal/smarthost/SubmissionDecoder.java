@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.postseal.transport.MemoryBudget;
 
 /**
  * Reads one {@link SubmitProtocol} request from a connection: the header lines, then the announced number of message

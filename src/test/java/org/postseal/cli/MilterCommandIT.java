@@ -291,7 +291,7 @@ class MilterCommandIT {
                 .redirectOutput(dir.resolve("milter-" + System.nanoTime() + ".log").toFile()).start();
     }
 
-    private static void awaitListening(Process milter, int port) throws Exception {
+    static void awaitListening(Process milter, int port) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             assertTrue(milter.isAlive(), "milter exited early");

@@ -51,7 +51,7 @@ class MilterMemoryUnderAttackIT {
                 conf.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         List<Socket> attackers = new ArrayList<>();
         try {
-            awaitListening(milter, port);
+            MilterCommandIT.awaitListening(milter, port);
             assertTrue(signs(port), "signed before the attack");
             long before = residentKb(milter);
             byte[] part = new byte[1_000_000];
@@ -136,18 +136,5 @@ class MilterMemoryUnderAttackIT {
             }
         }
         throw new IllegalStateException("no VmRSS for " + process.pid());
-    }
-
-    private static void awaitListening(Process milter, int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            assertTrue(milter.isAlive(), "milter exited early");
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException e) {
-                Thread.sleep(100);
-            }
-        }
-        throw new AssertionError("milter did not listen on " + port);
     }
 }

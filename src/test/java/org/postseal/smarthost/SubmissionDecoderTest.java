@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.postseal.transport.MemoryBudget;
 import org.postseal.submission.SubmissionOptions;
 
 class SubmissionDecoderTest {
