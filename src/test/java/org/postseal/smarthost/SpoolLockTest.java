@@ -102,8 +102,13 @@ class SpoolLockTest {
 
     @Test
     void theLockIsFreeAgainAfterClose() throws IOException {
-        SpoolLock.tryAcquire(root).orElseThrow().close();
-        SpoolLock.tryAcquire(root).orElseThrow().close();
+        Optional<SpoolLock> first = SpoolLock.tryAcquire(root);
+        assertTrue(first.isPresent(), "a free spool is locked");
+        assertTrue(SpoolLock.tryAcquire(root).isEmpty(), "a second lock while the first is held");
+        first.get().close();
+        Optional<SpoolLock> second = SpoolLock.tryAcquire(root);
+        assertTrue(second.isPresent(), "no second lock after the first was closed");
+        second.get().close();
     }
 
     /**

@@ -22,19 +22,37 @@ class SubmissionRobustnessTest {
         for (boolean ignoreDots : new boolean[] {false, true}) {
             SubmissionOptions options = SubmissionOptions.builder().extractRecipients(true).ignoreDots(ignoreDots)
                     .readEnvelopeFrom(true).build();
+            int prepared = 0;
             for (int cut = 0; cut <= raw.length; cut++) {
                 byte[] prefix = Arrays.copyOf(raw, cut);
                 try {
-                    byte[] out = preparer.prepare(prefix, options).message();
-                    assertEquals('\n', out[out.length - 1]);
-                    assertEquals('\r', out[out.length - 2]);
-                    String text = new String(out, StandardCharsets.ISO_8859_1);
-                    assertTrue(text.replace("\r\n", "").indexOf('\n') < 0, "bare LF left at cut " + cut);
-                    assertTrue(!text.contains("h@x.test"), "Bcc left at cut " + cut);
+                    assertWellFormed(preparer.prepare(prefix, options).message(), cut);
+                    prepared++;
                 } catch (SubmissionException expected) {
-                    // a prefix may well have no recipients yet
+                    // a prefix may well have no recipients yet; any other exception fails the test
+                    assertTrue(cut < raw.length, "the whole message is refused: " + expected.getMessage());
                 }
             }
+            assertTrue(prepared > 1, "only " + prepared + " prefixes prepared (ignoreDots " + ignoreDots + ")");
         }
+    }
+
+    @Test
+    void theWholeMessagePreparesWithItsRecipientsAndWithoutBcc() throws SubmissionException {
+        byte[] raw = ("From: a@b.test\nTo: x@y.test\nBcc: h@x.test\nSubject: s\n\nline\n").getBytes(
+                StandardCharsets.UTF_8);
+        PreparedMessage prepared = preparer.prepare(raw, SubmissionOptions.builder().extractRecipients(true)
+                .readEnvelopeFrom(true).build());
+        assertWellFormed(prepared.message(), raw.length);
+        assertEquals("a@b.test", prepared.envelope().sender());
+        assertEquals(java.util.List.of("x@y.test", "h@x.test"), prepared.envelope().recipients());
+    }
+
+    private static void assertWellFormed(byte[] out, int cut) {
+        assertEquals('\n', out[out.length - 1]);
+        assertEquals('\r', out[out.length - 2]);
+        String text = new String(out, StandardCharsets.ISO_8859_1);
+        assertTrue(text.replace("\r\n", "").indexOf('\n') < 0, "bare LF left at cut " + cut);
+        assertTrue(!text.contains("h@x.test"), "Bcc left at cut " + cut);
     }
 }
