@@ -1,12 +1,15 @@
-package org.postseal.dkim.canon;
+package org.postseal.message;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 
 /**
  * Turns bare-LF line ends into CRLF, the form in which an MTA sends a message and so the form that is signed. PHP's
- * {@code mail()} and most local programs hand sendmail bare LF; CRLF already present passes unchanged. Works on
- * chunks split anywhere.
+ * {@code mail()} and most local programs hand sendmail bare LF, and Postfix hands a milter header values with LF
+ * folds; CRLF already present passes unchanged. The one LF-to-CRLF conversion of postseal: as a stream filter that
+ * works on chunks split anywhere, and as {@link #toCrlf(byte[], int, int)} for bytes already in memory.
  */
 public final class CrlfNormalizer extends OutputStream {
     private final OutputStream sink;
@@ -14,6 +17,22 @@ public final class CrlfNormalizer extends OutputStream {
 
     public CrlfNormalizer(OutputStream sink) {
         this.sink = sink;
+    }
+
+    /** {@code bytes} with every LF not preceded by CR made CRLF; an LF at the very start counts as bare. */
+    public static byte[] toCrlf(byte[] bytes) {
+        return toCrlf(bytes, 0, bytes.length);
+    }
+
+    /** {@code bytes[from, to)} with every LF not preceded by CR (within the range) made CRLF. */
+    public static byte[] toCrlf(byte[] bytes, int from, int to) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(to - from + 16);
+        try {
+            new CrlfNormalizer(out).write(bytes, from, to - from);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+        }
+        return out.toByteArray();
     }
 
     @Override

@@ -13,7 +13,6 @@ import org.postseal.dkim.HeaderField;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningSession;
 import org.postseal.dkim.UnsignableMessageException;
-import org.postseal.dkim.canon.CrlfNormalizer;
 
 /**
  * Signs a whole message from a stream to a stream, as a pipe does: the header is read (bounded), the body is hashed

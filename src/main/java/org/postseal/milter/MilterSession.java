@@ -214,12 +214,7 @@ final class MilterSession {
         if (!negotiation.leadingSpace()) {
             out.write(' '); // without SMFIP_HDR_LEADSPC, Postfix removed one space after the colon
         }
-        for (int i = 0; i < value.length; i++) {
-            if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r')) {
-                out.write('\r');
-            }
-            out.write(value[i]);
-        }
+        out.writeBytes(org.postseal.message.CrlfNormalizer.toCrlf(value));
         return out.toByteArray();
     }
 

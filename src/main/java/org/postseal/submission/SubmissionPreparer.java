@@ -18,6 +18,7 @@ import java.util.function.Supplier;
 import org.apache.james.mime4j.codec.EncoderUtil;
 import org.postseal.logging.LogText;
 import org.postseal.dkim.HeaderField;
+import org.postseal.message.CrlfNormalizer;
 import org.postseal.message.HeaderBlock;
 import org.postseal.message.MessageFormatException;
 import org.postseal.smtp.Envelope;
@@ -266,34 +267,16 @@ public final class SubmissionPreparer {
 
     /** The prepared header followed by {@code raw[bodyStart, end)} with LF made CRLF and a final CRLF. */
     private static byte[] withBody(byte[] header, byte[] raw, int bodyStart, int end) {
-        int bareLf = 0;
-        for (int i = bodyStart; i < end; i++) {
-            if (raw[i] == '\n' && (i == bodyStart || raw[i - 1] != '\r')) {
-                bareLf++;
-            }
+        byte[] body = CrlfNormalizer.toCrlf(raw, bodyStart, end);
+        boolean lineEnded = body.length == 0 || body[body.length - 1] == '\n';
+        boolean crLast = body.length > 0 && body[body.length - 1] == '\r';
+        ByteArrayOutputStream out = new ByteArrayOutputStream(header.length + body.length + 2);
+        out.writeBytes(header);
+        out.writeBytes(body);
+        if (!lineEnded) {
+            out.writeBytes(crLast ? new byte[] {'\n'} : CRLF);
         }
-        int tail = 0;
-        if (end > bodyStart) {
-            byte last = raw[end - 1];
-            tail = last == '\n' ? 0 : last == '\r' ? 1 : 2;
-        }
-        byte[] out = new byte[header.length + (end - bodyStart) + bareLf + tail];
-        System.arraycopy(header, 0, out, 0, header.length);
-        int o = header.length;
-        for (int i = bodyStart; i < end; i++) {
-            byte b = raw[i];
-            if (b == '\n' && (i == bodyStart || raw[i - 1] != '\r')) {
-                out[o++] = '\r';
-            }
-            out[o++] = b;
-        }
-        if (tail == 2) {
-            out[o++] = '\r';
-        }
-        if (tail >= 1) {
-            out[o++] = '\n';
-        }
-        return out;
+        return out.toByteArray();
     }
 
     /** The offset of the first line holding a single "." (sendmail without -i), or the end of the input. */

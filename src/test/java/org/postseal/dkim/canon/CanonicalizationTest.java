@@ -92,12 +92,6 @@ class CanonicalizationTest {
     }
 
     @Test
-    void crlfNormalizerAddsCrOnlyWhereMissingAtEverySplit() {
-        String in = "a\nb\r\nc\n\nd\r\n";
-        assertEverySplit(CrlfNormalizer::new, in, "a\r\nb\r\nc\r\n\r\nd\r\n");
-    }
-
-    @Test
     void lengthLimiterPassesThePrefixAndCountsAll() throws IOException {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
         LengthLimitingOutputStream limiter = new LengthLimitingOutputStream(sink, 5);
