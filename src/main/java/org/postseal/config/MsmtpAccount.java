@@ -126,10 +126,10 @@ public record MsmtpAccount(String name, String definedAt, Optional<String> host,
             throw ConfigException.at(where("protocol"), "protocol " + protocol + " is not supported by postseal"
                     + " (expected: smtp)");
         }
-        for (MsmtpKey key : MsmtpKey.values()) {
-            if (key.use() == MsmtpKey.Use.REFUSED && otherSettings.containsKey(key.command())) {
-                throw ConfigException.at(where(key.command()), key.command() + " is not supported by postseal: "
-                        + key.why());
+        for (MsmtpDirective directive : MsmtpDirective.values()) {
+            if (directive.use() == MsmtpDirective.Use.REFUSED && otherSettings.containsKey(directive.command())) {
+                throw ConfigException.at(where(directive.command()), directive.command() + " is not supported by postseal: "
+                        + directive.why());
             }
         }
         TlsMode tlsMode = !tls ? TlsMode.NONE : tlsStartTls ? TlsMode.STARTTLS : TlsMode.IMPLICIT;

@@ -13,13 +13,11 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Reads one msmtp configuration file into {@link MsmtpAccount}s, line by line, as msmtp 1.8.23's {@code conf.c} does
@@ -31,12 +29,8 @@ final class MsmtpConfigReader {
     /** How long an {@code eval} command may run. */
     static final Duration EVAL_TIMEOUT = Duration.ofSeconds(30);
 
-    private static final Set<String> SYSLOG_FACILITIES = Set.of("LOG_USER", "LOG_MAIL", "LOG_LOCAL0", "LOG_LOCAL1",
-            "LOG_LOCAL2", "LOG_LOCAL3", "LOG_LOCAL4", "LOG_LOCAL5", "LOG_LOCAL6", "LOG_LOCAL7");
-    private static final Set<String> DSN_CONDITIONS = Set.of("failure", "delay", "success");
-
-    /** A command's value as stored, and the {@code file:line} that set it. */
-    private record Setting(String value, String where) {
+    /** A directive's value as its {@link MsmtpSyntax} typed it, and the {@code file:line} that set it. */
+    private record Setting(Object value, String where) {
     }
 
     /** An account being read: the defaults it started with, and what it set or inherited since. */
@@ -127,22 +121,23 @@ final class MsmtpConfigReader {
             default:
                 break;
         }
-        Optional<MsmtpKey> known = MsmtpKey.of(command);
+        Optional<MsmtpDirective> known = MsmtpDirective.of(command);
         if (known.isEmpty()) {
             warnings.at(where, "unknown msmtp command " + command + ": ignored (msmtp 1.8.23 refuses the whole file"
                     + " on it)");
             return;
         }
-        MsmtpKey key = known.get();
-        String value = check(key, argument, where);
+        MsmtpDirective key = known.get();
+        Object value = key.syntax().check(new MsmtpSyntax.Argument(key, argument, file, where,
+                warning -> warnings.at(where, warning)));
         if (current == null) {
             // msmtp's compatibility with 1.2: settings before any account make the account "default"
             current = newAccount(MsmtpConfig.DEFAULT_ACCOUNT, where, Map.of());
         }
-        if (key == MsmtpKey.PASSWORD && secretAt == null) {
+        if (key == MsmtpDirective.PASSWORD && secretAt == null) {
             secretAt = where;
         }
-        if (key.use() == MsmtpKey.Use.WARNED) {
+        if (key.use() == MsmtpDirective.Use.WARNED) {
             warnings.at(where, "msmtp key " + command + " is read but postseal does not use it: " + key.why());
         }
         current.put(key.target().command(), new Setting(value, where));
@@ -190,7 +185,7 @@ final class MsmtpConfigReader {
             throw ConfigException.at(where, "command eval needs an argument");
         }
         try {
-            MsmtpCommand.Result result = MsmtpCommand.run(command, EVAL_TIMEOUT);
+            ShellCommand.Result result = ShellCommand.run(command, EVAL_TIMEOUT);
             return result.firstLine().orElseThrow(() -> ConfigException.at(where, "eval: cannot read output of '"
                     + command + "' (exit status " + result.exitCode() + ": " + result.stderrLine() + ")"));
         } catch (IOException e) {
@@ -198,211 +193,9 @@ final class MsmtpConfigReader {
         }
     }
 
-    /** Checks an argument as msmtp does and returns the value to store. */
-    private String check(MsmtpKey key, String argument, String where) {
-        String command = key.command();
-        MsmtpKey.Syntax syntax = key.syntax();
-        if (syntax.isChoice()) {
-            if (syntax.choices().contains(argument)) {
-                return argument;
-            }
-            List<String> expected = new ArrayList<>();
-            for (String choice : new TreeSet<>(syntax.choices())) {
-                expected.add(choice.isEmpty() ? "nothing" : choice);
-            }
-            throw invalid(command, argument, where, String.join(", ", expected));
-        }
-        if (syntax == MsmtpKey.Syntax.TEXT || syntax == MsmtpKey.Syntax.ANYTHING) {
-            return argument;
-        }
-        if (syntax == MsmtpKey.Syntax.REQUIRED) {
-            return required(command, argument, where);
-        }
-        if (syntax == MsmtpKey.Syntax.FILE) {
-            return file(key, argument, where);
-        }
-        if (syntax == MsmtpKey.Syntax.BOOLEAN) {
-            return onOff(command, argument, where);
-        }
-        if (syntax == MsmtpKey.Syntax.FLAG) {
-            if (!argument.isEmpty()) {
-                throw ConfigException.at(where, "command " + command + " does not take an argument");
-            }
-            return "off";
-        }
-        if (syntax == MsmtpKey.Syntax.PORT) {
-            return Integer.toString(port(command, required(command, argument, where), where));
-        }
-        if (syntax == MsmtpKey.Syntax.OPTIONAL_PORT) {
-            return argument.isEmpty() ? "" : Integer.toString(port(command, argument, where));
-        }
-        if (syntax == MsmtpKey.Syntax.OPTIONAL_POSITIVE) {
-            return argument.isEmpty() ? "" : Integer.toString(positive(command, argument, where));
-        }
-        if (syntax == MsmtpKey.Syntax.TIMEOUT) {
-            String value = required(command, argument, where);
-            return value.equals("off") ? "off" : Integer.toString(positive(command, value, where));
-        }
-        if (syntax == MsmtpKey.Syntax.PROTOCOL) {
-            String value = required(command, argument, where);
-            if (value.equals("smtp") || value.equals("lmtp")) {
-                return value;
-            }
-            throw invalid(command, value, where, "smtp or lmtp");
-        }
-        if (syntax == MsmtpKey.Syntax.AUTH) {
-            if (argument.isEmpty() || argument.equals("on") || argument.equals("off")
-                    || MsmtpKey.AUTH_METHODS.contains(argument)) {
-                return argument.isEmpty() ? "on" : argument;
-            }
-            throw invalid(command, argument, where, "on, off, or a method: "
-                    + String.join(", ", new TreeSet<>(MsmtpKey.AUTH_METHODS)));
-        }
-        if (syntax == MsmtpKey.Syntax.FINGERPRINT) {
-            return argument.isEmpty() ? "" : fingerprint(command, argument, where);
-        }
-        if (syntax == MsmtpKey.Syntax.SYSLOG) {
-            if (argument.isEmpty() || argument.equals("on")) {
-                return "LOG_USER";
-            }
-            if (argument.equals("off")) {
-                return "";
-            }
-            if (SYSLOG_FACILITIES.contains(argument)) {
-                return argument;
-            }
-            throw invalid(command, argument, where, "on, off, LOG_USER, LOG_MAIL or LOG_LOCAL0 to LOG_LOCAL7");
-        }
-        if (syntax == MsmtpKey.Syntax.DSN_NOTIFY) {
-            String value = required(command, argument, where);
-            if (value.equals("off") || value.equals("never")) {
-                return value;
-            }
-            Set<String> conditions = new LinkedHashSet<>();
-            for (String condition : value.split(",", -1)) {
-                if (!DSN_CONDITIONS.contains(condition) || !conditions.add(condition)) {
-                    throw invalid(command, value, where, "off, never, or a list of failure, delay, success");
-                }
-            }
-            return value;
-        }
-        throw new IllegalStateException("syntax " + syntax + " of " + command);
-    }
-
-    private static String required(String command, String argument, String where) {
-        if (argument.isEmpty()) {
-            throw ConfigException.at(where, "command " + command + " needs an argument");
-        }
-        return argument;
-    }
-
-    private static String onOff(String command, String argument, String where) {
-        if (argument.isEmpty() || argument.equals("on")) {
-            return "on";
-        }
-        if (argument.equals("off")) {
-            return "off";
-        }
-        throw invalid(command, argument, where, "on, off, or nothing for on");
-    }
-
-    private String file(MsmtpKey key, String argument, String where) {
-        if (argument.isEmpty() || (key == MsmtpKey.TLS_TRUST_FILE && argument.equals(MsmtpAccount.SYSTEM_TRUST))) {
-            return argument;
-        }
-        String name = argument.startsWith("~") ? System.getProperty("user.home") + argument.substring(1) : argument;
-        if (key == MsmtpKey.TLS_TRUST_FILE && !Path.of(name).isAbsolute()) {
-            warnings.at(where, "tls_trust_file " + name + " is relative: it is read from the working directory ("
-                    + Path.of("").toAbsolutePath() + "), as msmtp reads it, not from the directory of " + file);
-        }
-        return name;
-    }
-
-    private static int port(String command, String argument, String where) {
-        long value = strtol(argument);
-        if (value < 1 || value > 65535) {
-            throw invalid(command, argument, where, "a port number, 1-65535");
-        }
-        return (int) value;
-    }
-
-    private static int positive(String command, String argument, String where) {
-        long value = strtol(argument);
-        if (value < 1 || value > Integer.MAX_VALUE) {
-            throw invalid(command, argument, where, "a positive integer");
-        }
-        return (int) value;
-    }
-
-    /**
-     * C's {@code strtol(s, &end, 0)} with nothing left over, as msmtp's {@code get_pos_int}: an optional sign, then
-     * {@code 0x} hexadecimal, {@code 0} octal or decimal digits. -1 when malformed or out of range.
-     */
+    /** msmtp's {@code get_pos_int} before its range check: {@link Strtol#parse}, -1 when malformed. */
     static long strtol(String s) {
-        int i = 0;
-        boolean negative = false;
-        if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
-            negative = s.charAt(i) == '-';
-            i++;
-        }
-        int radix = 10;
-        if (s.startsWith("0x", i) || s.startsWith("0X", i)) {
-            if (i + 2 < s.length() && digit(s.charAt(i + 2), 16) >= 0) {
-                radix = 16;
-                i += 2;
-            }
-        } else if (s.startsWith("0", i)) {
-            radix = 8;
-        }
-        if (i == s.length()) {
-            return -1;
-        }
-        long value = 0;
-        for (; i < s.length(); i++) {
-            int digit = digit(s.charAt(i), radix);
-            if (digit < 0) {
-                return -1;
-            }
-            value = value * radix + digit;
-            if (value > Integer.MAX_VALUE) {
-                return -1;
-            }
-        }
-        return negative ? -value : value;
-    }
-
-    /** The value of an ASCII digit or letter in {@code radix}, -1 if it is none. */
-    private static int digit(char c, int radix) {
-        return c < 128 ? Character.digit(c, radix) : -1;
-    }
-
-    /** 32 (SHA-256), 20 (SHA-1) or 16 (MD5) hex bytes separated by colons or spaces, as upper case with colons. */
-    private static String fingerprint(String command, String argument, String where) {
-        int length = argument.length();
-        if (length != 32 * 3 - 1 && length != 20 * 3 - 1 && length != 16 * 3 - 1) {
-            throw invalid(command, argument, where, "SHA-256 fingerprint, 32 hex bytes separated by colons");
-        }
-        StringBuilder normalized = new StringBuilder(length);
-        for (int i = 0; i < length; i++) {
-            char c = argument.charAt(i);
-            if (i % 3 == 2) {
-                if (c != ':' && c != ' ') {
-                    throw invalid(command, argument, where, "SHA-256 fingerprint, 32 hex bytes separated by colons");
-                }
-                normalized.append(':');
-            } else {
-                if (digit(c, 16) < 0) {
-                    throw invalid(command, argument, where, "SHA-256 fingerprint, 32 hex bytes separated by colons");
-                }
-                normalized.append(Character.toUpperCase(c));
-            }
-        }
-        return normalized.toString();
-    }
-
-    private static ConfigException invalid(String command, String argument, String where, String expected) {
-        return ConfigException.at(where, "invalid argument '" + argument + "' for command " + command
-                + " (expected: " + expected + ")");
+        return Strtol.parse(s).orElse(-1);
     }
 
     private void checkPrivate() {
@@ -451,41 +244,46 @@ final class MsmtpConfigReader {
         Map<String, String> origins = new HashMap<>();
         for (Map.Entry<String, Setting> entry : settings.entrySet()) {
             origins.put(entry.getKey(), entry.getValue().where());
-            MsmtpKey key = MsmtpKey.of(entry.getKey()).orElseThrow();
-            if (key.use() != MsmtpKey.Use.USED && !entry.getValue().value().isEmpty()) {
-                other.put(entry.getKey(), entry.getValue().value());
+            MsmtpDirective directive = MsmtpDirective.of(entry.getKey()).orElseThrow();
+            String text = MsmtpSyntax.text(entry.getValue().value());
+            if (directive.use() != MsmtpDirective.Use.USED && !text.isEmpty()) {
+                other.put(entry.getKey(), text);
             }
         }
         Values values = new Values(settings);
         return new MsmtpAccount(draft.name(), draft.where(),
-                values.unlessEmpty("host"),
-                values.get("port").map(p -> OptionalInt.of(Integer.parseInt(p))).orElse(OptionalInt.empty()),
-                values.get("timeout").filter(t -> !t.equals("off")).map(t -> Duration.ofSeconds(Long.parseLong(t))),
-                values.get("protocol").orElse("smtp"),
-                values.get("domain").orElse("localhost"),
-                values.get("from"),
-                values.get("auth").orElse("off"),
-                values.unlessEmpty("user"),
-                values.unlessEmpty("password"),
-                values.unlessEmpty("passwordeval"),
-                values.get("tls").orElse("off").equals("on"),
-                values.get("tls_starttls").orElse("on").equals("on"),
-                values.get("tls_trust_file").orElse(MsmtpAccount.SYSTEM_TRUST),
-                values.get("tls_certcheck").orElse("on").equals("on"),
-                values.unlessEmpty("tls_fingerprint"),
-                values.unlessEmpty("logfile"),
-                values.unlessEmpty("syslog"),
+                values.unlessEmpty(MsmtpDirective.HOST),
+                values.get(MsmtpDirective.PORT, Integer.class).map(OptionalInt::of).orElse(OptionalInt.empty()),
+                values.get(MsmtpDirective.TIMEOUT, Duration.class).filter(t -> !t.isZero()),
+                values.text(MsmtpDirective.PROTOCOL).orElse("smtp"),
+                values.text(MsmtpDirective.DOMAIN).orElse("localhost"),
+                values.text(MsmtpDirective.FROM),
+                values.text(MsmtpDirective.AUTH).orElse("off"),
+                values.unlessEmpty(MsmtpDirective.USER),
+                values.unlessEmpty(MsmtpDirective.PASSWORD),
+                values.unlessEmpty(MsmtpDirective.PASSWORDEVAL),
+                values.get(MsmtpDirective.TLS, Boolean.class).orElse(false),
+                values.get(MsmtpDirective.TLS_STARTTLS, Boolean.class).orElse(true),
+                values.text(MsmtpDirective.TLS_TRUST_FILE).orElse(MsmtpAccount.SYSTEM_TRUST),
+                values.get(MsmtpDirective.TLS_CERTCHECK, Boolean.class).orElse(true),
+                values.unlessEmpty(MsmtpDirective.TLS_FINGERPRINT),
+                values.unlessEmpty(MsmtpDirective.LOGFILE),
+                values.unlessEmpty(MsmtpDirective.SYSLOG),
                 other, origins);
     }
 
-    /** The values an account ends with. */
+    /** The values an account ends with, as their directives' syntax typed them. */
     private record Values(Map<String, Setting> settings) {
-        Optional<String> get(String command) {
-            return Optional.ofNullable(settings.get(command)).map(Setting::value);
+        <T> Optional<T> get(MsmtpDirective directive, Class<T> type) {
+            return Optional.ofNullable(settings.get(directive.command())).map(s -> type.cast(s.value()));
         }
 
-        Optional<String> unlessEmpty(String command) {
-            return get(command).filter(v -> !v.isEmpty());
+        Optional<String> text(MsmtpDirective directive) {
+            return get(directive, String.class);
+        }
+
+        Optional<String> unlessEmpty(MsmtpDirective directive) {
+            return text(directive).filter(v -> !v.isEmpty());
         }
     }
 

@@ -62,7 +62,7 @@ public final class MsmtpPasswordEval implements PasswordSource {
      */
     @Override
     public String password() throws IOException {
-        MsmtpCommand.Result result = MsmtpCommand.run(command, timeout);
+        ShellCommand.Result result = ShellCommand.run(command, timeout);
         if (result.exitCode() != 0) {
             throw new IOException("passwordeval '" + command + "' exited with status " + result.exitCode() + ": "
                     + result.stderrLine());

@@ -157,31 +157,10 @@ public final class OpenDkimConf {
         throw ConfigException.at(where, name + " '" + value + "' is not a boolean (expected: yes or no)");
     }
 
-    /** C's {@code strtol(value, &end, 0)} with nothing left over: decimal, {@code 0x} hexadecimal, {@code 0} octal. */
+    /** An integer as OpenDKIM reads it, with {@link Strtol}. */
     static int parseInteger(String where, String name, String value) {
-        String text = value;
-        boolean negative = false;
-        if (text.startsWith("-") || text.startsWith("+")) {
-            negative = text.startsWith("-");
-            text = text.substring(1);
-        }
-        int radix = 10;
-        if (text.length() > 2 && (text.startsWith("0x") || text.startsWith("0X"))) {
-            radix = 16;
-            text = text.substring(2);
-        } else if (text.length() > 1 && text.startsWith("0")) {
-            radix = 8;
-            text = text.substring(1);
-        }
-        try {
-            long number = Long.parseLong(text, radix);
-            if (number > Integer.MAX_VALUE) {
-                throw new NumberFormatException();
-            }
-            return (int) (negative ? -number : number);
-        } catch (NumberFormatException e) {
-            throw ConfigException.at(where, name + " '" + value + "' is not an integer");
-        }
+        return Strtol.parse(value).orElseThrow(() -> ConfigException.at(where, name + " '" + value
+                + "' is not an integer"));
     }
 
     /** The file read. */

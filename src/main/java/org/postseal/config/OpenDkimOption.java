@@ -15,7 +15,7 @@ final class OpenDkimOption {
     enum Type {
         /** Only the first character counts: T t Y y 1 for yes, F f N n 0 for no. */
         BOOLEAN,
-        /** {@code strtol(value, 0)}: decimal, 0x hexadecimal, or octal with a leading 0. */
+        /** {@code strtol(value, 0)}, see {@link Strtol}: decimal, 0x hexadecimal, or octal with a leading 0. */
         INTEGER,
         /** Any text. */
         STRING,

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * in the working directory, standard input from {@code /dev/null}) and keeps what it printed, bounded in time and
  * size.
  */
-final class MsmtpCommand {
+final class ShellCommand {
     /** The most output kept from each stream; msmtp itself reads one line of at most 500 characters. */
     private static final int MAX_OUTPUT = 64 * 1024;
     private static final long DRAIN_MILLIS = 1000;
@@ -44,7 +44,7 @@ final class MsmtpCommand {
         }
     }
 
-    private MsmtpCommand() {
+    private ShellCommand() {
     }
 
     /**
