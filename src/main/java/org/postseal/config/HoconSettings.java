@@ -33,7 +33,7 @@ final class HoconSettings {
             "key-table", "signing-table", "multiple-signatures", "domain", "selector", "key-file", "sub-domains",
             "internal-hosts", "peer-list", "external-ignore-list", "macro-list", "mta", "minimum-key-bits",
             "require-safe-keys", "on-error", "authserv-id", "software-header", "limits");
-    /** OpenDKIM's option names (used by {@link SettingsParts}) and the settings that stand for them here. */
+    /** OpenDKIM's option names (used by {@link PolicyInputs}) and the settings that stand for them here. */
     private static final Map<String, String> BY_OPENDKIM_NAME = Map.of("KeyTable", "key-table", "SigningTable",
             "signing-table", "Domain", "domain", "Selector", "selector", "KeyFile", "key-file", "SubDomains",
             "sub-domains");
@@ -92,21 +92,28 @@ final class HoconSettings {
         } catch (IllegalArgumentException e) {
             throw ConfigException.at(where(c, "socket"), e.getMessage());
         }
-        boolean[] mode = SettingsParts.mode(c.getString("mode"), where(c, "mode"));
+        OpenDkimMode mode = OpenDkimMode.parse(c.getString("mode"), where(c, "mode"));
 
-        SettingsParts.PolicyInputs inputs = new SettingsParts.PolicyInputs(
-                table(c, "key-table", base), table(c, "signing-table", base),
-                dataSet(c, "domain", base, warnings), string(c, "selector"),
-                string(c, "key-file").map(p -> base.resolve(p).normalize().toString()),
-                dataSet(c, "internal-hosts", base, warnings), dataSet(c, "peer-list", base, warnings),
-                dataSet(c, "external-ignore-list", base, warnings), dataSet(c, "macro-list", base, warnings),
-                dataSet(c, "mta", base, warnings), c.getBoolean("sub-domains"), c.getBoolean("multiple-signatures"),
-                option -> where(c, BY_OPENDKIM_NAME.getOrDefault(option, "key-table")));
+        PolicyInputs inputs = PolicyInputs.builder(option -> where(c, BY_OPENDKIM_NAME.getOrDefault(option,
+                        "key-table")))
+                .keyTable(table(c, "key-table", base))
+                .signingTable(table(c, "signing-table", base))
+                .domain(dataSet(c, "domain", base, warnings))
+                .selector(string(c, "selector"))
+                .keyFile(string(c, "key-file").map(p -> base.resolve(p).normalize().toString()))
+                .internalHosts(dataSet(c, "internal-hosts", base, warnings))
+                .peerList(dataSet(c, "peer-list", base, warnings))
+                .externalIgnoreList(dataSet(c, "external-ignore-list", base, warnings))
+                .macroList(dataSet(c, "macro-list", base, warnings))
+                .mta(dataSet(c, "mta", base, warnings))
+                .subDomains(c.getBoolean("sub-domains"))
+                .multipleSignatures(c.getBoolean("multiple-signatures"))
+                .build();
         SigningPolicy policy = SettingsParts.policy(inputs, base, warnings);
 
         MilterSettings.Builder settings = MilterSettings.builder(socket, policy)
                 .source(source)
-                .mode(mode[0], mode[1])
+                .mode(mode.signs(), mode.verifies())
                 .canonicalization(SettingsParts.canonicalization(c.getString("canonicalization"),
                         where(c, "canonicalization")))
                 .signedHeaders(dataSet(c, "sign-headers", base, warnings)

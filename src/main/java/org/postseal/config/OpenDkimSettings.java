@@ -18,20 +18,27 @@ final class OpenDkimSettings {
         conf.warnings().forEach(warnings::add);
         SocketSpec socket = conf.socket().orElseThrow(() -> ConfigException.at(conf.file().toString(),
                 "Socket is not set (OpenDKIM needs it too); for example Socket local:/run/opendkim/opendkim.sock"));
-        boolean[] mode = SettingsParts.mode(conf.mode(), conf.origin("Mode"));
+        OpenDkimMode mode = OpenDkimMode.parse(conf.mode(), conf.origin("Mode"));
 
-        SettingsParts.PolicyInputs inputs = new SettingsParts.PolicyInputs(
-                conf.dataSet("KeyTable", warnings), conf.dataSet("SigningTable", warnings),
-                conf.dataSet("Domain", warnings), conf.string("Selector"),
-                conf.path("KeyFile").map(Object::toString), conf.dataSet("InternalHosts", warnings),
-                conf.dataSet("PeerList", warnings), conf.dataSet("ExternalIgnoreList", warnings),
-                conf.dataSet("MacroList", warnings), conf.dataSet("MTA", warnings), conf.subDomains(),
-                conf.multipleSignatures(), conf::origin);
+        PolicyInputs inputs = PolicyInputs.builder(conf::origin)
+                .keyTable(conf.dataSet("KeyTable", warnings))
+                .signingTable(conf.dataSet("SigningTable", warnings))
+                .domain(conf.dataSet("Domain", warnings))
+                .selector(conf.string("Selector"))
+                .keyFile(conf.path("KeyFile").map(Object::toString))
+                .internalHosts(conf.dataSet("InternalHosts", warnings))
+                .peerList(conf.dataSet("PeerList", warnings))
+                .externalIgnoreList(conf.dataSet("ExternalIgnoreList", warnings))
+                .macroList(conf.dataSet("MacroList", warnings))
+                .mta(conf.dataSet("MTA", warnings))
+                .subDomains(conf.subDomains())
+                .multipleSignatures(conf.multipleSignatures())
+                .build();
         SigningPolicy policy = SettingsParts.policy(inputs, conf.baseDirectory(), warnings);
 
         MilterSettings.Builder settings = MilterSettings.builder(socket, policy)
                 .source(conf.file().toString())
-                .mode(mode[0], mode[1])
+                .mode(mode.signs(), mode.verifies())
                 .canonicalization(conf.string("Canonicalization")
                         .map(v -> SettingsParts.canonicalization(v, conf.origin("Canonicalization")))
                         .orElse(CanonicalizationPair.SIMPLE_SIMPLE))

@@ -2,7 +2,6 @@ package org.postseal.config;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.function.Function;
 import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.SignatureAlgorithm;
@@ -15,38 +14,11 @@ import org.postseal.policy.SigningPolicy;
 import org.postseal.policy.SigningTable;
 
 /**
- * The parts both configuration formats share: reading single values (Mode, Canonicalization, the algorithm, the
- * on-error action) and assembling the {@link SigningPolicy} from data sets with OpenDKIM's consistency rules.
+ * The parts both configuration formats share: reading single values (Canonicalization, the algorithm, the on-error
+ * action; Mode is {@link OpenDkimMode}) and assembling the {@link SigningPolicy} from data sets with OpenDKIM's consistency rules.
  */
 final class SettingsParts {
     private SettingsParts() {
-    }
-
-    /**
-     * The inputs of the signing policy, by OpenDKIM option name.
-     *
-     * @param where gives, for an option name (KeyTable, Domain...), where it was configured
-     */
-    record PolicyInputs(Optional<DataSet> keyTable, Optional<DataSet> signingTable, Optional<DataSet> domain,
-            Optional<String> selector, Optional<String> keyFile, Optional<DataSet> internalHosts,
-            Optional<DataSet> peerList, Optional<DataSet> externalIgnoreList, Optional<DataSet> macroList,
-            Optional<DataSet> mta, boolean subDomains, boolean multipleSignatures, Function<String, String> where) {
-    }
-
-    /** {@code s}, {@code v} or both: the flags {sign, verify}. */
-    static boolean[] mode(String value, String where) {
-        boolean sign = false;
-        boolean verify = false;
-        for (char c : value.toCharArray()) {
-            if (c == 's') {
-                sign = true;
-            } else if (c == 'v') {
-                verify = true;
-            } else {
-                throw ConfigException.at(where, "unknown mode '" + c + "' (expected: s, v or sv)");
-            }
-        }
-        return new boolean[] {sign, verify};
     }
 
     static CanonicalizationPair canonicalization(String value, String where) {

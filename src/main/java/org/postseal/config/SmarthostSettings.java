@@ -171,14 +171,13 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
                             + "--signing-table");
         }
         String origin = ROOT + ".";
-        SettingsParts.PolicyInputs inputs = new SettingsParts.PolicyInputs(
-                Optional.of(DataSet.parseFile(c.getString("key-table"), base, where(c, "key-table") + " ("
-                        + origin + "key-table)")),
-                Optional.of(DataSet.parseFile(c.getString("signing-table"), base, where(c, "signing-table") + " ("
-                        + origin + "signing-table)")),
-                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), Optional.empty(), false, c.getBoolean("multiple-signatures"),
-                option -> where(c, "key-table"));
+        PolicyInputs inputs = PolicyInputs.builder(option -> where(c, "key-table"))
+                .keyTable(Optional.of(DataSet.parseFile(c.getString("key-table"), base, where(c, "key-table")
+                        + " (" + origin + "key-table)")))
+                .signingTable(Optional.of(DataSet.parseFile(c.getString("signing-table"), base,
+                        where(c, "signing-table") + " (" + origin + "signing-table)")))
+                .multipleSignatures(c.getBoolean("multiple-signatures"))
+                .build();
         return new Tables(SettingsParts.policy(inputs, base, warnings));
     }
 
