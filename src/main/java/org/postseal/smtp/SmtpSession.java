@@ -25,22 +25,13 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
-import javax.security.auth.callback.Callback;
-import javax.security.auth.callback.NameCallback;
-import javax.security.auth.callback.PasswordCallback;
-import javax.security.auth.callback.UnsupportedCallbackException;
-import javax.security.sasl.Sasl;
-import javax.security.sasl.SaslClient;
-import javax.security.sasl.SaslException;
 import org.postseal.logging.LogText;
-import org.postseal.smtp.RecipientResult.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,22 +85,18 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
     private final Optional<String> password;
     private final SslContext sslContext;
     private final CompletableFuture<DeliveryReport> report = new CompletableFuture<>();
-    private final Status[] statuses;
-    private final SmtpReply[] replies;
+    private final RecipientOutcomes outcomes;
 
     private ChannelHandlerContext ctx;
     private State state = State.CONNECTING;
     private ServerExtensions extensions = ServerExtensions.NONE;
     private boolean tlsActive;
     private boolean handshaken;
-    private boolean authenticated;
     private boolean pipelined;
     private boolean contentPending;
-    private boolean transactionFailed;
     private int rcptIndex;
-    private int accepted;
     private int quitReplies;
-    private SaslClient sasl;
+    private SaslExchange auth;
     private MessageContentInput content;
     private ScheduledFuture<?> timer;
     private long lastProgress;
@@ -125,8 +112,7 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
                 || envelope.recipients().stream().anyMatch(r -> !isAscii(r));
         this.password = password;
         this.sslContext = sslContext;
-        this.statuses = new Status[envelope.recipients().size()];
-        this.replies = new SmtpReply[envelope.recipients().size()];
+        this.outcomes = new RecipientOutcomes(envelope.recipients());
     }
 
     /** Completes once the outcome is known; never exceptionally. */
@@ -179,9 +165,7 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
                             : "connection closed by the server while waiting for " + waitingFor()));
         }
         state = State.DONE;
-        if (sasl != null) {
-            disposeSasl();
-        }
+        disposeAuth();
     }
 
     @Override
@@ -277,14 +261,13 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
                 break;
             case MAIL:
                 if (reply.code() != 250) {
-                    transactionFailed = true;
-                    decideAll(reply);
+                    decideAll(reply); // the transaction failed: the report is done, later replies change nothing
                 }
                 if (pipelined) {
                     state = State.RCPT;
                     rcptIndex = 0;
                     arm("RCPT TO reply");
-                } else if (transactionFailed) {
+                } else if (report.isDone()) {
                     quit();
                 } else {
                     rcptIndex = 0;
@@ -294,27 +277,22 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
                 }
                 break;
             case RCPT:
-                if (!transactionFailed) {
-                    if (reply.code() / 100 == 2) {
-                        accepted++;
-                    } else {
-                        statuses[rcptIndex] = statusOf(reply);
-                        replies[rcptIndex] = reply;
-                    }
+                if (!report.isDone()) {
+                    outcomes.rcptReply(rcptIndex, reply);
                 }
                 rcptIndex++;
-                if (rcptIndex < envelope.recipients().size()) {
+                if (rcptIndex < outcomes.size()) {
                     if (!pipelined) {
                         sendRcpt(rcptIndex, true);
                     }
                     arm("RCPT TO reply");
                 } else if (pipelined) {
-                    if (accepted == 0) {
+                    if (outcomes.noneAccepted()) {
                         decideAll(reply);
                     }
                     state = State.DATA;
                     arm("DATA reply");
-                } else if (accepted == 0) {
+                } else if (outcomes.noneAccepted()) {
                     decideAll(reply);
                     quit();
                 } else {
@@ -326,7 +304,7 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
                 break;
             case DATA:
                 if (reply.code() == 354) {
-                    if (transactionFailed || accepted == 0) {
+                    if (report.isDone() || outcomes.noneAccepted()) {
                         // pipelined DATA accepted although nobody is: end it empty, the outcome stands
                         send(LastSmtpContent.EMPTY_LAST_CONTENT, true);
                         contentPending = false;
@@ -343,12 +321,7 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
                 break;
             case DATA_END:
                 if (!report.isDone()) {
-                    for (int i = 0; i < statuses.length; i++) {
-                        if (statuses[i] == null) {
-                            statuses[i] = reply.code() / 100 == 2 ? Status.DELIVERED : statusOf(reply);
-                            replies[i] = reply;
-                        }
-                    }
+                    outcomes.dataEnded(reply);
                     decideAll(reply);
                 }
                 quit();
@@ -410,114 +383,54 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
             arm("STARTTLS reply");
             return;
         }
-        if (endpoint.auth() != AuthMechanism.NONE && !authenticated) {
+        if (endpoint.auth() != AuthMechanism.NONE) {
             startAuth();
             return;
         }
         startTransaction();
     }
 
+    /** The AUTH exchange, after the hello (and STARTTLS): its failures are deferred, never bounced. */
     private void startAuth() {
-        String mechanism = chooseMechanism();
-        if (mechanism == null) {
-            return;
-        }
-        if (!tlsActive && !loopbackPeer()) {
-            decideAll(SmtpReply.localTemporary("refusing to send the password for AUTH over an unencrypted "
-                    + "connection to " + endpoint.host() + " (use TLS, or a loopback server)"));
-            quit();
-            return;
-        }
-        String user = endpoint.user().orElseThrow();
-        String secret = password.orElseThrow();
         try {
-            if (mechanism.equals("LOGIN")) {
-                sasl = new LoginSaslClient(user, secret);
-            } else {
-                sasl = Sasl.createSaslClient(new String[] {mechanism}, null, "smtp", endpoint.host(), null,
-                        callbacks -> answer(callbacks, user, secret));
-                if (sasl == null) {
-                    decideAll(SmtpReply.localTemporary("AUTH " + mechanism + " is not available in this JDK"));
-                    quit();
-                    return;
-                }
+            String mechanism = SaslExchange.mechanism(endpoint.auth(), extensions.authMechanisms());
+            if (!tlsActive && !loopbackPeer()) {
+                decideAll(SmtpReply.localTemporary("refusing to send the password for AUTH over an unencrypted "
+                        + "connection to " + endpoint.host() + " (use TLS, or a loopback server)"));
+                quit();
+                return;
             }
-            SmtpRequest request;
-            if (sasl.hasInitialResponse()) {
-                byte[] initial = sasl.evaluateChallenge(new byte[0]);
-                request = SmtpRequests.auth(mechanism, initial.length == 0 ? "=" : base64(initial));
-            } else {
-                request = SmtpRequests.auth(mechanism);
-            }
-            send(request, true);
+            auth = SaslExchange.start(mechanism, endpoint.user().orElseThrow(), password.orElseThrow(),
+                    endpoint.host());
+            send(auth.command(), true);
             state = State.AUTH;
             arm("AUTH reply");
-        } catch (SaslException e) {
-            disposeSasl();
-            decideAll(SmtpReply.localTemporary("AUTH " + mechanism + " failed here: " + describe(e)));
+        } catch (SaslExchange.Failure e) {
+            disposeAuth();
+            decideAll(SmtpReply.localTemporary(e.getMessage()));
             quit();
         }
-    }
-
-    /** The mechanism to use, or null after deciding the attempt (the server offers none that fits). */
-    private String chooseMechanism() {
-        String wanted;
-        switch (endpoint.auth()) {
-            case PLAIN:
-                wanted = "PLAIN";
-                break;
-            case LOGIN:
-                wanted = "LOGIN";
-                break;
-            case AUTO:
-                wanted = extensions.authMechanisms().contains("PLAIN") ? "PLAIN"
-                        : extensions.authMechanisms().contains("LOGIN") ? "LOGIN" : null;
-                break;
-            case NONE:
-            default:
-                throw new IllegalStateException("AUTH with " + endpoint.auth());
-        }
-        if (wanted == null || !extensions.authMechanisms().contains(wanted)) {
-            String offered = extensions.authMechanisms().isEmpty() ? "server does not offer AUTH"
-                    : "server offers AUTH " + String.join(" ", extensions.authMechanisms().stream().sorted().toList());
-            decideAll(SmtpReply.localTemporary("AUTH failed: " + offered + ", not "
-                    + (wanted == null ? "PLAIN or LOGIN" : wanted)));
-            quit();
-            return null;
-        }
-        return wanted;
     }
 
     private void onAuthReply(SmtpReply reply) {
         if (reply.code() == 235) {
-            disposeSasl();
-            authenticated = true;
+            disposeAuth();
             startTransaction();
             return;
         }
-        if (reply.code() == 334 && !sasl.isComplete()) {
+        if (reply.code() == 334 && auth.expectsChallenge()) {
             try {
-                byte[] challenge;
-                try {
-                    challenge = Base64.getDecoder().decode(reply.text().trim());
-                } catch (IllegalArgumentException e) {
-                    challenge = reply.text().getBytes(StandardCharsets.UTF_8);
-                }
-                byte[] response = sasl.evaluateChallenge(challenge);
-                send(new DefaultSmtpRequest(SmtpCommand.EMPTY, base64(response)), true);
+                send(auth.answer(reply), true);
                 arm("AUTH reply");
-                return;
-            } catch (SaslException e) {
-                // cancel the exchange (RFC 4954 §4) and give up
-                send(new DefaultSmtpRequest(SmtpCommand.EMPTY, "*"), true);
-                disposeSasl();
-                decideAll(SmtpReply.localTemporary("AUTH failed here: " + describe(e)));
+            } catch (SaslExchange.Failure e) {
+                send(SaslExchange.cancel(), true);
+                decideAll(SmtpReply.localTemporary(e.getMessage()));
                 quit();
-                return;
             }
+            return;
         }
         // 535 and every other AUTH failure is deferred: a configuration error must not bounce mail
-        disposeSasl();
+        disposeAuth();
         decideAll(SmtpReply.localTemporary("AUTH failed: " + reply));
         quit();
     }
@@ -557,7 +470,7 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
         send(new DefaultSmtpRequest(SmtpCommand.MAIL, parameters.toArray(new CharSequence[0])), !pipelined);
         if (pipelined) {
             // RFC 2920: MAIL, every RCPT and DATA in one write; the replies are read in order
-            for (int i = 0; i < envelope.recipients().size(); i++) {
+            for (int i = 0; i < outcomes.size(); i++) {
                 sendRcpt(i, false);
             }
             send(SmtpRequests.data(), true);
@@ -666,31 +579,15 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
         if (report.isDone()) {
             return;
         }
-        for (int i = 0; i < statuses.length; i++) {
-            if (statuses[i] == null) {
-                statuses[i] = statusOf(reply);
-                replies[i] = reply;
-            }
-        }
-        List<RecipientResult> results = new ArrayList<>();
-        for (int i = 0; i < statuses.length; i++) {
-            results.add(new RecipientResult(envelope.recipients().get(i), statuses[i], replies[i]));
-        }
-        DeliveryReport done = new DeliveryReport(results);
+        DeliveryReport done = outcomes.decideAll(reply);
         LOG.info("relay to {} from <{}>: {}; reply: {}", endpoint, LogText.escape(envelope.sender()),
-                LogText.escape(results.stream().map(r -> "<" + r.recipient() + "> " + r.status()
-                        + (r.reply() == reply ? "" : " (" + r.reply() + ")")).collect(Collectors.joining(", "))),
-                LogText.escape(String.valueOf(reply)));
+                LogText.escape(RecipientOutcomes.summary(done, reply)), LogText.escape(String.valueOf(reply)));
         report.complete(done);
     }
 
     private void failBeforeTransaction(SmtpReply reply) {
         decideAll(reply);
         quit();
-    }
-
-    private static Status statusOf(SmtpReply reply) {
-        return reply.isPermanent() ? Status.REJECTED : Status.DEFERRED;
     }
 
     private void send(Object request, boolean flush) {
@@ -751,14 +648,10 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
         }
     }
 
-    private void disposeSasl() {
-        if (sasl != null) {
-            try {
-                sasl.dispose();
-            } catch (SaslException e) {
-                LOG.debug("disposing SASL", e);
-            }
-            sasl = null;
+    private void disposeAuth() {
+        if (auth != null) {
+            auth.dispose();
+            auth = null;
         }
     }
 
@@ -796,26 +689,9 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
         return all;
     }
 
-    private static void answer(Callback[] callbacks, String user, String secret)
-            throws UnsupportedCallbackException {
-        for (Callback callback : callbacks) {
-            if (callback instanceof NameCallback name) {
-                name.setName(user);
-            } else if (callback instanceof PasswordCallback pass) {
-                pass.setPassword(secret.toCharArray());
-            } else {
-                throw new UnsupportedCallbackException(callback);
-            }
-        }
-    }
-
     /** Raw UTF-8 bytes for the encoder, which writes an {@link AsciiString}'s bytes as they are. */
     private static CharSequence utf8(String text) {
         return isAscii(text) ? text : new AsciiString(text.getBytes(StandardCharsets.UTF_8), false);
-    }
-
-    private static String base64(byte[] bytes) {
-        return Base64.getEncoder().encodeToString(bytes);
     }
 
     static boolean isAscii(String text) {
