@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,12 +36,8 @@ class SigningRoundTripTest {
 
     @BeforeAll
     static void keys() throws Exception {
-        KeyPairGenerator rsaGenerator = KeyPairGenerator.getInstance("RSA");
-        rsaGenerator.initialize(2048);
-        KeyPair pair = rsaGenerator.generateKeyPair();
-        rsa = new SigningKey(SignatureAlgorithm.RSA_SHA256, pair.getPrivate(), pair.getPublic());
-        KeyPair edPair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        ed25519 = new SigningKey(SignatureAlgorithm.ED25519_SHA256, edPair.getPrivate(), edPair.getPublic());
+        rsa = TestMessages.rsaKey(2048);
+        ed25519 = TestMessages.ed25519Key();
     }
 
     static Stream<Arguments> combinations() {

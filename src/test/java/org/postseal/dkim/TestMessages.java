@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.util.List;
 import org.postseal.message.HeaderBlock;
 import org.postseal.message.MessageFormatException;
@@ -12,6 +15,20 @@ import org.postseal.message.MessageFormatException;
 /** Helpers for engine tests: split a whole message into fields and body, run sessions over it. */
 final class TestMessages {
     private TestMessages() {
+    }
+
+    /** A fresh RSA signing key of {@code bits} bits. */
+    static SigningKey rsaKey(int bits) throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(bits);
+        KeyPair pair = generator.generateKeyPair();
+        return new SigningKey(SignatureAlgorithm.RSA_SHA256, pair.getPrivate(), pair.getPublic());
+    }
+
+    /** A fresh Ed25519 signing key. */
+    static SigningKey ed25519Key() throws GeneralSecurityException {
+        KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        return new SigningKey(SignatureAlgorithm.ED25519_SHA256, pair.getPrivate(), pair.getPublic());
     }
 
     static byte[] resource(String name) {
