@@ -2,7 +2,6 @@ package org.postseal.dkim;
 
 import java.util.Objects;
 import java.util.Optional;
-import org.postseal.dkim.record.DkimSignature;
 
 /**
  * The outcome of checking one DKIM-Signature field: an RFC 8601 result, why it was not a pass, and what is known of

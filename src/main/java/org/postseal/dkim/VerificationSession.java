@@ -14,10 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.postseal.dkim.record.DkimSignature;
-import org.postseal.dkim.record.KeyRecord;
-import org.postseal.dkim.record.PublicKeyCodec;
-import org.postseal.dkim.record.PublicKeyFormatException;
 
 /**
  * One message being verified. Feed it every header field top to bottom, then the body in chunks, then call

@@ -4,7 +4,7 @@ import java.security.PublicKey;
 import java.util.Objects;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SigningKey;
-import org.postseal.dkim.record.PublicKeyCodec;
+import org.postseal.dkim.PublicKeyCodec;
 
 /**
  * The text of the DNS TXT record that publishes a public key (RFC 6376 §3.6.1), with the tags in the order the

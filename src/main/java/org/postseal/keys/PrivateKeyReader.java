@@ -31,8 +31,8 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.postseal.dkim.CryptoProviders;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SigningKey;
-import org.postseal.dkim.record.PublicKeyCodec;
-import org.postseal.dkim.record.PublicKeyFormatException;
+import org.postseal.dkim.PublicKeyCodec;
+import org.postseal.dkim.PublicKeyFormatException;
 import org.postseal.files.BoundedFile;
 
 /**

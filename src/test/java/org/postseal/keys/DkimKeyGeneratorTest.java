@@ -11,7 +11,7 @@ import java.security.interfaces.RSAPublicKey;
 import org.junit.jupiter.api.Test;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SigningKey;
-import org.postseal.dkim.record.PublicKeyCodec;
+import org.postseal.dkim.PublicKeyCodec;
 
 class DkimKeyGeneratorTest {
     private static final byte[] MESSAGE = "a message".getBytes(StandardCharsets.US_ASCII);

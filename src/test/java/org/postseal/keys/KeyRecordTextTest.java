@@ -12,7 +12,7 @@ import java.security.spec.ECGenParameterSpec;
 import org.junit.jupiter.api.Test;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SigningKey;
-import org.postseal.dkim.record.PublicKeyCodec;
+import org.postseal.dkim.PublicKeyCodec;
 
 class KeyRecordTextTest {
 

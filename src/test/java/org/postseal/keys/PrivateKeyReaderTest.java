@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.postseal.dkim.CryptoProviders;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SigningKey;
-import org.postseal.dkim.record.PublicKeyCodec;
+import org.postseal.dkim.PublicKeyCodec;
 
 class PrivateKeyReaderTest {
 

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.postseal.dkim.SigningKey;
-import org.postseal.dkim.record.PublicKeyCodec;
+import org.postseal.dkim.PublicKeyCodec;
 
 class ZoneFileTxtTest {
     private static final Pattern QUOTED = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.postseal.dkim.DkimFailureException;
+import org.postseal.dkim.DkimSignature;
+import org.postseal.dkim.KeyRecord;
 import org.postseal.dkim.VerificationFailure;
 
 /** RFC 6376 §3.2 tag lists and the checks of §3.5/§6.1.1 on DKIM-Signature values and §3.6.1 on key records. */

@@ -1,4 +1,4 @@
-package org.postseal.dkim.record;
+package org.postseal.dkim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,8 +22,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.postseal.dkim.CryptoProviders;
-import org.postseal.dkim.SignatureAlgorithm;
 
 class PublicKeyCodecTest {
     /** RFC 8463 Appendix A.2, the ed25519 key of selector brisbane. */

@@ -1,10 +1,10 @@
-package org.postseal.dkim.record;
+package org.postseal.dkim;
 
+import org.postseal.dkim.record.TagSyntaxException;
+import org.postseal.dkim.record.TagList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.postseal.dkim.DkimFailureException;
-import org.postseal.dkim.VerificationFailure;
 
 /**
  * A DKIM key record (RFC 6376 §3.6.1), as published in a TXT record at {@code selector._domainkey.domain}. Unknown

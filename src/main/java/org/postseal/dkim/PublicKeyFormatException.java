@@ -1,4 +1,4 @@
-package org.postseal.dkim.record;
+package org.postseal.dkim;
 
 /**
  * The {@code p=} value of a key record cannot be turned into a public key: bad base64, a structure that is not the

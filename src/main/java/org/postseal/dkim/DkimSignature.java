@@ -1,14 +1,13 @@
-package org.postseal.dkim.record;
+package org.postseal.dkim;
 
+import org.postseal.dkim.record.DkimQuotedPrintable;
+import org.postseal.dkim.record.TagSyntaxException;
+import org.postseal.dkim.record.TagList;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
-import org.postseal.dkim.CanonicalizationPair;
-import org.postseal.dkim.DkimFailureException;
-import org.postseal.dkim.SignatureAlgorithm;
-import org.postseal.dkim.VerificationFailure;
 
 /**
  * The value of a DKIM-Signature header field, parsed and checked against RFC 6376 §3.5 and §6.1.1: every required

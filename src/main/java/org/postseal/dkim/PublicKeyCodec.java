@@ -1,4 +1,4 @@
-package org.postseal.dkim.record;
+package org.postseal.dkim;
 
 import java.math.BigInteger;
 import java.security.KeyFactory;
@@ -11,8 +11,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Objects;
-import org.postseal.dkim.CryptoProviders;
-import org.postseal.dkim.SignatureAlgorithm;
 
 /**
  * Turns a public key into the {@code p=} value of a DKIM key record and back.
