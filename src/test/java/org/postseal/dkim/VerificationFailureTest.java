@@ -10,7 +10,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.postseal.dkim.record.PublicKeyCodec;
 
 /**
  * The verification failures no other test reaches, one test each: a message postseal signed, then a key record, a
