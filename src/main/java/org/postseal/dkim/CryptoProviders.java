@@ -9,8 +9,6 @@ import java.security.Provider;
 import java.security.Signature;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Where postseal gets its cryptography: the Amazon Corretto Crypto Provider (ACCP, AWS-LC underneath) when it loads
@@ -18,14 +16,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>ACCP is named explicitly on each call and is never installed with {@code Security.insertProviderAt}, so the rest
  * of the JVM (TLS, other libraries) keeps the providers it expects. The choice is made once, when this class is first
- * used, and logged once at INFO. Initialising this class never throws: when ACCP cannot be used (another operating
+ * used; the daemons name it in their start-up line ({@link #description()}), the engine itself logs nothing. Initialising this class never throws: when ACCP cannot be used (another operating
  * system or CPU, native library missing, self-test failed) every algorithm comes from the JDK and
  * {@link #description()} says why. When ACCP is used but lacks one algorithm (ACCP 2.5.0 has no Ed25519
  * {@code KeyFactory}), that one algorithm comes from the JDK; keys from either side work with both.
  */
 public final class CryptoProviders {
-    private static final Logger LOG = LoggerFactory.getLogger(CryptoProviders.class);
-
     /** The algorithms DKIM needs, as "type.algorithm": what {@link #description()} reports on. */
     private static final List<String> DKIM_ALGORITHMS = List.of(
             "Signature.SHA256withRSA", "Signature.Ed25519",
@@ -58,7 +54,6 @@ public final class CryptoProviders {
         }
         ACCP = accp;
         DESCRIPTION = description;
-        LOG.info("Cryptography from {}", DESCRIPTION);
     }
 
     private CryptoProviders() {
