@@ -31,7 +31,7 @@ final class DirectSubmission {
         } catch (ConfigException e) {
             throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
         }
-        OutgoingMessages.Outcome outcome = SmarthostCommand.outgoing(settings, SmarthostCommand.sealer(settings))
+        OutgoingMessages.Outcome outcome = SmarthostCommand.outgoing(settings, SmarthostCommand.signer(settings))
                 .make(options, raw);
         if (outcome instanceof OutgoingMessages.Refused refused) {
             return refused.answer();
@@ -39,7 +39,7 @@ final class DirectSubmission {
         OutgoingMessages.Ready ready = (OutgoingMessages.Ready) outcome;
         DeliveryReport report;
         try (SmtpClient client = new SmtpClient()) {
-            report = client.deliver(endpoint, ready.envelope(), MessageSource.of(ready.signed().bytes()));
+            report = client.deliver(endpoint, ready.envelope(), MessageSource.of(ready.signing().message()));
         }
         return SubmissionAnswer.of("direct", report, false);
     }

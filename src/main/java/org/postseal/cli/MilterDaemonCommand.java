@@ -10,28 +10,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import org.postseal.config.ConfigException;
 import org.postseal.config.MilterSettings;
 import org.postseal.config.OpenDkimConf;
 import org.postseal.config.SocketSpec;
-import org.postseal.dkim.SignatureAlgorithm;
-import org.postseal.dkim.SignatureSpec;
-import org.postseal.dkim.SigningKey;
-import org.postseal.keys.KeyFileException;
-import org.postseal.keys.PrivateKeyReader;
-import org.postseal.milter.MilterServer;
 import org.postseal.milter.MilterLimits;
+import org.postseal.milter.MilterServer;
 import org.postseal.milter.MilterSessionSettings;
-import org.postseal.milter.PolicySignerSelector;
-import org.postseal.milter.UnsignedAction;
-import org.postseal.policy.KeyTable;
-import org.postseal.policy.SigningPolicy;
+import org.postseal.milter.SigningPort;
+import org.postseal.signing.SignatureSelector;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,15 +83,11 @@ final class MilterDaemonCommand implements Callable<Integer> {
         if (settings.verifying()) {
             LOG.warn("Mode includes v: verifying in the milter is not implemented yet; only signing is done");
         }
-        Map<String, SigningKey> keys = loadKeys(settings);
-        PolicySignerSelector selector = new PolicySignerSelector(settings.policy(),
-                path -> keys.computeIfAbsent(path, p -> readKeyOrFail(p, settings)), builder -> template(builder,
-                settings));
+        SignatureSelector selector = CommandFailure.onUnusableKey(ExitCodes.CONFIG, () -> SignatureSelector.byPolicy(
+                settings.policy(), settings.keyRules(), settings.signatureTemplate()));
         SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
-        UnsignedAction onError = settings.onError() == MilterSettings.OnError.TEMPFAIL ? UnsignedAction.TEMPFAIL
-                : UnsignedAction.ACCEPT;
-        MilterSessionSettings sessionSettings = new MilterSessionSettings(selector, onError, limits(settings),
-                Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
+        MilterSessionSettings sessionSettings = new MilterSessionSettings(SigningPort.of(selector), settings.onError(),
+                limits(settings), Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
         MilterServer server;
         try {
             server = MilterServer.start(address(socket), sessionSettings, socketMode(settings),
@@ -109,7 +95,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
         } catch (IOException | IllegalStateException e) {
             throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
         }
-        LOG.info("postseal milter ready ({}, {} key(s), {})", settings.source(), keys.size(),
+        LOG.info("postseal milter ready ({}, {} key(s), {})", settings.source(), selector.keyCount(),
                 org.postseal.dkim.CryptoProviders.description());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postseal-shutdown"));
         server.awaitClose();
@@ -152,44 +138,6 @@ final class MilterDaemonCommand implements Callable<Integer> {
         }
         boolean root = "root".equals(System.getProperty("user.name"));
         return root ? Path.of("/var/lib/postseal") : Path.of(System.getProperty("user.home"), ".postseal");
-    }
-
-    /** Reads every key the configuration names (KeyFile, each KeyTable entry without %), before serving. */
-    private static Map<String, SigningKey> loadKeys(MilterSettings settings) {
-        Map<String, SigningKey> keys = new ConcurrentHashMap<>();
-        SigningPolicy policy = settings.policy();
-        policy.keyFile().ifPresent(file -> keys.put(file, readKey(file, "KeyFile", settings)));
-        for (KeyTable.Entry entry : policy.keyTable().map(KeyTable::entries).orElse(List.of())) {
-            if (!entry.keyFile().contains(KeyTable.FROM_DOMAIN)) {
-                keys.computeIfAbsent(entry.keyFile(), f -> readKey(f, "KeyTable entry " + entry.name(), settings));
-            }
-        }
-        return keys;
-    }
-
-    private static SigningKey readKey(String file, String origin, MilterSettings settings) {
-        return KeyFiles.read(Path.of(file), origin, settings.minimumKeyBits(), settings.requireSafeKeys(),
-                settings.algorithm());
-    }
-
-    /**
-     * A key named only at signing time (a KeyTable path with %): read then with the same checks, and cached. A bad
-     * one fails that message (passed on unsigned or tempfailed, with a log line), not the server.
-     */
-    private static SigningKey readKeyOrFail(String file, MilterSettings settings) {
-        try {
-            return readKey(file, "KeyTable key for this message", settings);
-        } catch (CommandFailure e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
-    private static SignatureSpec.Builder template(SignatureSpec.Builder builder, MilterSettings settings) {
-        builder.canonicalization(settings.canonicalization())
-                .signedHeaders(settings.signedHeaders())
-                .oversignedHeaders(settings.oversignedHeaders());
-        settings.signatureTtl().ifPresent(builder::expiry);
-        return builder;
     }
 
     private static SocketSpec parseSocket(String value) {

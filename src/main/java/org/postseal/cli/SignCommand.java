@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.DkimSigner;
@@ -17,10 +18,12 @@ import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningKey;
 import org.postseal.dkim.UnsignableMessageException;
-import org.postseal.keys.KeyFileException;
-import org.postseal.keys.PrivateKeyReader;
 import org.postseal.message.MessageFormatException;
 import org.postseal.message.MessageSigning;
+import org.postseal.signing.FixedKey;
+import org.postseal.signing.KeyRules;
+import org.postseal.signing.SignatureTemplate;
+import org.postseal.signing.SigningKeys;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -133,30 +136,17 @@ final class SignCommand implements Callable<Integer> {
                 throw new CommandFailure(ExitCodes.USAGE, "--algorithm applies to a single --key");
             }
         }
+        SignatureTemplate template = new SignatureTemplate(canonicalization,
+                headers != null ? nonEmpty(headers) : SignatureSpec.DEFAULT_SIGNED_HEADERS,
+                oversign != null ? nonEmpty(oversign) : SignatureSpec.DEFAULT_OVERSIGNED_HEADERS,
+                Optional.ofNullable(expireSeconds).map(Duration::ofSeconds), bodyLength);
+        KeyRules rules = KeyRules.commandLine(Optional.ofNullable(wanted));
         List<SignatureSpec> specs = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
-            SigningKey key = readKey(keys.get(i));
-            if (wanted != null && key.algorithm() != wanted) {
-                throw new CommandFailure(ExitCodes.DATA_ERROR, keys.get(i) + ": holds a key for "
-                        + key.algorithm() + ", not " + wanted);
-            }
+            FixedKey fixed = new FixedKey(domain, selectors.get(i), keys.get(i), Optional.ofNullable(identity));
+            SigningKey key = readKey(fixed.keyFile(), rules);
             try {
-                SignatureSpec.Builder builder = SignatureSpec.builder(domain, selectors.get(i), key)
-                        .canonicalization(canonicalization)
-                        .bodyLengthTag(bodyLength);
-                if (headers != null) {
-                    builder.signedHeaders(nonEmpty(headers));
-                }
-                if (oversign != null) {
-                    builder.oversignedHeaders(nonEmpty(oversign));
-                }
-                if (identity != null) {
-                    builder.identity(identity);
-                }
-                if (expireSeconds != null) {
-                    builder.expiry(Duration.ofSeconds(expireSeconds));
-                }
-                specs.add(builder.build());
+                specs.add(fixed.spec(key, template));
             } catch (IllegalArgumentException e) {
                 throw new CommandFailure(ExitCodes.USAGE, e.getMessage());
             }
@@ -164,15 +154,12 @@ final class SignCommand implements Callable<Integer> {
         return specs;
     }
 
-    static SigningKey readKey(Path path) {
+    /** A key named on the command line: exit 66 when there is no such file, 65 when it cannot be used. */
+    private static SigningKey readKey(Path path, KeyRules rules) {
         if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
             throw new CommandFailure(ExitCodes.NO_INPUT, path + ": no such readable file");
         }
-        try {
-            return PrivateKeyReader.read(path);
-        } catch (KeyFileException e) {
-            throw new CommandFailure(ExitCodes.DATA_ERROR, e.getMessage());
-        }
+        return CommandFailure.onUnusableKey(ExitCodes.DATA_ERROR, () -> SigningKeys.read(path, rules));
     }
 
     private static List<String> nonEmpty(List<String> names) {

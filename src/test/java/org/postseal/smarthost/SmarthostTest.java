@@ -30,18 +30,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningKey;
 import org.postseal.keys.DkimKeyGenerator;
+import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureSelector;
 import org.postseal.smtp.DeliveryReport;
 import org.postseal.smtp.Envelope;
 import org.postseal.smtp.MessageSource;
-import org.postseal.smtp.RecipientResult;
 import org.postseal.smtp.RecipientResult.Status;
+import org.postseal.smtp.RecipientResult;
 import org.postseal.smtp.SmtpReply;
 import org.postseal.submission.SubmissionOptions;
 import org.postseal.submission.SubmissionPreparer;
@@ -179,17 +181,18 @@ class SmarthostTest {
         executors.forEach(ExecutorService::shutdownNow);
     }
 
-    private Smarthost smarthost(MessageSealer sealer, Duration relayWait, boolean tempfailUnsignable, int threads)
+    private Smarthost smarthost(MessageSigner signer, Duration relayWait, boolean tempfailUnsignable, int threads)
             throws IOException {
         Smarthost s = new Smarthost(Spool.open(root), new OutgoingMessages(
-                new SubmissionPreparer(clock, "host.example.org", "www"), sealer, tempfailUnsignable, true),
+                new SubmissionPreparer(clock, "host.example.org", "www"), signer,
+                tempfailUnsignable ? OnError.TEMPFAIL : OnError.ACCEPT, true),
                 relay, SCHEDULE, clock, relayWait, threads);
         smarthosts.add(s);
         return s;
     }
 
     private Smarthost smarthost() throws IOException {
-        return smarthost(new SingleKeySealer("example.org", "sel", KEY, UnaryOperator.identity(), clock), WAIT,
+        return smarthost(signer(), WAIT,
                 true, 1);
     }
 
@@ -462,7 +465,7 @@ class SmarthostTest {
             }
             return DeliveryReport.all(e, Status.DELIVERED, OK);
         });
-        Smarthost s = smarthost(new SingleKeySealer("example.org", "sel", KEY, UnaryOperator.identity(), clock),
+        Smarthost s = smarthost(signer(),
                 Duration.ofMillis(200), true, 2);
 
         long start = System.nanoTime();
@@ -518,9 +521,14 @@ class SmarthostTest {
         assertEquals(List.of(), relay.calls);
     }
 
-    private static final MessageSealer UNSIGNABLE = message -> {
-        throw new MessageSealer.SealingException("cannot sign: the key is refused", null);
-    };
+    /** Signs every message with {@code KEY} as example.org, whatever its From. */
+    private MessageSigner signer() {
+        return MessageSigner.of(SignatureSelector.fixed(SignatureSpec.builder("example.org", "sel", KEY).build()),
+                clock);
+    }
+
+    private static final MessageSigner UNSIGNABLE = message ->
+            new SigningOutcome.Failed("cannot sign: the key is refused");
 
     @Test
     void unsignableIsATemporaryFailureWhenTempfailIsOn() throws Exception {
@@ -652,7 +660,7 @@ class SmarthostTest {
             }
             return DeliveryReport.all(e, Status.DEFERRED, LATER);
         });
-        Smarthost s = smarthost(new SingleKeySealer("example.org", "sel", KEY, UnaryOperator.identity(), clock),
+        Smarthost s = smarthost(signer(),
                 Duration.ofMillis(100), true, 1);
         String id = submit(s).text().split(" ")[0];
         s.start(Duration.ofMillis(20));
