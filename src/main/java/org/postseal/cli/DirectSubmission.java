@@ -13,6 +13,7 @@ import org.postseal.smtp.MessageSource;
 import org.postseal.smtp.SmtpClient;
 import org.postseal.smtp.SmtpEndpoint;
 import org.postseal.submission.SubmissionOptions;
+import org.postseal.transport.ExitStatus;
 
 /**
  * {@code postseal sendmail --direct}: prepare, sign and relay in this process, with the smarthost's settings, and
@@ -29,7 +30,7 @@ final class DirectSubmission {
             settings = SmarthostSettings.load(config, Map.of(), Path.of(""));
             endpoint = SmarthostCommand.endpoint(settings, new Warnings());
         } catch (ConfigException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         OutgoingMessages.Outcome outcome = SmarthostCommand.outgoing(settings, SmarthostCommand.signer(settings))
                 .make(options, raw);

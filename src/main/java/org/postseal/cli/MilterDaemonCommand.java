@@ -22,6 +22,7 @@ import org.postseal.milter.MilterServer;
 import org.postseal.milter.MilterSessionSettings;
 import org.postseal.milter.SigningPort;
 import org.postseal.signing.SignatureSelector;
+import org.postseal.transport.ExitStatus;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,17 +65,17 @@ final class MilterDaemonCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (config != null && openDkimConf != null) {
-            throw new CommandFailure(ExitCodes.USAGE, "give --config or --opendkim-conf, not both");
+            throw new CommandFailure(ExitStatus.USAGE, "give --config or --opendkim-conf, not both");
         }
         MilterSettings settings;
         try {
             settings = settings();
         } catch (ConfigException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         settings.warnings().forEach(w -> LOG.warn("{}", w));
         if (!settings.signing()) {
-            throw new CommandFailure(ExitCodes.CONFIG, "Mode " + (settings.verifying() ? "v" : "none")
+            throw new CommandFailure(ExitStatus.CONFIG, "Mode " + (settings.verifying() ? "v" : "none")
                     + ": this version of postseal signs only; set Mode s (or sv)");
         }
         if (settings.softwareHeader()) {
@@ -83,7 +84,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
         if (settings.verifying()) {
             LOG.warn("Mode includes v: verifying in the milter is not implemented yet; only signing is done");
         }
-        SignatureSelector selector = CommandFailure.onUnusableKey(ExitCodes.CONFIG, () -> SignatureSelector.byPolicy(
+        SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG, () -> SignatureSelector.byPolicy(
                 settings.policy(), settings.keyRules(), settings.signatureTemplate()));
         SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
         MilterSessionSettings sessionSettings = new MilterSessionSettings(SigningPort.of(selector), settings.onError(),
@@ -93,13 +94,13 @@ final class MilterDaemonCommand implements Callable<Integer> {
             server = MilterServer.start(address(socket), sessionSettings, socketMode(settings),
                     settings.socketGroup());
         } catch (IOException | IllegalStateException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         LOG.info("postseal milter ready ({}, {} key(s), {})", settings.source(), selector.keyCount(),
                 org.postseal.dkim.CryptoProviders.description());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postseal-shutdown"));
         server.awaitClose();
-        return ExitCodes.OK;
+        return ExitStatus.OK;
     }
 
     private static MilterLimits limits(MilterSettings settings) {
@@ -108,20 +109,20 @@ final class MilterDaemonCommand implements Callable<Integer> {
             return new MilterLimits(l.maxConnections(), l.bufferMemoryBytes(), l.maxPacketBytes(),
                     l.maxHeaderBytes(), l.commandTimeout(), l.idleTimeout());
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, "postseal.milter.limits: " + e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, "postseal.milter.limits: " + e.getMessage());
         }
     }
 
     private MilterSettings settings() throws IOException {
         if (openDkimConf != null) {
             if (!Files.isReadable(openDkimConf)) {
-                throw new CommandFailure(ExitCodes.CONFIG, openDkimConf + ": no such readable file");
+                throw new CommandFailure(ExitStatus.CONFIG, openDkimConf + ": no such readable file");
             }
             return MilterSettings.fromOpenDkim(OpenDkimConf.read(openDkimConf));
         }
         if (config != null) {
             if (!Files.isReadable(config)) {
-                throw new CommandFailure(ExitCodes.CONFIG, config + ": no such readable file");
+                throw new CommandFailure(ExitStatus.CONFIG, config + ": no such readable file");
             }
             return MilterSettings.load(config);
         }
@@ -144,7 +145,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
         try {
             return SocketSpec.parse(value);
         } catch (ConfigException | IllegalArgumentException e) {
-            throw new CommandFailure(ExitCodes.USAGE, "--listen: " + e.getMessage());
+            throw new CommandFailure(ExitStatus.USAGE, "--listen: " + e.getMessage());
         }
     }
 
@@ -160,7 +161,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
             String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
             return new InetSocketAddress(InetAddress.getByName(bare), socket.port());
         } catch (UnknownHostException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, "Socket " + socket + ": unknown host " + host);
+            throw new CommandFailure(ExitStatus.CONFIG, "Socket " + socket + ": unknown host " + host);
         }
     }
 

@@ -24,6 +24,7 @@ import org.postseal.signing.FixedKey;
 import org.postseal.signing.KeyRules;
 import org.postseal.signing.SignatureTemplate;
 import org.postseal.signing.SigningKeys;
+import org.postseal.transport.ExitStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -98,17 +99,17 @@ final class SignCommand implements Callable<Integer> {
         try {
             MessageSigning.sign(stdin, stdout, new DkimSigner(Clock.systemUTC()), specs);
         } catch (MessageFormatException | UnsignableMessageException e) {
-            throw new CommandFailure(ExitCodes.DATA_ERROR, e.getMessage());
+            throw new CommandFailure(ExitStatus.DATA_ERROR, e.getMessage());
         } catch (GeneralSecurityException e) {
-            throw new CommandFailure(ExitCodes.DATA_ERROR, "signing failed: " + e.getMessage());
+            throw new CommandFailure(ExitStatus.DATA_ERROR, "signing failed: " + e.getMessage());
         }
-        return ExitCodes.OK;
+        return ExitStatus.OK;
     }
 
     private List<SignatureSpec> specs() {
         if (!positional.isEmpty()) {
             if (positional.size() != 3 || domain != null || !selectors.isEmpty() || !keys.isEmpty()) {
-                throw new CommandFailure(ExitCodes.USAGE,
+                throw new CommandFailure(ExitStatus.USAGE,
                         "give either SELECTOR DOMAIN KEYFILE or --domain, --selector and --key");
             }
             selectors = List.of(positional.get(0));
@@ -116,24 +117,24 @@ final class SignCommand implements Callable<Integer> {
             keys = List.of(Path.of(positional.get(2)));
         }
         if (domain == null || selectors.isEmpty() || keys.isEmpty()) {
-            throw new CommandFailure(ExitCodes.USAGE, "--domain, --selector and --key are required");
+            throw new CommandFailure(ExitStatus.USAGE, "--domain, --selector and --key are required");
         }
         if (selectors.size() != keys.size()) {
-            throw new CommandFailure(ExitCodes.USAGE,
+            throw new CommandFailure(ExitStatus.USAGE,
                     "give one --selector per --key (" + selectors.size() + " selectors, " + keys.size() + " keys)");
         }
         CanonicalizationPair canonicalization;
         try {
             canonicalization = CanonicalizationPair.parse(canon);
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(ExitCodes.USAGE, e.getMessage());
+            throw new CommandFailure(ExitStatus.USAGE, e.getMessage());
         }
         SignatureAlgorithm wanted = null;
         if (algorithm != null) {
-            wanted = SignatureAlgorithm.fromTag(algorithm).orElseThrow(() -> new CommandFailure(ExitCodes.USAGE,
+            wanted = SignatureAlgorithm.fromTag(algorithm).orElseThrow(() -> new CommandFailure(ExitStatus.USAGE,
                     "--algorithm: " + algorithm + " (expected: rsa-sha256 or ed25519-sha256)"));
             if (keys.size() > 1) {
-                throw new CommandFailure(ExitCodes.USAGE, "--algorithm applies to a single --key");
+                throw new CommandFailure(ExitStatus.USAGE, "--algorithm applies to a single --key");
             }
         }
         SignatureTemplate template = new SignatureTemplate(canonicalization,
@@ -148,7 +149,7 @@ final class SignCommand implements Callable<Integer> {
             try {
                 specs.add(fixed.spec(key, template));
             } catch (IllegalArgumentException e) {
-                throw new CommandFailure(ExitCodes.USAGE, e.getMessage());
+                throw new CommandFailure(ExitStatus.USAGE, e.getMessage());
             }
         }
         return specs;
@@ -157,9 +158,9 @@ final class SignCommand implements Callable<Integer> {
     /** A key named on the command line: exit 66 when there is no such file, 65 when it cannot be used. */
     private static SigningKey readKey(Path path, KeyRules rules) {
         if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-            throw new CommandFailure(ExitCodes.NO_INPUT, path + ": no such readable file");
+            throw new CommandFailure(ExitStatus.NO_INPUT, path + ": no such readable file");
         }
-        return CommandFailure.onUnusableKey(ExitCodes.DATA_ERROR, () -> SigningKeys.read(path, rules));
+        return CommandFailure.onUnusableKey(ExitStatus.DATA_ERROR, () -> SigningKeys.read(path, rules));
     }
 
     private static List<String> nonEmpty(List<String> names) {

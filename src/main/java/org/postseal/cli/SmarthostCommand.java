@@ -24,6 +24,7 @@ import org.postseal.smarthost.SpoolLock;
 import org.postseal.smarthost.SubmissionLimits;
 import org.postseal.smtp.SmtpClient;
 import org.postseal.smtp.SmtpEndpoint;
+import org.postseal.transport.ExitStatus;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,7 +94,7 @@ final class SmarthostCommand implements Callable<Integer> {
             settings.warnings().forEach(w -> LOG.warn("{}", w));
             warnings.list().forEach(w -> LOG.warn("{}", w));
         } catch (ConfigException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         MessageSigner signer = signer(settings);
         Spool spoolDir;
@@ -102,10 +103,10 @@ final class SmarthostCommand implements Callable<Integer> {
             spoolDir = Spool.open(settings.spool());
             lock = SpoolLock.tryAcquire(settings.spool());
         } catch (IOException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, "spool " + settings.spool() + ": " + e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, "spool " + settings.spool() + ": " + e.getMessage());
         }
         if (lock.isEmpty()) {
-            throw new CommandFailure(ExitCodes.CONFIG, "spool " + settings.spool() + " is in use by another "
+            throw new CommandFailure(ExitStatus.CONFIG, "spool " + settings.spool() + " is in use by another "
                     + "smarthost");
         }
         SmtpClient client = new SmtpClient();
@@ -125,7 +126,7 @@ final class SmarthostCommand implements Callable<Integer> {
             smarthost.close();
             client.close();
             lock.get().close();
-            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         LOG.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({})", settings.socket(),
                 endpoint, signer, settings.spool(), CryptoProviders.description());
@@ -141,7 +142,7 @@ final class SmarthostCommand implements Callable<Integer> {
             }
         }, "postseal-shutdown"));
         server.awaitClose();
-        return ExitCodes.OK;
+        return ExitStatus.OK;
     }
 
     private Map<String, String> overrides() {
@@ -194,7 +195,7 @@ final class SmarthostCommand implements Callable<Integer> {
 
     /** The signing the settings ask for, every key read and checked now (exit 78 on a bad one). */
     static MessageSigner signer(SmarthostSettings settings) {
-        SignatureSelector selector = CommandFailure.onUnusableKey(ExitCodes.CONFIG,
+        SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG,
                 () -> settings.signing() instanceof SmarthostSettings.Fixed fixed
                         ? SignatureSelector.fixed(fixed.key(), settings.keyRules(), settings.signatureTemplate())
                         : SignatureSelector.byPolicy(((SmarthostSettings.Tables) settings.signing()).policy(),

@@ -47,6 +47,7 @@ import org.postseal.smtp.RecipientResult;
 import org.postseal.smtp.SmtpReply;
 import org.postseal.submission.SubmissionOptions;
 import org.postseal.submission.SubmissionPreparer;
+import org.postseal.transport.ExitStatus;
 
 /**
  * The queue logic of the smarthost, with a scripted relay, a clock the test moves and a spool in a temporary
@@ -280,7 +281,7 @@ class SmarthostTest {
         SubmissionAnswer answer = submit(s);
 
         assertEquals(250, answer.code(), answer.line());
-        assertEquals(SubmissionAnswer.EX_OK, answer.exitStatus());
+        assertEquals(ExitStatus.OK, answer.exitStatus());
         assertTrue(answer.text().matches("[0-9a-z]+-[0-9a-f]{8} relayed: 250 2\\.0\\.0 Ok: queued as 4Xb"),
                 answer.text());
         assertSpoolEmpty();
@@ -361,7 +362,7 @@ class SmarthostTest {
         SubmissionAnswer answer = submit(s);
 
         assertEquals(554, answer.code(), answer.line());
-        assertEquals(SubmissionAnswer.EX_UNAVAILABLE, answer.exitStatus());
+        assertEquals(ExitStatus.UNAVAILABLE, answer.exitStatus());
         SpooledMessage failed = onlyFailed();
         assertEquals(failed.id() + " rejected: c@example.net: 550 5.1.1 <c@example.net>: no such user; relayed to 1 "
                 + "other recipient(s)", answer.text());
@@ -395,7 +396,7 @@ class SmarthostTest {
         SubmissionAnswer answer = submit(s);
 
         assertEquals(554, answer.code(), answer.line());
-        assertEquals(SubmissionAnswer.EX_UNAVAILABLE, answer.exitStatus());
+        assertEquals(ExitStatus.UNAVAILABLE, answer.exitStatus());
         SpooledMessage queued = onlyQueued();
         assertEquals(queued.id() + " rejected: c@example.net: 550 5.1.1 <c@example.net>: no such user; 1 other "
                 + "recipient(s) queued", answer.text());
@@ -503,7 +504,7 @@ class SmarthostTest {
                 "no header here\n\nbody\n".getBytes(StandardCharsets.US_ASCII));
 
         assertEquals(554, answer.code(), answer.line());
-        assertEquals(SubmissionAnswer.EX_DATAERR, answer.exitStatus());
+        assertEquals(ExitStatus.DATA_ERROR, answer.exitStatus());
         assertTrue(answer.text().startsWith("message refused: "), answer.text());
         assertSpoolEmpty();
         assertEquals(List.of(), relay.calls);
@@ -516,7 +517,7 @@ class SmarthostTest {
         SubmissionAnswer answer = s.submit(SubmissionOptions.defaults(), "Subject: x\n\nbody\n".getBytes());
 
         assertEquals(554, answer.code(), answer.line());
-        assertEquals(SubmissionAnswer.EX_DATAERR, answer.exitStatus());
+        assertEquals(ExitStatus.DATA_ERROR, answer.exitStatus());
         assertSpoolEmpty();
         assertEquals(List.of(), relay.calls);
     }
@@ -536,7 +537,7 @@ class SmarthostTest {
 
         SubmissionAnswer answer = submit(s);
 
-        assertEquals(new SubmissionAnswer(451, SubmissionAnswer.EX_TEMPFAIL,
+        assertEquals(new SubmissionAnswer(451, ExitStatus.TEMP_FAIL,
                 "message not accepted, try again later: cannot sign: the key is refused"), answer);
         assertSpoolEmpty();
         assertEquals(List.of(), relay.calls);
