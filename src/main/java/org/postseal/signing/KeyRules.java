@@ -1,5 +1,6 @@
 package org.postseal.signing;
 
+import java.util.Objects;
 import java.util.Optional;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.keys.PrivateKeyReader;
@@ -7,7 +8,7 @@ import org.postseal.keys.PrivateKeyReader;
 /**
  * The checks a private key must pass before it signs, the same for every door.
  *
- * @param minimumRsaBits the shortest RSA key accepted (never below RFC 8301's 1024)
+ * @param minimumRsaBits the shortest RSA key accepted (a value below RFC 8301's 1024 counts as 1024)
  * @param requireSafeKeys refuse a key file others can read or anyone but its owner can write (OpenDKIM's
  *     RequireSafeKeys)
  * @param algorithm the algorithm the configuration asks for, if any
@@ -17,7 +18,7 @@ import org.postseal.keys.PrivateKeyReader;
 public record KeyRules(int minimumRsaBits, boolean requireSafeKeys, Optional<SignatureAlgorithm> algorithm,
         boolean refuseOtherAlgorithm) {
     public KeyRules {
-        minimumRsaBits = Math.max(minimumRsaBits, PrivateKeyReader.DEFAULT_MINIMUM_RSA_BITS);
+        Objects.requireNonNull(algorithm, "algorithm");
     }
 
     /** The daemons' rules: as configured; a key of another algorithm than configured is used with a warning. */

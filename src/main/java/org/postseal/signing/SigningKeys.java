@@ -104,7 +104,8 @@ public final class SigningKeys {
         }
         SigningKey key;
         try {
-            key = PrivateKeyReader.read(file, rules.minimumRsaBits());
+            key = PrivateKeyReader.read(file, Math.max(rules.minimumRsaBits(),
+                    PrivateKeyReader.DEFAULT_MINIMUM_RSA_BITS));
         } catch (KeyFileException e) {
             throw new UnusableKeyException(prefix + e.getMessage());
         }
