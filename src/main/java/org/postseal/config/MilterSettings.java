@@ -18,8 +18,8 @@ import org.postseal.signing.SignatureTemplate;
 /**
  * Everything the milter runs with: where it listens, how it signs (canonicalization, header lists, algorithm, expiry),
  * the {@link SigningPolicy} built from the KeyTable, SigningTable and host lists, what happens to a message that
- * cannot be signed, and the warnings found while loading. Immutable. Key files are named, not read: the milter reads
- * them with {@code PrivateKeyReader}.
+ * cannot be signed, and the warnings found while loading. Immutable. Key files are named, not read: the signing path
+ * reads and checks them ({@code org.postseal.signing.SigningKeys}, by {@link #keyRules()}).
  *
  * <p>Loaded from postseal's own configuration ({@link #load}: {@code reference.conf} defaults, an application file,
  * environment variables) or from an existing {@code opendkim.conf} ({@link #fromOpenDkim}).

@@ -26,8 +26,8 @@ import java.util.stream.Collectors;
  *       ({@link DomainName}): a domain such as {@code ../../keys/other} is never put into a {@code %} key path or a
  *       {@code d=} (OpenDKIM does not check; postseal does not sign such mail).</li>
  *   <li>With a KeyTable and SigningTable, the SigningTable picks the keys ({@link SigningTable#lookup}); with
- *       MultipleSignatures every matching entry signs, in table order, each distinct signature once. With the single
- *       key setup (Domain, Selector, KeyFile), the From domain must be in the Domain list (or the list must hold
+ *       MultipleSignatures every matching entry signs, in table order, each distinct signature once. With OpenDKIM's
+ *       Domain, Selector and KeyFile ({@link KeySetup.DomainKey}), the From domain must be in the Domain list (or the list must hold
  *       {@code *}), or, with SubDomains, one of its parent domains must be, which then becomes the signing domain.</li>
  * </ol>
  *
@@ -255,7 +255,8 @@ public final class SigningPolicy {
 
     /**
      * Builds a {@link SigningPolicy}. Hosts default to OpenDKIM's defaults (InternalHosts 127.0.0.1 and ::1, the
-     * other lists empty). A key setup may be chosen once: tables or a single key.
+     * other lists empty). A key setup ({@link KeySetup}) may be chosen once: tables, or OpenDKIM's
+     * Domain/Selector/KeyFile.
      */
     public static final class Builder {
         private HostList peerList = HostList.empty();
