@@ -84,8 +84,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
         if (settings.verifying()) {
             LOG.warn("Mode includes v: verifying in the milter is not implemented yet; only signing is done");
         }
-        SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG, () -> SignatureSelector.byPolicy(
-                settings.policy(), settings.keyRules(), settings.signatureTemplate()));
+        SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG, settings::signatureSelector);
         SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
         MilterSessionSettings sessionSettings = new MilterSessionSettings(SigningPort.of(selector), settings.onError(),
                 limits(settings), Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());

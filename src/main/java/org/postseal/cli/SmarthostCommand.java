@@ -13,7 +13,6 @@ import org.postseal.config.MsmtpConfig;
 import org.postseal.config.SmarthostSettings;
 import org.postseal.config.Warnings;
 import org.postseal.dkim.CryptoProviders;
-import org.postseal.signing.SignatureSelector;
 import org.postseal.smarthost.MessageSigner;
 import org.postseal.smarthost.OutgoingMessages;
 import org.postseal.smarthost.RetrySchedule;
@@ -195,11 +194,7 @@ final class SmarthostCommand implements Callable<Integer> {
 
     /** The signing the settings ask for, every key read and checked now (exit 78 on a bad one). */
     static MessageSigner signer(SmarthostSettings settings) {
-        SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG,
-                () -> settings.signing() instanceof SmarthostSettings.Fixed fixed
-                        ? SignatureSelector.fixed(fixed.key(), settings.keyRules(), settings.signatureTemplate())
-                        : SignatureSelector.byPolicy(((SmarthostSettings.Tables) settings.signing()).policy(),
-                                settings.keyRules(), settings.signatureTemplate()));
-        return MessageSigner.of(selector, Clock.systemUTC());
+        return MessageSigner.of(CommandFailure.onUnusableKey(ExitStatus.CONFIG, settings::signatureSelector),
+                Clock.systemUTC());
     }
 }

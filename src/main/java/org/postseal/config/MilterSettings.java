@@ -13,7 +13,9 @@ import org.postseal.dkim.SignatureSpec;
 import org.postseal.policy.SigningPolicy;
 import org.postseal.signing.KeyRules;
 import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureSelector;
 import org.postseal.signing.SignatureTemplate;
+import org.postseal.signing.UnusableKeyException;
 
 /**
  * Everything the milter runs with: where it listens, how it signs (canonicalization, header lists, algorithm, expiry),
@@ -178,6 +180,15 @@ public final class MilterSettings {
     /** The checks every key must pass: minimum size, RequireSafeKeys, SignatureAlgorithm (warned about). */
     public KeyRules keyRules() {
         return KeyRules.configured(minimumKeyBits, requireSafeKeys, algorithm);
+    }
+
+    /**
+     * The signatures these settings make: the policy's, every key it names read and checked now.
+     *
+     * @throws UnusableKeyException if a key cannot be used
+     */
+    public SignatureSelector signatureSelector() {
+        return SignatureSelector.byPolicy(policy, keyRules(), signatureTemplate());
     }
 
     /** Who gets signed, with which keys. */

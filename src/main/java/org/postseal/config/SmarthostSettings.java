@@ -21,7 +21,9 @@ import org.postseal.policy.SigningPolicy;
 import org.postseal.signing.FixedKey;
 import org.postseal.signing.KeyRules;
 import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureSelector;
 import org.postseal.signing.SignatureTemplate;
+import org.postseal.signing.UnusableKeyException;
 
 /**
  * The settings of {@code postseal smarthost}: {@code postseal.smarthost} in reference.conf, an application file
@@ -71,14 +73,28 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
 
     /** How messages are signed: one fixed key, or OpenDKIM's tables. */
     public sealed interface Signing {
+        /**
+         * The signatures this setup makes, its keys read and checked now.
+         *
+         * @throws UnusableKeyException if a key cannot be used
+         */
+        SignatureSelector selector(KeyRules rules, SignatureTemplate template);
     }
 
     /** {@code dkimsign SELECTOR DOMAIN KEYFILE}: every message with this key, whatever its From. */
     public record Fixed(FixedKey key) implements Signing {
+        @Override
+        public SignatureSelector selector(KeyRules rules, SignatureTemplate template) {
+            return SignatureSelector.fixed(key, rules, template);
+        }
     }
 
     /** KeyTable and SigningTable: the From address picks the keys. */
     public record Tables(SigningPolicy policy) implements Signing {
+        @Override
+        public SignatureSelector selector(KeyRules rules, SignatureTemplate template) {
+            return SignatureSelector.byPolicy(policy, rules, template);
+        }
     }
 
     /**
@@ -192,6 +208,15 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
     /** The checks every key must pass: minimum size, RequireSafeKeys. */
     public KeyRules keyRules() {
         return KeyRules.configured(minimumKeyBits, requireSafeKeys, Optional.empty());
+    }
+
+    /**
+     * The signatures these settings make, every key read and checked now.
+     *
+     * @throws UnusableKeyException if a key cannot be used
+     */
+    public SignatureSelector signatureSelector() {
+        return signing.selector(keyRules(), signatureTemplate());
     }
 
     private static Duration positive(Config c, String key) {
