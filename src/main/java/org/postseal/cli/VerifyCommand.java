@@ -72,17 +72,7 @@ final class VerifyCommand implements Callable<Integer> {
         }
         VerificationSession session = new DkimVerifier(lookup, Clock.systemUTC()).newSession();
         header.fields().forEach(session::header);
-        OutputStream body = new CrlfNormalizer(new OutputStream() {
-            @Override
-            public void write(int b) {
-                session.body(new byte[] {(byte) b});
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                session.body(b, off, len);
-            }
-        });
+        OutputStream body = CrlfNormalizer.into(session::body);
         in.transferTo(body);
         List<VerificationResult> results = session.finish();
         PrintWriter out = spec.commandLine().getOut();
