@@ -22,8 +22,7 @@ import org.postseal.dkim.SigningKey;
 public record SignatureTemplate(CanonicalizationPair canonicalization, List<String> signedHeaders,
         List<String> oversignedHeaders, Optional<Duration> expiry, boolean bodyLengthTag) {
     /** OpenDKIM's header lists, relaxed/relaxed, no expiry, no {@code l=}. */
-    public static final SignatureTemplate DEFAULT = new SignatureTemplate(CanonicalizationPair.RELAXED_RELAXED,
-            SignatureSpec.DEFAULT_SIGNED_HEADERS, SignatureSpec.DEFAULT_OVERSIGNED_HEADERS, Optional.empty(), false);
+    public static final SignatureTemplate DEFAULT = of(CanonicalizationPair.RELAXED_RELAXED);
 
     public SignatureTemplate {
         Objects.requireNonNull(canonicalization, "canonicalization");
@@ -32,13 +31,10 @@ public record SignatureTemplate(CanonicalizationPair canonicalization, List<Stri
         Objects.requireNonNull(expiry, "expiry");
     }
 
-    /** OpenDKIM's header lists with this canonicalization. */
+    /** OpenDKIM's header lists with this canonicalization, no expiry, no {@code l=}. */
     public static SignatureTemplate of(CanonicalizationPair canonicalization) {
-        return DEFAULT.withCanonicalization(canonicalization);
-    }
-
-    public SignatureTemplate withCanonicalization(CanonicalizationPair value) {
-        return new SignatureTemplate(value, signedHeaders, oversignedHeaders, expiry, bodyLengthTag);
+        return new SignatureTemplate(canonicalization, SignatureSpec.DEFAULT_SIGNED_HEADERS,
+                SignatureSpec.DEFAULT_OVERSIGNED_HEADERS, Optional.empty(), false);
     }
 
     /**
