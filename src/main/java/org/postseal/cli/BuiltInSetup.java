@@ -61,7 +61,7 @@ final class BuiltInSetup {
         err.flush();
         SigningPolicy policy = SigningPolicy.builder()
                 .internalHosts(HostList.DEFAULT_INTERNAL)
-                .singleKey(NameSet.of(List.of(DOMAIN)), SELECTOR, key.toString())
+                .domainKey(NameSet.of(List.of(DOMAIN)), SELECTOR, key.toString())
                 .build();
         return MilterSettings.builder(SocketSpec.parse(SOCKET), policy)
                 .canonicalization(CanonicalizationPair.RELAXED_SIMPLE)

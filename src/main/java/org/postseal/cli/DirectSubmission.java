@@ -13,6 +13,7 @@ import org.postseal.smtp.MessageSource;
 import org.postseal.smtp.SmtpClient;
 import org.postseal.smtp.SmtpEndpoint;
 import org.postseal.submission.SubmissionOptions;
+import org.postseal.transport.ExitStatus;
 
 /**
  * {@code postseal sendmail --direct}: prepare, sign and relay in this process, with the smarthost's settings, and
@@ -29,9 +30,9 @@ final class DirectSubmission {
             settings = SmarthostSettings.load(config, Map.of(), Path.of(""));
             endpoint = SmarthostCommand.endpoint(settings, new Warnings());
         } catch (ConfigException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        OutgoingMessages.Outcome outcome = SmarthostCommand.outgoing(settings, SmarthostCommand.sealer(settings))
+        OutgoingMessages.Outcome outcome = SmarthostCommand.outgoing(settings, SmarthostCommand.signer(settings))
                 .make(options, raw);
         if (outcome instanceof OutgoingMessages.Refused refused) {
             return refused.answer();
@@ -39,7 +40,7 @@ final class DirectSubmission {
         OutgoingMessages.Ready ready = (OutgoingMessages.Ready) outcome;
         DeliveryReport report;
         try (SmtpClient client = new SmtpClient()) {
-            report = client.deliver(endpoint, ready.envelope(), MessageSource.of(ready.signed().bytes()));
+            report = client.deliver(endpoint, ready.envelope(), MessageSource.of(ready.signing().message()));
         }
         return SubmissionAnswer.of("direct", report, false);
     }

@@ -16,6 +16,7 @@ import org.postseal.keys.DkimKeyGenerator;
 import org.postseal.keys.KeyRecordText;
 import org.postseal.keys.PrivateKeyWriter;
 import org.postseal.keys.ZoneFileTxt;
+import org.postseal.transport.ExitStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -63,7 +64,7 @@ final class GenkeyCommand implements Callable<Integer> {
     public Integer call() {
         SignatureAlgorithm chosen = algorithm();
         if (chosen == SignatureAlgorithm.ED25519_SHA256 && bits != null) {
-            throw new CommandFailure(ExitCodes.USAGE, "--bits applies to RSA keys only");
+            throw new CommandFailure(ExitStatus.USAGE, "--bits applies to RSA keys only");
         }
         SigningKey key;
         try {
@@ -71,14 +72,14 @@ final class GenkeyCommand implements Callable<Integer> {
                     ? DkimKeyGenerator.rsa(bits == null ? DkimKeyGenerator.DEFAULT_RSA_BITS : bits)
                     : DkimKeyGenerator.ed25519();
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(ExitCodes.USAGE, e.getMessage());
+            throw new CommandFailure(ExitStatus.USAGE, e.getMessage());
         }
         String zone;
         try {
             zone = ZoneFileTxt.format(selector, domain,
                     KeyRecordText.of(key).withTesting(testing).withStrict(strict));
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(ExitCodes.USAGE, e.getMessage());
+            throw new CommandFailure(ExitStatus.USAGE, e.getMessage());
         }
         Path privateFile = directory.resolve(selector + ".private");
         Path recordFile = directory.resolve(selector + ".txt");
@@ -87,16 +88,16 @@ final class GenkeyCommand implements Callable<Integer> {
             writeNew(privateFile, PrivateKeyWriter.pem(key), true);
             writeNew(recordFile, zone, false);
         } catch (FileAlreadyExistsException e) {
-            throw new CommandFailure(ExitCodes.CANT_CREATE, e.getFile() + " already exists; not overwriting a key");
+            throw new CommandFailure(ExitStatus.CANT_CREATE, e.getFile() + " already exists; not overwriting a key");
         } catch (IOException e) {
-            throw new CommandFailure(ExitCodes.CANT_CREATE, directory + ": " + e.getMessage());
+            throw new CommandFailure(ExitStatus.CANT_CREATE, directory + ": " + e.getMessage());
         }
         PrintWriter out = spec.commandLine().getOut();
         out.print(zone);
         out.flush();
         spec.commandLine().getErr().println("postseal genkey: wrote " + privateFile + " and " + recordFile
                 + "; publish the record above in the DNS zone of " + domain);
-        return ExitCodes.OK;
+        return ExitStatus.OK;
     }
 
     private SignatureAlgorithm algorithm() {
@@ -107,7 +108,7 @@ final class GenkeyCommand implements Callable<Integer> {
         if (value.equals("ed25519") || value.equals("ed25519-sha256")) {
             return SignatureAlgorithm.ED25519_SHA256;
         }
-        throw new CommandFailure(ExitCodes.USAGE, "--algorithm: " + algorithm + " (expected: rsa or ed25519)");
+        throw new CommandFailure(ExitStatus.USAGE, "--algorithm: " + algorithm + " (expected: rsa or ed25519)");
     }
 
     /** Creates a file that must not exist yet; the private key is made 0600 before any byte is written. */

@@ -2,6 +2,7 @@ package org.postseal.cli;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import org.postseal.transport.ExitStatus;
 import picocli.CommandLine;
 
 /** Entry point: runs {@link PostsealCommand} and exits with its code. The only place that calls System.exit. */
@@ -26,13 +27,13 @@ public final class Main {
             }
             commandLine.getErr().println("postseal " + commandLine.getCommandName() + ": internal error: " + e);
             e.printStackTrace(commandLine.getErr());
-            return ExitCodes.SOFTWARE;
+            return ExitStatus.SOFTWARE;
         });
         cli.setParameterExceptionHandler((e, a) -> {
             CommandLine c = e.getCommandLine();
             c.getErr().println("postseal " + c.getCommandName() + ": " + e.getMessage());
             c.getErr().println("Try 'postseal " + (c == cli ? "" : c.getCommandName() + " ") + "--help'.");
-            return ExitCodes.USAGE;
+            return ExitStatus.USAGE;
         });
         return cli.execute(args);
     }

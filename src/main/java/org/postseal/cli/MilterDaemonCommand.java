@@ -10,28 +10,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import org.postseal.config.ConfigException;
 import org.postseal.config.MilterSettings;
 import org.postseal.config.OpenDkimConf;
 import org.postseal.config.SocketSpec;
-import org.postseal.dkim.SignatureAlgorithm;
-import org.postseal.dkim.SignatureSpec;
-import org.postseal.dkim.SigningKey;
-import org.postseal.keys.KeyFileException;
-import org.postseal.keys.PrivateKeyReader;
-import org.postseal.milter.MilterServer;
 import org.postseal.milter.MilterLimits;
+import org.postseal.milter.MilterServer;
 import org.postseal.milter.MilterSessionSettings;
-import org.postseal.milter.PolicySignerSelector;
-import org.postseal.milter.UnsignedAction;
-import org.postseal.policy.KeyTable;
-import org.postseal.policy.SigningPolicy;
+import org.postseal.milter.SigningPort;
+import org.postseal.signing.SignatureSelector;
+import org.postseal.transport.ExitStatus;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,17 +65,17 @@ final class MilterDaemonCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (config != null && openDkimConf != null) {
-            throw new CommandFailure(ExitCodes.USAGE, "give --config or --opendkim-conf, not both");
+            throw new CommandFailure(ExitStatus.USAGE, "give --config or --opendkim-conf, not both");
         }
         MilterSettings settings;
         try {
             settings = settings();
         } catch (ConfigException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         settings.warnings().forEach(w -> LOG.warn("{}", w));
         if (!settings.signing()) {
-            throw new CommandFailure(ExitCodes.CONFIG, "Mode " + (settings.verifying() ? "v" : "none")
+            throw new CommandFailure(ExitStatus.CONFIG, "Mode " + (settings.verifying() ? "v" : "none")
                     + ": this version of postseal signs only; set Mode s (or sv)");
         }
         if (settings.softwareHeader()) {
@@ -93,27 +84,22 @@ final class MilterDaemonCommand implements Callable<Integer> {
         if (settings.verifying()) {
             LOG.warn("Mode includes v: verifying in the milter is not implemented yet; only signing is done");
         }
-        Map<String, SigningKey> keys = loadKeys(settings);
-        PolicySignerSelector selector = new PolicySignerSelector(settings.policy(),
-                path -> keys.computeIfAbsent(path, p -> readKeyOrFail(p, settings)), builder -> template(builder,
-                settings));
+        SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG, settings::signatureSelector);
         SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
-        UnsignedAction onError = settings.onError() == MilterSettings.OnError.TEMPFAIL ? UnsignedAction.TEMPFAIL
-                : UnsignedAction.ACCEPT;
-        MilterSessionSettings sessionSettings = new MilterSessionSettings(selector, onError, limits(settings),
-                Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
+        MilterSessionSettings sessionSettings = new MilterSessionSettings(SigningPort.of(selector), settings.onError(),
+                limits(settings), Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
         MilterServer server;
         try {
             server = MilterServer.start(address(socket), sessionSettings, socketMode(settings),
                     settings.socketGroup());
         } catch (IOException | IllegalStateException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        LOG.info("postseal milter ready ({}, {} key(s), {})", settings.source(), keys.size(),
+        LOG.info("postseal milter ready ({}, {} key(s), {})", settings.source(), selector.keyCount(),
                 org.postseal.dkim.CryptoProviders.description());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postseal-shutdown"));
         server.awaitClose();
-        return ExitCodes.OK;
+        return ExitStatus.OK;
     }
 
     private static MilterLimits limits(MilterSettings settings) {
@@ -122,20 +108,20 @@ final class MilterDaemonCommand implements Callable<Integer> {
             return new MilterLimits(l.maxConnections(), l.bufferMemoryBytes(), l.maxPacketBytes(),
                     l.maxHeaderBytes(), l.commandTimeout(), l.idleTimeout());
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, "postseal.milter.limits: " + e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, "postseal.milter.limits: " + e.getMessage());
         }
     }
 
     private MilterSettings settings() throws IOException {
         if (openDkimConf != null) {
             if (!Files.isReadable(openDkimConf)) {
-                throw new CommandFailure(ExitCodes.CONFIG, openDkimConf + ": no such readable file");
+                throw new CommandFailure(ExitStatus.CONFIG, openDkimConf + ": no such readable file");
             }
             return MilterSettings.fromOpenDkim(OpenDkimConf.read(openDkimConf));
         }
         if (config != null) {
             if (!Files.isReadable(config)) {
-                throw new CommandFailure(ExitCodes.CONFIG, config + ": no such readable file");
+                throw new CommandFailure(ExitStatus.CONFIG, config + ": no such readable file");
             }
             return MilterSettings.load(config);
         }
@@ -154,49 +140,11 @@ final class MilterDaemonCommand implements Callable<Integer> {
         return root ? Path.of("/var/lib/postseal") : Path.of(System.getProperty("user.home"), ".postseal");
     }
 
-    /** Reads every key the configuration names (KeyFile, each KeyTable entry without %), before serving. */
-    private static Map<String, SigningKey> loadKeys(MilterSettings settings) {
-        Map<String, SigningKey> keys = new ConcurrentHashMap<>();
-        SigningPolicy policy = settings.policy();
-        policy.keyFile().ifPresent(file -> keys.put(file, readKey(file, "KeyFile", settings)));
-        for (KeyTable.Entry entry : policy.keyTable().map(KeyTable::entries).orElse(List.of())) {
-            if (!entry.keyFile().contains(KeyTable.FROM_DOMAIN)) {
-                keys.computeIfAbsent(entry.keyFile(), f -> readKey(f, "KeyTable entry " + entry.name(), settings));
-            }
-        }
-        return keys;
-    }
-
-    private static SigningKey readKey(String file, String origin, MilterSettings settings) {
-        return KeyFiles.read(Path.of(file), origin, settings.minimumKeyBits(), settings.requireSafeKeys(),
-                settings.algorithm());
-    }
-
-    /**
-     * A key named only at signing time (a KeyTable path with %): read then with the same checks, and cached. A bad
-     * one fails that message (passed on unsigned or tempfailed, with a log line), not the server.
-     */
-    private static SigningKey readKeyOrFail(String file, MilterSettings settings) {
-        try {
-            return readKey(file, "KeyTable key for this message", settings);
-        } catch (CommandFailure e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
-    private static SignatureSpec.Builder template(SignatureSpec.Builder builder, MilterSettings settings) {
-        builder.canonicalization(settings.canonicalization())
-                .signedHeaders(settings.signedHeaders())
-                .oversignedHeaders(settings.oversignedHeaders());
-        settings.signatureTtl().ifPresent(builder::expiry);
-        return builder;
-    }
-
     private static SocketSpec parseSocket(String value) {
         try {
             return SocketSpec.parse(value);
         } catch (ConfigException | IllegalArgumentException e) {
-            throw new CommandFailure(ExitCodes.USAGE, "--listen: " + e.getMessage());
+            throw new CommandFailure(ExitStatus.USAGE, "--listen: " + e.getMessage());
         }
     }
 
@@ -212,7 +160,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
             String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
             return new InetSocketAddress(InetAddress.getByName(bare), socket.port());
         } catch (UnknownHostException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, "Socket " + socket + ": unknown host " + host);
+            throw new CommandFailure(ExitStatus.CONFIG, "Socket " + socket + ": unknown host " + host);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.postseal.cli;
 
+import org.postseal.transport.ExitStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -22,6 +23,6 @@ final class PostsealCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getErr());
-        throw new CommandFailure(ExitCodes.USAGE, "a sub-command is required");
+        throw new CommandFailure(ExitStatus.USAGE, "a sub-command is required");
     }
 }

@@ -13,11 +13,12 @@ import org.postseal.smarthost.QueueControl;
 import org.postseal.smarthost.Spool;
 import org.postseal.smarthost.SpoolLock;
 import org.postseal.smarthost.SpooledMessage;
+import org.postseal.transport.ExitStatus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code postseal queue list|flush|delete ID --spool DIR}: the smarthost's spool, for the administrator. While a
@@ -45,7 +46,7 @@ final class QueueCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(spoolDir.resolve("queue"))) {
-            throw new CommandFailure(ExitCodes.NO_INPUT, spoolDir + " is not a postseal spool");
+            throw new CommandFailure(ExitStatus.NO_INPUT, spoolDir + " is not a postseal spool");
         }
         Spool spool = Spool.open(spoolDir);
         PrintWriter out = spec.commandLine().getOut();
@@ -54,18 +55,18 @@ final class QueueCommand implements Callable<Integer> {
             case "flush" -> flush(out);
             case "delete" -> {
                 if (ids.isEmpty()) {
-                    throw new CommandFailure(ExitCodes.USAGE, "delete: which message? (an id from 'queue list')");
+                    throw new CommandFailure(ExitStatus.USAGE, "delete: which message? (an id from 'queue list')");
                 }
                 int missing = 0;
                 for (String id : ids) {
                     missing += delete(spool, id, out) ? 0 : 1;
                 }
-                return missing == 0 ? ExitCodes.OK : ExitCodes.NO_INPUT;
+                return missing == 0 ? ExitStatus.OK : ExitStatus.NO_INPUT;
             }
-            default -> throw new CommandFailure(ExitCodes.USAGE, "unknown action " + action
+            default -> throw new CommandFailure(ExitStatus.USAGE, "unknown action " + action
                     + " (expected: list, flush or delete)");
         }
-        return ExitCodes.OK;
+        return ExitStatus.OK;
     }
 
     private static void list(Spool spool, PrintWriter out) throws IOException {
@@ -108,7 +109,7 @@ final class QueueCommand implements Callable<Integer> {
         String answer = ask("delete-" + id);
         out.println(answer);
         if (answer.startsWith("busy")) {
-            throw new CommandFailure(ExitCodes.TEMP_FAIL, answer);
+            throw new CommandFailure(ExitStatus.TEMP_FAIL, answer);
         }
         return answer.startsWith("deleted");
     }
@@ -116,10 +117,10 @@ final class QueueCommand implements Callable<Integer> {
     private String ask(String request) throws IOException, InterruptedException {
         try {
             return new QueueControl(spoolDir).request(request, ANSWER_WAIT).orElseThrow(
-                    () -> new CommandFailure(ExitCodes.TEMP_FAIL, "the smarthost on " + spoolDir
+                    () -> new CommandFailure(ExitStatus.TEMP_FAIL, "the smarthost on " + spoolDir
                             + " did not answer within " + ANSWER_WAIT.toSeconds() + " s"));
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(ExitCodes.USAGE, "not a message id: " + request.replace("delete-", ""));
+            throw new CommandFailure(ExitStatus.USAGE, "not a message id: " + request.replace("delete-", ""));
         }
     }
 }

@@ -14,12 +14,13 @@ import org.postseal.config.SendmailSettings;
 import org.postseal.smarthost.SubmissionAnswer;
 import org.postseal.smarthost.SubmissionClient;
 import org.postseal.submission.SubmissionOptions;
+import org.postseal.transport.ExitStatus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code postseal sendmail}: what {@code sendmail_path} points to. Reads a message on standard input and hands it to
@@ -98,7 +99,7 @@ final class SendmailCommand implements Callable<Integer> {
         for (String mode : ignoredWithValue) {
             if (List.of("s", "p", "d", "t", "v", "i", "D", "P", "h").contains(mode)) {
                 // -bs (SMTP on stdin), -bp (mailq)... would change what the command does: refuse clearly
-                throw new CommandFailure(ExitCodes.USAGE, "sendmail mode -b" + mode + " is not supported; only "
+                throw new CommandFailure(ExitStatus.USAGE, "sendmail mode -b" + mode + " is not supported; only "
                         + "-bm (read a message on standard input) is");
             }
         }
@@ -107,17 +108,17 @@ final class SendmailCommand implements Callable<Integer> {
         try {
             message = stdin.readAllBytes();
         } catch (IOException e) {
-            throw new CommandFailure(ExitCodes.IO_ERROR, "reading the message: " + e.getMessage());
+            throw new CommandFailure(ExitStatus.IO_ERROR, "reading the message: " + e.getMessage());
         }
         if (message.length == 0) {
-            throw new CommandFailure(ExitCodes.DATA_ERROR, "no message on standard input");
+            throw new CommandFailure(ExitStatus.DATA_ERROR, "no message on standard input");
         }
         SubmissionAnswer answer;
         SendmailSettings settings;
         try {
             settings = SendmailSettings.load(Optional.ofNullable(config), Path.of(""));
         } catch (ConfigException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         if (direct) {
             answer = DirectSubmission.submit(Optional.ofNullable(config), options, message);
@@ -146,7 +147,7 @@ final class SendmailCommand implements Callable<Integer> {
             }
             return builder.build();
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(ExitCodes.USAGE, e.getMessage());
+            throw new CommandFailure(ExitStatus.USAGE, e.getMessage());
         }
     }
 

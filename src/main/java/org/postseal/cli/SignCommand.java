@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.DkimSigner;
@@ -17,10 +18,13 @@ import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningKey;
 import org.postseal.dkim.UnsignableMessageException;
-import org.postseal.keys.KeyFileException;
-import org.postseal.keys.PrivateKeyReader;
 import org.postseal.message.MessageFormatException;
 import org.postseal.message.MessageSigning;
+import org.postseal.signing.FixedKey;
+import org.postseal.signing.KeyRules;
+import org.postseal.signing.SignatureTemplate;
+import org.postseal.signing.SigningKeys;
+import org.postseal.transport.ExitStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -95,17 +99,17 @@ final class SignCommand implements Callable<Integer> {
         try {
             MessageSigning.sign(stdin, stdout, new DkimSigner(Clock.systemUTC()), specs);
         } catch (MessageFormatException | UnsignableMessageException e) {
-            throw new CommandFailure(ExitCodes.DATA_ERROR, e.getMessage());
+            throw new CommandFailure(ExitStatus.DATA_ERROR, e.getMessage());
         } catch (GeneralSecurityException e) {
-            throw new CommandFailure(ExitCodes.DATA_ERROR, "signing failed: " + e.getMessage());
+            throw new CommandFailure(ExitStatus.DATA_ERROR, "signing failed: " + e.getMessage());
         }
-        return ExitCodes.OK;
+        return ExitStatus.OK;
     }
 
     private List<SignatureSpec> specs() {
         if (!positional.isEmpty()) {
             if (positional.size() != 3 || domain != null || !selectors.isEmpty() || !keys.isEmpty()) {
-                throw new CommandFailure(ExitCodes.USAGE,
+                throw new CommandFailure(ExitStatus.USAGE,
                         "give either SELECTOR DOMAIN KEYFILE or --domain, --selector and --key");
             }
             selectors = List.of(positional.get(0));
@@ -113,66 +117,50 @@ final class SignCommand implements Callable<Integer> {
             keys = List.of(Path.of(positional.get(2)));
         }
         if (domain == null || selectors.isEmpty() || keys.isEmpty()) {
-            throw new CommandFailure(ExitCodes.USAGE, "--domain, --selector and --key are required");
+            throw new CommandFailure(ExitStatus.USAGE, "--domain, --selector and --key are required");
         }
         if (selectors.size() != keys.size()) {
-            throw new CommandFailure(ExitCodes.USAGE,
+            throw new CommandFailure(ExitStatus.USAGE,
                     "give one --selector per --key (" + selectors.size() + " selectors, " + keys.size() + " keys)");
         }
         CanonicalizationPair canonicalization;
         try {
             canonicalization = CanonicalizationPair.parse(canon);
         } catch (IllegalArgumentException e) {
-            throw new CommandFailure(ExitCodes.USAGE, e.getMessage());
+            throw new CommandFailure(ExitStatus.USAGE, e.getMessage());
         }
         SignatureAlgorithm wanted = null;
         if (algorithm != null) {
-            wanted = SignatureAlgorithm.fromTag(algorithm).orElseThrow(() -> new CommandFailure(ExitCodes.USAGE,
+            wanted = SignatureAlgorithm.fromTag(algorithm).orElseThrow(() -> new CommandFailure(ExitStatus.USAGE,
                     "--algorithm: " + algorithm + " (expected: rsa-sha256 or ed25519-sha256)"));
             if (keys.size() > 1) {
-                throw new CommandFailure(ExitCodes.USAGE, "--algorithm applies to a single --key");
+                throw new CommandFailure(ExitStatus.USAGE, "--algorithm applies to a single --key");
             }
         }
+        SignatureTemplate template = new SignatureTemplate(canonicalization,
+                headers != null ? nonEmpty(headers) : SignatureSpec.DEFAULT_SIGNED_HEADERS,
+                oversign != null ? nonEmpty(oversign) : SignatureSpec.DEFAULT_OVERSIGNED_HEADERS,
+                Optional.ofNullable(expireSeconds).map(Duration::ofSeconds), bodyLength);
+        KeyRules rules = KeyRules.commandLine(Optional.ofNullable(wanted));
         List<SignatureSpec> specs = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
-            SigningKey key = readKey(keys.get(i));
-            if (wanted != null && key.algorithm() != wanted) {
-                throw new CommandFailure(ExitCodes.DATA_ERROR, keys.get(i) + ": holds a key for "
-                        + key.algorithm() + ", not " + wanted);
-            }
+            FixedKey fixed = new FixedKey(domain, selectors.get(i), keys.get(i), Optional.ofNullable(identity));
+            SigningKey key = readKey(fixed.keyFile(), rules);
             try {
-                SignatureSpec.Builder builder = SignatureSpec.builder(domain, selectors.get(i), key)
-                        .canonicalization(canonicalization)
-                        .bodyLengthTag(bodyLength);
-                if (headers != null) {
-                    builder.signedHeaders(nonEmpty(headers));
-                }
-                if (oversign != null) {
-                    builder.oversignedHeaders(nonEmpty(oversign));
-                }
-                if (identity != null) {
-                    builder.identity(identity);
-                }
-                if (expireSeconds != null) {
-                    builder.expiry(Duration.ofSeconds(expireSeconds));
-                }
-                specs.add(builder.build());
+                specs.add(fixed.spec(key, template));
             } catch (IllegalArgumentException e) {
-                throw new CommandFailure(ExitCodes.USAGE, e.getMessage());
+                throw new CommandFailure(ExitStatus.USAGE, e.getMessage());
             }
         }
         return specs;
     }
 
-    static SigningKey readKey(Path path) {
+    /** A key named on the command line: exit 66 when there is no such file, 65 when it cannot be used. */
+    private static SigningKey readKey(Path path, KeyRules rules) {
         if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-            throw new CommandFailure(ExitCodes.NO_INPUT, path + ": no such readable file");
+            throw new CommandFailure(ExitStatus.NO_INPUT, path + ": no such readable file");
         }
-        try {
-            return PrivateKeyReader.read(path);
-        } catch (KeyFileException e) {
-            throw new CommandFailure(ExitCodes.DATA_ERROR, e.getMessage());
-        }
+        return CommandFailure.onUnusableKey(ExitStatus.DATA_ERROR, () -> SigningKeys.read(path, rules));
     }
 
     private static List<String> nonEmpty(List<String> names) {

@@ -4,24 +4,18 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import org.postseal.config.ConfigException;
 import org.postseal.config.MsmtpAccount;
 import org.postseal.config.MsmtpConfig;
 import org.postseal.config.SmarthostSettings;
 import org.postseal.config.Warnings;
 import org.postseal.dkim.CryptoProviders;
-import org.postseal.dkim.SigningKey;
-import org.postseal.policy.KeyTable;
-import org.postseal.smarthost.MessageSealer;
+import org.postseal.smarthost.MessageSigner;
 import org.postseal.smarthost.OutgoingMessages;
-import org.postseal.smarthost.PolicySealer;
 import org.postseal.smarthost.RetrySchedule;
-import org.postseal.smarthost.SingleKeySealer;
 import org.postseal.smarthost.Smarthost;
 import org.postseal.smarthost.SmarthostServer;
 import org.postseal.smarthost.Spool;
@@ -29,6 +23,7 @@ import org.postseal.smarthost.SpoolLock;
 import org.postseal.smarthost.SubmissionLimits;
 import org.postseal.smtp.SmtpClient;
 import org.postseal.smtp.SmtpEndpoint;
+import org.postseal.transport.ExitStatus;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,23 +93,23 @@ final class SmarthostCommand implements Callable<Integer> {
             settings.warnings().forEach(w -> LOG.warn("{}", w));
             warnings.list().forEach(w -> LOG.warn("{}", w));
         } catch (ConfigException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        MessageSealer sealer = sealer(settings);
+        MessageSigner signer = signer(settings);
         Spool spoolDir;
         Optional<SpoolLock> lock;
         try {
             spoolDir = Spool.open(settings.spool());
             lock = SpoolLock.tryAcquire(settings.spool());
         } catch (IOException e) {
-            throw new CommandFailure(ExitCodes.CONFIG, "spool " + settings.spool() + ": " + e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, "spool " + settings.spool() + ": " + e.getMessage());
         }
         if (lock.isEmpty()) {
-            throw new CommandFailure(ExitCodes.CONFIG, "spool " + settings.spool() + " is in use by another "
+            throw new CommandFailure(ExitStatus.CONFIG, "spool " + settings.spool() + " is in use by another "
                     + "smarthost");
         }
         SmtpClient client = new SmtpClient();
-        Smarthost smarthost = new Smarthost(spoolDir, outgoing(settings, sealer),
+        Smarthost smarthost = new Smarthost(spoolDir, outgoing(settings, signer),
                 (envelope, message) -> client.deliver(endpoint, envelope, message),
                 new RetrySchedule(settings.retryFirst(), settings.retryMax(), settings.lifetime()),
                 Clock.systemDefaultZone(), settings.relayWait(), settings.deliveryThreads());
@@ -130,10 +125,10 @@ final class SmarthostCommand implements Callable<Integer> {
             smarthost.close();
             client.close();
             lock.get().close();
-            throw new CommandFailure(ExitCodes.CONFIG, e.getMessage());
+            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         LOG.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({})", settings.socket(),
-                endpoint, sealer, settings.spool(), CryptoProviders.description());
+                endpoint, signer, settings.spool(), CryptoProviders.description());
         SpoolLock held = lock.get();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -146,7 +141,7 @@ final class SmarthostCommand implements Callable<Integer> {
             }
         }, "postseal-shutdown"));
         server.awaitClose();
-        return ExitCodes.OK;
+        return ExitStatus.OK;
     }
 
     private Map<String, String> overrides() {
@@ -192,34 +187,14 @@ final class SmarthostCommand implements Callable<Integer> {
     }
 
     /** How submissions are prepared and signed under these settings. */
-    static OutgoingMessages outgoing(SmarthostSettings settings, MessageSealer sealer) {
-        return new OutgoingMessages(Submissions.preparer(settings.hostname()), sealer,
-                settings.tempfailUnsignable(), settings.readEnvelopeFrom());
+    static OutgoingMessages outgoing(SmarthostSettings settings, MessageSigner signer) {
+        return new OutgoingMessages(Submissions.preparer(settings.hostname()), signer, settings.onError(),
+                settings.readEnvelopeFrom());
     }
 
-    /** The sealer the settings ask for, every key read and checked now (exit 78 on a bad one). */
-    static MessageSealer sealer(SmarthostSettings settings) {
-        Clock clock = Clock.systemUTC();
-        if (settings.signing() instanceof SmarthostSettings.SingleKey single) {
-            SigningKey signingKey = KeyFiles.read(single.keyFile(), "key", settings.minimumKeyBits(),
-                    settings.requireSafeKeys(), Optional.empty());
-            return new SingleKeySealer(single.domain(), single.selector(), signingKey, settings::template, clock);
-        }
-        SmarthostSettings.Tables tables = (SmarthostSettings.Tables) settings.signing();
-        Map<String, SigningKey> keys = new ConcurrentHashMap<>();
-        for (KeyTable.Entry entry : tables.policy().keyTable().map(KeyTable::entries).orElse(List.of())) {
-            if (!entry.keyFile().contains(KeyTable.FROM_DOMAIN)) {
-                keys.computeIfAbsent(entry.keyFile(), f -> KeyFiles.read(Path.of(f), "KeyTable entry "
-                        + entry.name(), settings.minimumKeyBits(), settings.requireSafeKeys(), Optional.empty()));
-            }
-        }
-        return new PolicySealer(tables.policy(), file -> keys.computeIfAbsent(file, f -> {
-            try {
-                return KeyFiles.read(Path.of(f), "KeyTable key for this message", settings.minimumKeyBits(),
-                        settings.requireSafeKeys(), Optional.empty());
-            } catch (CommandFailure e) {
-                throw new IllegalStateException(e.getMessage(), e);
-            }
-        }), settings::template, clock);
+    /** The signing the settings ask for, every key read and checked now (exit 78 on a bad one). */
+    static MessageSigner signer(SmarthostSettings settings) {
+        return MessageSigner.of(CommandFailure.onUnusableKey(ExitStatus.CONFIG, settings::signatureSelector),
+                Clock.systemUTC());
     }
 }

@@ -24,6 +24,7 @@ import org.postseal.message.CrlfNormalizer;
 import org.postseal.message.HeaderBlock;
 import org.postseal.message.MessageFormatException;
 import org.postseal.message.MessageReader;
+import org.postseal.transport.ExitStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -67,39 +68,29 @@ final class VerifyCommand implements Callable<Integer> {
         try {
             header = MessageReader.readHeader(in, MessageReader.DEFAULT_MAX_HEADER_BYTES);
         } catch (MessageFormatException e) {
-            throw new CommandFailure(ExitCodes.DATA_ERROR, e.getMessage());
+            throw new CommandFailure(ExitStatus.DATA_ERROR, e.getMessage());
         }
         VerificationSession session = new DkimVerifier(lookup, Clock.systemUTC()).newSession();
         header.fields().forEach(session::header);
-        OutputStream body = new CrlfNormalizer(new OutputStream() {
-            @Override
-            public void write(int b) {
-                session.body(new byte[] {(byte) b});
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                session.body(b, off, len);
-            }
-        });
+        OutputStream body = CrlfNormalizer.into(session::body);
         in.transferTo(body);
         List<VerificationResult> results = session.finish();
         PrintWriter out = spec.commandLine().getOut();
         if (results.isEmpty()) {
             out.println("dkim=none (message not signed)");
             out.flush();
-            return ExitCodes.NOT_VERIFIED;
+            return ExitStatus.NOT_VERIFIED;
         }
         for (VerificationResult result : results) {
             out.println(line(result));
         }
         out.flush();
         if (results.stream().allMatch(VerificationResult::passed)) {
-            return ExitCodes.OK;
+            return ExitStatus.OK;
         }
         boolean onlyTemporary = results.stream()
                 .allMatch(r -> r.passed() || r.result() == AuthResult.TEMPERROR);
-        return onlyTemporary ? ExitCodes.TEMP_FAIL : ExitCodes.NOT_VERIFIED;
+        return onlyTemporary ? ExitStatus.TEMP_FAIL : ExitStatus.NOT_VERIFIED;
     }
 
     static String line(VerificationResult result) {
@@ -118,15 +109,15 @@ final class VerifyCommand implements Callable<Integer> {
         List<ZoneFileTxt.Entry> entries = new ArrayList<>();
         for (Path file : files) {
             if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-                throw new CommandFailure(ExitCodes.NO_INPUT, file + ": no such readable file");
+                throw new CommandFailure(ExitStatus.NO_INPUT, file + ": no such readable file");
             }
             try {
                 entries.addAll(ZoneFileTxt.parse(BoundedFile.read(file, "zone file", BoundedFile.CONFIG_LIMIT)
                         .text()));
             } catch (ZoneFileException e) {
-                throw new CommandFailure(ExitCodes.DATA_ERROR, file + ": " + e.getMessage());
+                throw new CommandFailure(ExitStatus.DATA_ERROR, file + ": " + e.getMessage());
             } catch (BoundedFile.Refused e) {
-                throw new CommandFailure(ExitCodes.IO_ERROR, file + ": " + e.getMessage());
+                throw new CommandFailure(ExitStatus.IO_ERROR, file + ": " + e.getMessage());
             }
         }
         return (selector, domain) -> {

@@ -11,12 +11,17 @@ import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.policy.SigningPolicy;
+import org.postseal.signing.KeyRules;
+import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureSelector;
+import org.postseal.signing.SignatureTemplate;
+import org.postseal.signing.UnusableKeyException;
 
 /**
  * Everything the milter runs with: where it listens, how it signs (canonicalization, header lists, algorithm, expiry),
  * the {@link SigningPolicy} built from the KeyTable, SigningTable and host lists, what happens to a message that
- * cannot be signed, and the warnings found while loading. Immutable. Key files are named, not read: the milter reads
- * them with {@code PrivateKeyReader}.
+ * cannot be signed, and the warnings found while loading. Immutable. Key files are named, not read: the signing path
+ * reads and checks them ({@code org.postseal.signing.SigningKeys}, by {@link #keyRules()}).
  *
  * <p>Loaded from postseal's own configuration ({@link #load}: {@code reference.conf} defaults, an application file,
  * environment variables) or from an existing {@code opendkim.conf} ({@link #fromOpenDkim}).
@@ -38,14 +43,6 @@ public final class MilterSettings {
         /** The defaults, as {@code reference.conf} sets them. */
         public static final Limits DEFAULTS = new Limits(1024, 64L << 20, 1 << 20, 1 << 20, Duration.ofSeconds(30),
                 Duration.ofSeconds(600));
-    }
-
-    /** What happens to a message that should be signed but cannot be (no From, unusable key...). */
-    public enum OnError {
-        /** Pass it on unsigned. */
-        ACCEPT,
-        /** Ask the MTA to try again later (4xx), so that nothing leaves unsigned. */
-        TEMPFAIL
     }
 
     private final SocketSpec socket;
@@ -173,6 +170,25 @@ public final class MilterSettings {
     /** How long signatures are valid ({@code x=}), when limited. */
     public Optional<Duration> signatureTtl() {
         return signatureTtl;
+    }
+
+    /** What every signature has in common: canonicalization, header lists, expiry. */
+    public SignatureTemplate signatureTemplate() {
+        return new SignatureTemplate(canonicalization, signedHeaders, oversignedHeaders, signatureTtl, false);
+    }
+
+    /** The checks every key must pass: minimum size, RequireSafeKeys, SignatureAlgorithm (warned about). */
+    public KeyRules keyRules() {
+        return KeyRules.configured(minimumKeyBits, requireSafeKeys, algorithm);
+    }
+
+    /**
+     * The signatures these settings make: the policy's, every key it names read and checked now.
+     *
+     * @throws UnusableKeyException if a key cannot be used
+     */
+    public SignatureSelector signatureSelector() {
+        return SignatureSelector.byPolicy(policy, keyRules(), signatureTemplate());
     }
 
     /** Who gets signed, with which keys. */

@@ -7,6 +7,7 @@ import java.util.OptionalInt;
 import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.policy.SigningPolicy;
+import org.postseal.signing.OnError;
 
 /** Turns an {@link OpenDkimConf} into {@link MilterSettings}, with OpenDKIM's defaults and consistency rules. */
 final class OpenDkimSettings {
@@ -67,7 +68,7 @@ final class OpenDkimSettings {
         // OpenDKIM rejects by default; postseal temp-fails instead (the sender keeps the message)
         settings.onError(handling.isPresent()
                 ? SettingsParts.onError(handling.get(), conf.origin(handlingOption), warnings)
-                : MilterSettings.OnError.ACCEPT);
+                : OnError.ACCEPT);
 
         if (socket.isUnix()) {
             conf.umask().ifPresent(umask -> settings.socketMode(0777 & ~umask));

@@ -12,6 +12,7 @@ import org.postseal.policy.MacroList;
 import org.postseal.policy.NameSet;
 import org.postseal.policy.SigningPolicy;
 import org.postseal.policy.SigningTable;
+import org.postseal.signing.OnError;
 
 /**
  * The parts both configuration formats share: reading single values (Canonicalization, the algorithm, the on-error
@@ -44,18 +45,18 @@ final class SettingsParts {
      * {@code quarantine}, or their first letters) reduced to accept or tempfail; the last three become tempfail with
      * a warning, so that no message is lost or refused for good because it could not be signed.
      */
-    static MilterSettings.OnError onError(String value, String where, Warnings warnings) {
+    static OnError onError(String value, String where, Warnings warnings) {
         switch (value.strip().toLowerCase(Locale.ROOT)) {
             case "a", "accept" -> {
-                return MilterSettings.OnError.ACCEPT;
+                return OnError.ACCEPT;
             }
             case "t", "tempfail" -> {
-                return MilterSettings.OnError.TEMPFAIL;
+                return OnError.TEMPFAIL;
             }
             case "r", "reject", "d", "discard", "q", "quarantine" -> {
                 warnings.at(where, "'" + value.strip() + "' for a message that cannot be signed is not supported;"
                         + " postseal temp-fails it instead, so that the sender's MTA keeps it and retries");
-                return MilterSettings.OnError.TEMPFAIL;
+                return OnError.TEMPFAIL;
             }
             default -> throw ConfigException.at(where, "'" + value + "' is not a handling action (expected:"
                     + " accept or tempfail)");
@@ -116,7 +117,7 @@ final class SettingsParts {
                 warnings.at(where.apply("KeyFile"), "KeyFile and Selector without Domain sign nothing (in OpenDKIM"
                         + " too); set Domain to the domains to sign");
             }
-            return policy.singleKey(domains, selector, in.keyFile().get()).build();
+            return policy.domainKey(domains, selector, in.keyFile().get()).build();
         }
         if (in.domain().isPresent()) {
             throw ConfigException.at(where.apply("Domain"), "Domain needs KeyFile and Selector");

@@ -16,9 +16,14 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import org.postseal.dkim.CanonicalizationPair;
-import org.postseal.dkim.SignatureSpec;
 import org.postseal.policy.DomainName;
 import org.postseal.policy.SigningPolicy;
+import org.postseal.signing.FixedKey;
+import org.postseal.signing.KeyRules;
+import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureSelector;
+import org.postseal.signing.SignatureTemplate;
+import org.postseal.signing.UnusableKeyException;
 
 /**
  * The settings of {@code postseal smarthost}: {@code postseal.smarthost} in reference.conf, an application file
@@ -31,11 +36,11 @@ import org.postseal.policy.SigningPolicy;
  * @param msmtprc the msmtp configuration file
  * @param account the msmtp account, empty for msmtp's default
  * @param spool the spool directory
- * @param signing one key, or a policy from tables
+ * @param signing a fixed key, or a policy from tables
  * @param canonicalization c=
  * @param minimumKeyBits RSA keys shorter are refused
  * @param requireSafeKeys key files readable by others are refused
- * @param tempfailUnsignable on-error = tempfail
+ * @param onError what happens to a message that cannot be signed
  * @param readEnvelopeFrom the envelope sender from the From field unless the client gives -f
  * @param hostname for Message-ID and an added From, empty for this machine's name
  * @param maxMessageBytes the largest message accepted
@@ -51,7 +56,7 @@ import org.postseal.policy.SigningPolicy;
  */
 public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<String> socketGroup, Path msmtprc,
         Optional<String> account, Path spool, Signing signing, CanonicalizationPair canonicalization,
-        int minimumKeyBits, boolean requireSafeKeys, boolean tempfailUnsignable, boolean readEnvelopeFrom,
+        int minimumKeyBits, boolean requireSafeKeys, OnError onError, boolean readEnvelopeFrom,
         Optional<String> hostname,
         long maxMessageBytes, Duration readTimeout, Duration messageDeadline, Duration relayWait, Duration retryFirst,
         Duration retryMax, Duration lifetime, int deliveryThreads, Duration queueTick, List<String> warnings) {
@@ -68,14 +73,28 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
 
     /** How messages are signed: one fixed key, or OpenDKIM's tables. */
     public sealed interface Signing {
+        /**
+         * The signatures this setup makes, its keys read and checked now.
+         *
+         * @throws UnusableKeyException if a key cannot be used
+         */
+        SignatureSelector selector(KeyRules rules, SignatureTemplate template);
     }
 
-    /** {@code dkimsign SELECTOR DOMAIN KEYFILE}: every message with this key. */
-    public record SingleKey(String domain, String selector, Path keyFile) implements Signing {
+    /** {@code dkimsign SELECTOR DOMAIN KEYFILE}: every message with this key, whatever its From. */
+    public record Fixed(FixedKey key) implements Signing {
+        @Override
+        public SignatureSelector selector(KeyRules rules, SignatureTemplate template) {
+            return SignatureSelector.fixed(key, rules, template);
+        }
     }
 
     /** KeyTable and SigningTable: the From address picks the keys. */
     public record Tables(SigningPolicy policy) implements Signing {
+        @Override
+        public SignatureSelector selector(KeyRules rules, SignatureTemplate template) {
+            return SignatureSelector.byPolicy(policy, rules, template);
+        }
     }
 
     /**
@@ -133,8 +152,7 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
                 msmtprc, string(c, "account"), path(c, "spool", base).orElseThrow(), signing(c, base, warnings),
                 SettingsParts.canonicalization(c.getString("canonicalization"), where(c, "canonicalization")),
                 c.getInt("minimum-key-bits"), c.getBoolean("require-safe-keys"),
-                SettingsParts.onError(c.getString("on-error"), where(c, "on-error"), warnings)
-                        == MilterSettings.OnError.TEMPFAIL,
+                SettingsParts.onError(c.getString("on-error"), where(c, "on-error"), warnings),
                 c.getBoolean("read-envelope-from"), string(c, "hostname"), max, positive(c, "read-timeout"),
                 positive(c, "message-deadline"), positive(c, "relay-wait"),
                 positive(c, "retry.first"), positive(c, "retry.max"), positive(c, "retry.lifetime"), threads,
@@ -163,7 +181,7 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
             if (!DomainName.isValid(selector)) {
                 throw ConfigException.at(where(c, "selector"), "'" + selector + "' is not a selector");
             }
-            return new SingleKey(domain, selector, path(c, "key", base).orElseThrow());
+            return new Fixed(FixedKey.of(domain, selector, path(c, "key", base).orElseThrow()));
         }
         if (!c.hasPath("key-table") || !c.hasPath("signing-table")) {
             throw ConfigException.at(where(c, c.hasPath("key-table") ? "key-table" : "signing-table"),
@@ -182,10 +200,22 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
     }
 
     /** The signature template for these settings: canonicalization, OpenDKIM's header lists. */
-    public SignatureSpec.Builder template(SignatureSpec.Builder builder) {
-        return builder.canonicalization(canonicalization)
-                .signedHeaders(SignatureSpec.DEFAULT_SIGNED_HEADERS)
-                .oversignedHeaders(SignatureSpec.DEFAULT_OVERSIGNED_HEADERS);
+    public SignatureTemplate signatureTemplate() {
+        return SignatureTemplate.of(canonicalization);
+    }
+
+    /** The checks every key must pass: minimum size, RequireSafeKeys. */
+    public KeyRules keyRules() {
+        return KeyRules.configured(minimumKeyBits, requireSafeKeys, Optional.empty());
+    }
+
+    /**
+     * The signatures these settings make, every key read and checked now.
+     *
+     * @throws UnusableKeyException if a key cannot be used
+     */
+    public SignatureSelector signatureSelector() {
+        return signing.selector(keyRules(), signatureTemplate());
     }
 
     private static Duration positive(Config c, String key) {

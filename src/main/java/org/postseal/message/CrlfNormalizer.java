@@ -35,6 +35,30 @@ public final class CrlfNormalizer extends OutputStream {
         return out.toByteArray();
     }
 
+    /**
+     * Normalizes into a consumer of chunks, such as a signing or verification session's
+     * {@code body(bytes, offset, length)}.
+     */
+    public static CrlfNormalizer into(ChunkSink sink) {
+        return new CrlfNormalizer(new OutputStream() {
+            @Override
+            public void write(int b) {
+                sink.write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                sink.write(b, off, len);
+            }
+        });
+    }
+
+    /** Where body chunks go: a session's {@code body(bytes, offset, length)}. */
+    @FunctionalInterface
+    public interface ChunkSink {
+        void write(byte[] bytes, int offset, int length);
+    }
+
     @Override
     public void write(int b) throws IOException {
         if (b == '\n' && !lastWasCr) {

@@ -38,17 +38,7 @@ public final class MessageSigning {
         SigningSession session = signer.newSession(specs);
         header.fields().forEach(session::header);
         try (BodySpool spool = new BodySpool()) {
-            OutputStream normalizer = new CrlfNormalizer(new OutputStream() {
-                @Override
-                public void write(int b) {
-                    session.body(new byte[] {(byte) b});
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    session.body(b, off, len);
-                }
-            });
+            OutputStream normalizer = CrlfNormalizer.into(session::body);
             byte[] buffer = new byte[65536];
             int n;
             while ((n = input.read(buffer)) > 0) {

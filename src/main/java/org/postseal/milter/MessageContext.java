@@ -2,6 +2,7 @@ package org.postseal.milter;
 
 import java.util.Map;
 import java.util.Optional;
+import org.postseal.policy.Client;
 
 /**
  * What the signing policy is told about one message: the client, whether it authenticated (and as whom), the
@@ -19,5 +20,10 @@ public record MessageContext(ClientInfo client, Optional<String> authType, Optio
         String envelopeSender, Optional<String> from, String queueId, Map<String, String> macros) {
     public MessageContext {
         macros = Map.copyOf(macros);
+    }
+
+    /** The client as the signing policy sees it. */
+    public Client policyClient() {
+        return new Client(client.address(), client.hostName(), authType, authenticatedAs, macros);
     }
 }

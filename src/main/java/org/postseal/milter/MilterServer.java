@@ -17,7 +17,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Optional;
@@ -28,6 +27,7 @@ import org.nightcode.milter.codec.Int32LenFrameEncoder;
 import org.nightcode.milter.codec.MilterPacketEncoder;
 import org.nightcode.milter.net.ServerFactory;
 import org.postseal.transport.MemoryBudget;
+import org.postseal.transport.ServerShutdown;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -152,18 +152,7 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
 
     @Override
     public void close() {
-        if (channel != null) {
-            channel.close().syncUninterruptibly();
-            if (address instanceof DomainSocketAddress unix) {
-                try {
-                    Files.deleteIfExists(Path.of(unix.path()));
-                } catch (IOException e) {
-                    LOG.warn("could not remove {}: {}", unix.path(), e.toString());
-                }
-            }
-        }
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        ServerShutdown.close(channel, address, boss, workers);
     }
 
     static String describe(SocketAddress address) {

@@ -6,11 +6,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.nightcode.milter.codec.MilterPacket;
-import org.postseal.logging.LogText;
 import org.postseal.dkim.DkimSigner;
 import org.postseal.dkim.HeaderField;
 import org.postseal.dkim.SigningSession;
 import org.postseal.dkim.UnsignableMessageException;
+import org.postseal.dkim.record.TagList;
+import org.postseal.dkim.record.TagSyntaxException;
+import org.postseal.logging.LogText;
+import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureChoice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +45,9 @@ final class MilterSession {
         SKIPPING
     }
 
-    private final SignerSelector selector;
+    private final SigningPort port;
     private final DkimSigner signer;
-    private final UnsignedAction onError;
+    private final OnError onError;
     private final int maxHeaderBytes;
     private final Macros macros = new Macros();
 
@@ -57,8 +61,8 @@ final class MilterSession {
     private SigningSession signing;
     private String unsignableReason;
 
-    MilterSession(SignerSelector selector, DkimSigner signer, UnsignedAction onError, int maxHeaderBytes) {
-        this.selector = selector;
+    MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes) {
+        this.port = port;
         this.signer = signer;
         this.onError = onError;
         this.maxHeaderBytes = maxHeaderBytes;
@@ -139,14 +143,19 @@ final class MilterSession {
      * reply: accept unsigned or tempfail, as configured.
      */
     Outcome abandon(byte code, RuntimeException error) {
-        LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), onError == UnsignedAction.ACCEPT
-                ? "passed on unsigned" : "temporarily refused", LogText.escape(error.toString()), error);
+        LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), onError.wording(),
+                LogText.escape(error.toString()), error);
         resetMessage();
         state = negotiation == null ? State.NEGOTIATING : State.SKIPPING;
         if (!expectsReply(code)) {
             return Outcome.NOTHING;
         }
-        return Outcome.reply(onError == UnsignedAction.ACCEPT ? MilterReplies.accept() : MilterReplies.tempfail());
+        return Outcome.reply(onErrorReply());
+    }
+
+    /** The reply for a message that cannot be signed: accept it unsigned or tempfail, as configured. */
+    private MilterPacket onErrorReply() {
+        return onError.answer(MilterReplies::accept, MilterReplies::tempfail);
     }
 
     private Outcome negotiate(MilterCommand command) {
@@ -177,11 +186,9 @@ final class MilterSession {
         String sender = payload.hasRemaining() ? payload.text() : "";
         envelopeSender = sender.startsWith("<") && sender.endsWith(">") ? sender.substring(1, sender.length() - 1)
                 : sender;
-        SignerSelector.Decision decision = selector.mayClientSign(context(Optional.empty()));
-        if (decision.skipped()) {
-            LOG.info("{}: not signing: {}", queueId(), LogText.escape(decision.reason()));
-            state = State.SKIPPING;
-            return Outcome.reply(MilterReplies.accept());
+        Optional<SignatureChoice.Skip> skip = port.mayClientSign(context(Optional.empty()));
+        if (skip.isPresent()) {
+            return skip(skip.get());
         }
         state = State.HEADER;
         return Outcome.reply(MilterReplies.continueReply());
@@ -230,14 +237,15 @@ final class MilterSession {
         if (from.isEmpty()) {
             return failed("message has no From header field");
         }
-        SignerSelector.Decision decision = selector.select(context(from));
-        if (decision.skipped()) {
-            LOG.info("{}: not signing: {}", queueId(), LogText.escape(decision.reason()));
+        SignatureChoice choice = port.select(context(from));
+        if (choice instanceof SignatureChoice.Skip skip) {
             resetMessage();
-            state = State.SKIPPING;
-            return Outcome.reply(MilterReplies.accept());
+            return skip(skip);
         }
-        signing = signer.newSession(decision.specs());
+        if (choice instanceof SignatureChoice.Fail fail) {
+            return failed(fail.reason());
+        }
+        signing = signer.newSession(((SignatureChoice.Sign) choice).specs());
         headers.forEach(signing::header);
         state = State.BODY;
         return Outcome.reply(MilterReplies.continueReply());
@@ -262,12 +270,21 @@ final class MilterSession {
         return new Outcome(List.of(), false, new EndOfMessage(session, queueId));
     }
 
+    /** Leaves a message the rules do not sign alone: accepted, with a log line (a warning for a notice). */
+    private Outcome skip(SignatureChoice.Skip skip) {
+        if (skip.notice()) {
+            LOG.warn("{}: {}", queueId(), LogText.escape(skip.reason()));
+        }
+        LOG.info("{}: not signing: {}", queueId(), LogText.escape(skip.reason()));
+        state = State.SKIPPING;
+        return Outcome.reply(MilterReplies.accept());
+    }
+
     private Outcome failed(String reason) {
-        LOG.warn("{}: cannot sign, {}: {}", queueId(), onError == UnsignedAction.ACCEPT ? "passed on unsigned"
-                : "temporarily refused", LogText.escape(reason));
+        LOG.warn("{}: cannot sign, {}: {}", queueId(), onError.wording(), LogText.escape(reason));
         resetMessage();
         state = State.SKIPPING;
-        return Outcome.reply(onError == UnsignedAction.ACCEPT ? MilterReplies.accept() : MilterReplies.tempfail());
+        return Outcome.reply(onErrorReply());
     }
 
     private void unsignable(String reason) {
@@ -335,9 +352,8 @@ final class MilterSession {
         /** The replies once every step has run: the inserted fields and the final decision. */
         List<MilterPacket> replies() {
             if (failure != null) {
-                LOG.warn("{}: cannot sign, {}: {}", queueId, onError == UnsignedAction.ACCEPT
-                        ? "passed on unsigned" : "temporarily refused", LogText.escape(failure));
-                return List.of(onError == UnsignedAction.ACCEPT ? MilterReplies.accept() : MilterReplies.tempfail());
+                LOG.warn("{}: cannot sign, {}: {}", queueId, onError.wording(), LogText.escape(failure));
+                return List.of(onErrorReply());
             }
             List<MilterPacket> replies = new ArrayList<>();
             // each insert goes to the top, so the last signature is inserted first
@@ -358,18 +374,16 @@ final class MilterSession {
         }
     }
 
-    private static final java.util.regex.Pattern LOGGED_TAG =
-            java.util.regex.Pattern.compile("(?:^|;)\\s*([sda])=([^;\\s]+)");
-
     /** {@code s=..., d=..., a=...} of a signature, for the log line. */
     private static String describe(HeaderField signature) {
-        java.util.Map<String, String> found = new java.util.HashMap<>();
-        java.util.regex.Matcher m = LOGGED_TAG.matcher(signature.value());
-        while (m.find()) {
-            found.putIfAbsent(m.group(1), m.group(2));
+        TagList tags;
+        try {
+            tags = TagList.parse(signature.value());
+        } catch (TagSyntaxException e) {
+            return "unparsable: " + e.getMessage(); // never for a signature the engine made
         }
-        return "s=" + found.getOrDefault("s", "?") + ", d=" + found.getOrDefault("d", "?") + ", a="
-                + found.getOrDefault("a", "?");
+        return "s=" + tags.get("s").orElse("?") + ", d=" + tags.get("d").orElse("?") + ", a="
+                + tags.get("a").orElse("?");
     }
 
     /**

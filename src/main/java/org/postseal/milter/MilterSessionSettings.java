@@ -3,21 +3,22 @@ package org.postseal.milter;
 import java.time.Clock;
 import java.util.Objects;
 import org.postseal.dkim.DkimSigner;
+import org.postseal.signing.OnError;
 
 /**
  * How every milter session behaves: who decides what to sign, what to do with a message that cannot be signed, and
  * the limits that protect the server.
  *
- * @param selector the signing policy
+ * @param signing who is signed, with which keys
  * @param onError what happens to a message that should be signed but cannot be
  * @param limits the bounds on connections, memory, packets and time
  * @param threads event-loop threads serving connections
  * @param clock the time for {@code t=}
  */
-public record MilterSessionSettings(SignerSelector selector, UnsignedAction onError, MilterLimits limits,
+public record MilterSessionSettings(SigningPort signing, OnError onError, MilterLimits limits,
         int threads, Clock clock) {
     public MilterSessionSettings {
-        Objects.requireNonNull(selector, "selector");
+        Objects.requireNonNull(signing, "signing");
         Objects.requireNonNull(onError, "onError");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(clock, "clock");
@@ -27,17 +28,17 @@ public record MilterSessionSettings(SignerSelector selector, UnsignedAction onEr
     }
 
     /** Default limits, one thread per core. */
-    public static MilterSessionSettings of(SignerSelector selector, UnsignedAction onError) {
-        return new MilterSessionSettings(selector, onError, MilterLimits.DEFAULTS,
+    public static MilterSessionSettings of(SigningPort signing, OnError onError) {
+        return new MilterSessionSettings(signing, onError, MilterLimits.DEFAULTS,
                 Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
     }
 
     /** These settings with other limits. */
     public MilterSessionSettings withLimits(MilterLimits value) {
-        return new MilterSessionSettings(selector, onError, value, threads, clock);
+        return new MilterSessionSettings(signing, onError, value, threads, clock);
     }
 
     MilterSession newSession() {
-        return new MilterSession(selector, new DkimSigner(clock), onError, limits.maxHeaderBytes());
+        return new MilterSession(signing, new DkimSigner(clock), onError, limits.maxHeaderBytes());
     }
 }

@@ -5,10 +5,11 @@ import java.util.Optional;
 
 /**
  * One signature the policy asks for: the {@code d=} domain, the {@code s=} selector, the file holding the private key
- * and, when the SigningTable names a signer, the {@code i=} identity. The key itself is not read here; the milter
- * reads (and caches) it with {@code PrivateKeyReader}.
+ * and, when the SigningTable names a signer, the {@code i=} identity. The key itself is not read here; the signing
+ * path reads (and keeps) it ({@code org.postseal.signing.SigningKeys}).
  *
- * @param keyName the KeyTable entry it came from, or {@code KeyFile} for the single-key setup
+ * @param keyName the KeyTable entry it came from, or {@code KeyFile} for OpenDKIM's Domain/Selector/KeyFile
+ *     setup ({@link KeySetup.DomainKey})
  * @param domain the signing domain, lower case
  * @param selector the selector
  * @param keyFile the path of the private key file, as configured (absolute unless configured relative)

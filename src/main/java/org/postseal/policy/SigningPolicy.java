@@ -26,8 +26,8 @@ import java.util.stream.Collectors;
  *       ({@link DomainName}): a domain such as {@code ../../keys/other} is never put into a {@code %} key path or a
  *       {@code d=} (OpenDKIM does not check; postseal does not sign such mail).</li>
  *   <li>With a KeyTable and SigningTable, the SigningTable picks the keys ({@link SigningTable#lookup}); with
- *       MultipleSignatures every matching entry signs, in table order, each distinct signature once. With the single
- *       key setup (Domain, Selector, KeyFile), the From domain must be in the Domain list (or the list must hold
+ *       MultipleSignatures every matching entry signs, in table order, each distinct signature once. With OpenDKIM's
+ *       Domain, Selector and KeyFile ({@link KeySetup.DomainKey}), the From domain must be in the Domain list (or the list must hold
  *       {@code *}), or, with SubDomains, one of its parent domains must be, which then becomes the signing domain.</li>
  * </ol>
  *
@@ -43,13 +43,7 @@ public final class SigningPolicy {
     private final HostList externalIgnoreList;
     private final MacroList macroList;
     private final NameSet mtas;
-    private final KeyTable keyTable;
-    private final SigningTable signingTable;
-    private final boolean multipleSignatures;
-    private final NameSet domains;
-    private final String selector;
-    private final String keyFile;
-    private final boolean subDomains;
+    private final Optional<KeySetup> keys;
 
     private SigningPolicy(Builder b) {
         this.peerList = b.peerList;
@@ -57,13 +51,7 @@ public final class SigningPolicy {
         this.externalIgnoreList = b.externalIgnoreList;
         this.macroList = b.macroList;
         this.mtas = b.mtas;
-        this.keyTable = b.keyTable;
-        this.signingTable = b.signingTable;
-        this.multipleSignatures = b.multipleSignatures;
-        this.domains = b.domains;
-        this.selector = b.selector;
-        this.keyFile = b.keyFile;
-        this.subDomains = b.subDomains;
+        this.keys = b.keys();
     }
 
     public static Builder builder() {
@@ -138,18 +126,19 @@ public final class SigningPolicy {
             return SigningDecision.skip(SigningDecision.Outcome.NOT_SIGNED, "the From domain '"
                     + abbreviate(from.domain()) + "' is not a domain name", Optional.of(from), false);
         }
-        if (signingTable != null) {
-            return selectFromTables(from);
+        if (keys.isPresent() && keys.get() instanceof KeySetup.Tables tables) {
+            return selectFromTables(tables, from);
         }
-        if (keyFile != null) {
-            return selectSingleKey(from);
+        if (keys.isPresent() && keys.get() instanceof KeySetup.DomainKey domainKey) {
+            return selectDomainKey(domainKey, from);
         }
         return SigningDecision.skip(SigningDecision.Outcome.NOT_SIGNED,
                 "no signing keys are configured (neither KeyTable nor KeyFile)", Optional.of(from), false);
     }
 
-    private SigningDecision selectFromTables(FromAddress from) {
-        List<SigningTable.Match> matches = signingTable.lookup(from.localPart(), from.domain(), multipleSignatures);
+    private static SigningDecision selectFromTables(KeySetup.Tables tables, FromAddress from) {
+        List<SigningTable.Match> matches = tables.signingTable().lookup(from.localPart(), from.domain(),
+                tables.multipleSignatures());
         if (matches.isEmpty()) {
             return SigningDecision.skip(SigningDecision.Outcome.NOT_SIGNED,
                     "no SigningTable entry for " + abbreviate(from.toString()),
@@ -158,7 +147,8 @@ public final class SigningPolicy {
         Set<SignatureRequest> requests = new LinkedHashSet<>();
         Set<String> signatures = new LinkedHashSet<>();
         for (SigningTable.Match match : matches) {
-            Optional<SignatureRequest> request = keyTable.resolve(match.keyName(), from.domain(), match.signer());
+            Optional<SignatureRequest> request = tables.keyTable().resolve(match.keyName(), from.domain(),
+                    match.signer());
             if (request.isEmpty()) {
                 return SigningDecision.skip(SigningDecision.Outcome.ERROR, "SigningTable entry '" + match.entry()
                         + "' names key '" + match.keyName() + "', which is not in the KeyTable", Optional.of(from),
@@ -173,22 +163,24 @@ public final class SigningPolicy {
         return SigningDecision.sign(new ArrayList<>(requests), from, from + " matches SigningTable " + keys);
     }
 
-    private SigningDecision selectSingleKey(FromAddress from) {
+    private static SigningDecision selectDomainKey(KeySetup.DomainKey key, FromAddress from) {
         String domain = from.domain();
+        NameSet domains = key.domains();
         if (domains.isEmpty()) {
             return SigningDecision.skip(SigningDecision.Outcome.NOT_SIGNED,
                     "no Domain is configured, so KeyFile signs nothing", Optional.of(from), false);
         }
         if (domains.contains(domain) || domains.contains("*")) {
-            return SigningDecision.sign(List.of(new SignatureRequest("KeyFile", domain, selector, keyFile,
+            return SigningDecision.sign(List.of(new SignatureRequest("KeyFile", domain, key.selector(), key.keyFile(),
                     Optional.empty())), from, domain + " is a signing Domain");
         }
-        if (subDomains) {
+        if (key.subDomains()) {
             for (int dot = domain.indexOf('.'); dot >= 0 && dot + 1 < domain.length();
                     dot = domain.indexOf('.', dot + 1)) {
                 String parent = domain.substring(dot + 1);
                 if (domains.contains(parent)) {
-                    return SigningDecision.sign(List.of(new SignatureRequest("KeyFile", parent, selector, keyFile,
+                    return SigningDecision.sign(List.of(new SignatureRequest("KeyFile", parent, key.selector(),
+                            key.keyFile(),
                             Optional.of("@" + parent))), from, domain + " is a subdomain of signing Domain " + parent);
                 }
             }
@@ -236,35 +228,35 @@ public final class SigningPolicy {
         return macroList;
     }
 
-    /** The KeyTable, when the KeyTable/SigningTable setup is in use. */
-    public Optional<KeyTable> keyTable() {
-        return Optional.ofNullable(keyTable);
+    /** The keys this policy signs with: tables or OpenDKIM's Domain/Selector/KeyFile; empty when none. */
+    public Optional<KeySetup> keys() {
+        return keys;
     }
 
-    /** The SigningTable, when the KeyTable/SigningTable setup is in use. */
-    public Optional<SigningTable> signingTable() {
-        return Optional.ofNullable(signingTable);
-    }
-
+    /** Whether every matching SigningTable entry signs (false without tables). */
     public boolean multipleSignatures() {
-        return multipleSignatures;
-    }
-
-    /** The key file of the single-key setup. */
-    public Optional<String> keyFile() {
-        return Optional.ofNullable(keyFile);
+        return keys.filter(KeySetup.Tables.class::isInstance).map(k -> ((KeySetup.Tables) k).multipleSignatures())
+                .orElse(false);
     }
 
     @Override
     public String toString() {
-        return "SigningPolicy[" + (signingTable != null ? "tables=" + signingTable.entries().size() + " entries"
-                : keyFile != null ? "domains=" + domains.entries() + " selector=" + selector : "no keys")
+        return "SigningPolicy[" + keys.map(SigningPolicy::describe).orElse("no keys")
                 + ", internal=" + internalHosts.entries() + "]";
+    }
+
+    private static String describe(KeySetup keys) {
+        if (keys instanceof KeySetup.Tables tables) {
+            return "tables=" + tables.signingTable().entries().size() + " entries";
+        }
+        KeySetup.DomainKey key = (KeySetup.DomainKey) keys;
+        return "domains=" + key.domains().entries() + " selector=" + key.selector();
     }
 
     /**
      * Builds a {@link SigningPolicy}. Hosts default to OpenDKIM's defaults (InternalHosts 127.0.0.1 and ::1, the
-     * other lists empty). A key setup may be chosen once: tables or a single key.
+     * other lists empty). A key setup ({@link KeySetup}) may be chosen once: tables, or OpenDKIM's
+     * Domain/Selector/KeyFile.
      */
     public static final class Builder {
         private HostList peerList = HostList.empty();
@@ -327,11 +319,12 @@ public final class SigningPolicy {
         }
 
         /**
-         * The single-key setup: sign mail from {@code domains} with one key.
+         * OpenDKIM's Domain/Selector/KeyFile setup ({@link KeySetup.DomainKey}): sign mail from {@code domains} with
+         * one key.
          *
          * @throws IllegalStateException if a key setup was already chosen
          */
-        public Builder singleKey(NameSet signingDomains, String keySelector, String privateKeyFile) {
+        public Builder domainKey(NameSet signingDomains, String keySelector, String privateKeyFile) {
             requireNoKeySetup();
             this.domains = Objects.requireNonNull(signingDomains, "domains");
             this.selector = Objects.requireNonNull(keySelector, "selector");
@@ -339,10 +332,20 @@ public final class SigningPolicy {
             return this;
         }
 
-        /** With the single-key setup, sign subdomains of the Domain list too. */
+        /** With the Domain/Selector/KeyFile setup, sign subdomains of the Domain list too. */
         public Builder subDomains(boolean value) {
             this.subDomains = value;
             return this;
+        }
+
+        private Optional<KeySetup> keys() {
+            if (signingTable != null) {
+                return Optional.of(new KeySetup.Tables(keyTable, signingTable, multipleSignatures));
+            }
+            if (keyFile != null) {
+                return Optional.of(new KeySetup.DomainKey(domains, selector, keyFile, subDomains));
+            }
+            return Optional.empty();
         }
 
         public SigningPolicy build() {

@@ -1,9 +1,11 @@
 package org.postseal.smarthost;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import org.postseal.logging.LogText;
 import org.postseal.message.MessageFormatException;
+import org.postseal.signing.OnError;
 import org.postseal.smtp.Envelope;
 import org.postseal.submission.PreparedMessage;
 import org.postseal.submission.SubmissionException;
@@ -15,28 +17,27 @@ import org.slf4j.LoggerFactory;
 /**
  * The steps every submitted message goes through before it is kept or sent, the same for the smarthost and for
  * {@code postseal sendmail --direct}: prepared as msmtp would ({@link SubmissionPreparer}), then signed
- * ({@link MessageSealer}). A message that cannot be prepared is refused; one that cannot be signed is passed on
- * unsigned or refused with a temporary failure, as configured, with a log line either way.
+ * ({@link MessageSigner}). A message that cannot be prepared is refused; one that cannot be signed is passed on
+ * unsigned or refused with a temporary failure, as {@link OnError} says, with a log line either way.
  */
 public final class OutgoingMessages {
     private static final Logger LOG = LoggerFactory.getLogger(OutgoingMessages.class);
 
     private final SubmissionPreparer preparer;
-    private final MessageSealer sealer;
-    private final boolean tempfailUnsignable;
+    private final MessageSigner signer;
+    private final OnError onError;
     private final boolean readEnvelopeFrom;
 
     /**
-     * @param tempfailUnsignable when a message cannot be signed: true refuses it with a temporary failure, false
-     *     passes it on unsigned
+     * @param onError what happens to a message that cannot be signed
      * @param readEnvelopeFrom take the envelope sender from the From field unless the client gave {@code -f}, as
      *     the seed's {@code msmtp --read-envelope-from} did
      */
-    public OutgoingMessages(SubmissionPreparer preparer, MessageSealer sealer, boolean tempfailUnsignable,
+    public OutgoingMessages(SubmissionPreparer preparer, MessageSigner signer, OnError onError,
             boolean readEnvelopeFrom) {
         this.preparer = Objects.requireNonNull(preparer, "preparer");
-        this.sealer = Objects.requireNonNull(sealer, "sealer");
-        this.tempfailUnsignable = tempfailUnsignable;
+        this.signer = Objects.requireNonNull(signer, "signer");
+        this.onError = Objects.requireNonNull(onError, "onError");
         this.readEnvelopeFrom = readEnvelopeFrom;
     }
 
@@ -44,8 +45,13 @@ public final class OutgoingMessages {
     public sealed interface Outcome {
     }
 
-    /** The envelope and the bytes to relay, and the names of the fields added, for the log. */
-    public record Ready(Envelope envelope, SignedMessage signed, List<String> addedHeaders) implements Outcome {
+    /**
+     * The envelope and the bytes to relay, and the names of the fields added, for the log.
+     *
+     * @param signing the message as signing left it: signed, or unsigned with the reason
+     */
+    public record Ready(Envelope envelope, SigningOutcome.Relayable signing, List<String> addedHeaders)
+            implements Outcome {
     }
 
     /** Not accepted; the answer says why. */
@@ -60,22 +66,21 @@ public final class OutgoingMessages {
             LOG.warn("submission refused: {}", LogText.escape(e.getMessage()));
             return new Refused(SubmissionAnswer.badMessage(e.getMessage()));
         }
-        byte[] bytes = prepared.message();
-        SignedMessage signed;
+        SigningOutcome signed;
         try {
-            signed = sealer.seal(bytes);
+            signed = signer.sign(prepared.message());
         } catch (MessageFormatException e) {
             LOG.warn("submission refused: {}", LogText.escape(e.getMessage()));
             return new Refused(SubmissionAnswer.badMessage(e.getMessage()));
-        } catch (MessageSealer.SealingException e) {
-            if (tempfailUnsignable) {
-                LOG.warn("submission refused with a temporary failure (on-error = tempfail): {}",
-                        LogText.escape(e.getMessage()));
-                return new Refused(SubmissionAnswer.tempFail(e.getMessage()));
-            }
-            LOG.warn("relaying unsigned (on-error = accept): {}", LogText.escape(e.getMessage()));
-            signed = new SignedMessage(bytes, List.of(), "not signed: " + e.getMessage());
         }
-        return new Ready(prepared.envelope(), signed, prepared.addedHeaders());
+        if (signed instanceof SigningOutcome.Failed failed) {
+            LOG.warn("cannot sign, {} (on-error = {}): {}", onError.wording(),
+                    onError.name().toLowerCase(Locale.ROOT), LogText.escape(failed.reason()));
+            return onError.answer(
+                    () -> new Ready(prepared.envelope(), new SigningOutcome.Unsigned(prepared.message(),
+                            failed.reason()), prepared.addedHeaders()),
+                    () -> new Refused(SubmissionAnswer.tempFail(failed.reason())));
+        }
+        return new Ready(prepared.envelope(), (SigningOutcome.Relayable) signed, prepared.addedHeaders());
     }
 }

@@ -95,17 +95,17 @@ public final class Smarthost implements AutoCloseable {
             return refused.answer();
         }
         OutgoingMessages.Ready ready = (OutgoingMessages.Ready) outcome;
-        SignedMessage signed = ready.signed();
+        SigningOutcome.Relayable signed = ready.signing();
         SpooledMessage record;
         try {
-            record = spool.add(ready.envelope(), signed.bytes(), clock.instant());
+            record = spool.add(ready.envelope(), signed.message(), clock.instant());
         } catch (IOException e) {
             LOG.error("cannot write to the spool {}: {}", spool.root(), e.toString());
             return SubmissionAnswer.tempFail("cannot queue the message: " + e.getMessage());
         }
         LOG.info("{}: accepted from=<{}> to={} size={} {}{}", record.id(), LogText.escape(record.sender()),
                 LogText.escape(String.valueOf(record.pending())),
-                signed.bytes().length, signed.note(), ready.addedHeaders().isEmpty() ? ""
+                signed.message().length, signed.note(), ready.addedHeaders().isEmpty() ? ""
                         : ", added " + String.join(", ", ready.addedHeaders()));
         inFlight.add(record.id()); // before the runner can see it
         queued.put(record.id(), record);

@@ -22,6 +22,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.postseal.transport.MemoryBudget;
+import org.postseal.transport.ServerShutdown;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,15 +117,7 @@ public final class SmarthostServer implements Closeable {
 
     @Override
     public void close() {
-        if (channel != null) {
-            channel.close().syncUninterruptibly();
-            try {
-                Files.deleteIfExists(path);
-            } catch (IOException e) {
-                LOG.warn("could not remove {}: {}", path, e.toString());
-            }
-        }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        ServerShutdown.close(channel, new DomainSocketAddress(path.toString()), group);
         workers.shutdown();
     }
 }

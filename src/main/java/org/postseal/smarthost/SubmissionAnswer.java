@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import org.postseal.smtp.DeliveryReport;
 import org.postseal.smtp.RecipientResult;
+import org.postseal.transport.ExitStatus;
 
 /**
  * The smarthost's one-line answer to a submission: an SMTP-like code (2xx accepted: relayed or safely queued; 4xx
@@ -11,14 +12,6 @@ import org.postseal.smtp.RecipientResult;
  * text for the client's stderr or log. On the wire: {@code CODE EXIT TEXT\n}.
  */
 public record SubmissionAnswer(int code, int exitStatus, String text) {
-    /** sysexits.h values used in answers. */
-    public static final int EX_OK = 0;
-    public static final int EX_DATAERR = 65;
-    public static final int EX_NOUSER = 67;
-    public static final int EX_UNAVAILABLE = 69;
-    public static final int EX_SOFTWARE = 70;
-    public static final int EX_TEMPFAIL = 75;
-
     public SubmissionAnswer {
         if (code < 200 || code > 599) {
             throw new IllegalArgumentException("code: " + code + " (expected: 200-599)");
@@ -28,28 +21,28 @@ public record SubmissionAnswer(int code, int exitStatus, String text) {
     }
 
     public static SubmissionAnswer relayed(String id, String reply) {
-        return new SubmissionAnswer(250, EX_OK, id + " relayed: " + reply);
+        return new SubmissionAnswer(250, ExitStatus.OK, id + " relayed: " + reply);
     }
 
     public static SubmissionAnswer queued(String id, String reason) {
-        return new SubmissionAnswer(250, EX_OK, id + " queued: " + reason);
+        return new SubmissionAnswer(250, ExitStatus.OK, id + " queued: " + reason);
     }
 
     public static SubmissionAnswer rejected(String id, String reason) {
-        return new SubmissionAnswer(554, EX_UNAVAILABLE, id + " rejected: " + reason);
+        return new SubmissionAnswer(554, ExitStatus.UNAVAILABLE, id + " rejected: " + reason);
     }
 
     public static SubmissionAnswer badMessage(String reason) {
-        return new SubmissionAnswer(554, EX_DATAERR, "message refused: " + reason);
+        return new SubmissionAnswer(554, ExitStatus.DATA_ERROR, "message refused: " + reason);
     }
 
     public static SubmissionAnswer tooBig(long limit) {
-        return new SubmissionAnswer(552, EX_DATAERR, "message refused: larger than the limit of " + limit
+        return new SubmissionAnswer(552, ExitStatus.DATA_ERROR, "message refused: larger than the limit of " + limit
                 + " bytes");
     }
 
     public static SubmissionAnswer tempFail(String reason) {
-        return new SubmissionAnswer(451, EX_TEMPFAIL, "message not accepted, try again later: " + reason);
+        return new SubmissionAnswer(451, ExitStatus.TEMP_FAIL, "message not accepted, try again later: " + reason);
     }
 
     /**

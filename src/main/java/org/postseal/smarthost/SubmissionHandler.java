@@ -8,6 +8,7 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import org.postseal.transport.ExitStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +49,7 @@ final class SubmissionHandler extends SimpleChannelInboundHandler<Object> {
                     answer = smarthost.submit(received.request().options(), received.message());
                 } catch (RuntimeException e) {
                     LOG.error("submission failed", e);
-                    answer = new SubmissionAnswer(451, SubmissionAnswer.EX_SOFTWARE, "internal error: " + e);
+                    answer = new SubmissionAnswer(451, ExitStatus.SOFTWARE, "internal error: " + e);
                 }
                 SubmissionAnswer result = answer;
                 ctx.executor().execute(() -> {

@@ -2,6 +2,7 @@ package org.postseal.submission;
 
 import java.util.Objects;
 import org.postseal.message.MessageFormatException;
+import org.postseal.transport.ExitStatus;
 
 /**
  * A submitted message cannot be sent as asked. The message is one line saying why; {@link #reason()} tells a
@@ -14,9 +15,9 @@ public final class SubmissionException extends Exception {
     /** Why a submission is refused. */
     public enum Reason {
         /** The input is not an RFC 5322 message (a line that is not a header field, an unreadable address list). */
-        MALFORMED_MESSAGE(65),
+        MALFORMED_MESSAGE(ExitStatus.DATA_ERROR),
         /** Neither the command line nor (with {@code -t}) the header gives a recipient. */
-        NO_RECIPIENTS(64);
+        NO_RECIPIENTS(ExitStatus.USAGE);
 
         private final int exitCode;
 

@@ -11,8 +11,9 @@ import org.postseal.dkim.SigningKey;
 import org.postseal.keys.PrivateKeyReader;
 import org.postseal.milter.MilterServer;
 import org.postseal.milter.MilterSessionSettings;
-import org.postseal.milter.SignerSelector;
-import org.postseal.milter.UnsignedAction;
+import org.postseal.milter.SigningPort;
+import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureChoice;
 
 /**
  * postseal's milter server in a process of its own, with the simplest signing policy, for
@@ -54,28 +55,29 @@ public final class BenchMilter {
         SignatureSpec spec = SignatureSpec.builder(domain, selector, key).canonicalization(canonicalization).build();
         String suffix = "@" + domain.toLowerCase(java.util.Locale.ROOT);
         InetAddress internal = InetAddress.getByName("127.0.0.1");
-        SignerSelector policy = new SignerSelector() {
+        SigningPort policy = new SigningPort() {
             @Override
-            public Decision mayClientSign(org.postseal.milter.MessageContext context) {
+            public Optional<SignatureChoice.Skip> mayClientSign(org.postseal.milter.MessageContext context) {
                 boolean inside = context.client().address().map(internal::equals).orElse(false);
-                return inside || context.authenticatedAs().isPresent() ? Decision.proceed()
-                        : Decision.skip("client " + context.client().describe() + " is not internal");
+                return inside || context.authenticatedAs().isPresent() ? Optional.empty()
+                        : Optional.of(SignatureChoice.skip("client " + context.client().describe()
+                                + " is not internal"));
             }
 
             @Override
-            public Decision select(org.postseal.milter.MessageContext context) {
+            public SignatureChoice select(org.postseal.milter.MessageContext context) {
                 String from = context.from().orElse("").toLowerCase(java.util.Locale.ROOT);
                 int lt = from.lastIndexOf('<');
                 String address = lt >= 0 ? from.substring(lt + 1, from.indexOf('>', lt) < 0 ? from.length()
                         : from.indexOf('>', lt)) : from;
-                return address.endsWith(suffix) ? Decision.sign(List.of(spec))
-                        : Decision.skip("From " + address + " not in " + suffix.substring(1));
+                return address.endsWith(suffix) ? SignatureChoice.sign(List.of(spec))
+                        : SignatureChoice.skip("From " + address + " not in " + suffix.substring(1));
             }
         };
         int colon = listen.lastIndexOf(':');
         InetSocketAddress address = new InetSocketAddress(listen.substring(0, colon),
                 Integer.parseInt(listen.substring(colon + 1)));
-        MilterServer server = MilterServer.start(address, MilterSessionSettings.of(policy, UnsignedAction.ACCEPT),
+        MilterServer server = MilterServer.start(address, MilterSessionSettings.of(policy, OnError.ACCEPT),
                 Optional.empty(), Optional.empty());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bench-milter-close"));
         System.err.println("BenchMilter: listening on " + listen + ", signing *" + suffix + " with s=" + selector);

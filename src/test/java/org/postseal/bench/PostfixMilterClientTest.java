@@ -21,8 +21,9 @@ import org.postseal.keys.DkimKeyGenerator;
 import org.postseal.milter.MessageContext;
 import org.postseal.milter.MilterServer;
 import org.postseal.milter.MilterSessionSettings;
-import org.postseal.milter.SignerSelector;
-import org.postseal.milter.UnsignedAction;
+import org.postseal.milter.SigningPort;
+import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureChoice;
 
 /**
  * The benchmark's pieces: the VSTREAM write model, the load message, and the Postfix-side client against postseal's
@@ -36,19 +37,19 @@ class PostfixMilterClientTest {
     static void start() throws Exception {
         SigningKey key = DkimKeyGenerator.rsa(2048);
         SignatureSpec spec = SignatureSpec.builder("example.com", "sel", key).build();
-        SignerSelector selector = new SignerSelector() {
+        SigningPort selector = new SigningPort() {
             @Override
-            public Decision mayClientSign(MessageContext context) {
-                return Decision.proceed();
+            public Optional<SignatureChoice.Skip> mayClientSign(MessageContext context) {
+                return Optional.empty();
             }
 
             @Override
-            public Decision select(MessageContext context) {
-                return Decision.sign(List.of(spec));
+            public SignatureChoice select(MessageContext context) {
+                return SignatureChoice.sign(List.of(spec));
             }
         };
         server = MilterServer.start(new InetSocketAddress("127.0.0.1", 0),
-                MilterSessionSettings.of(selector, UnsignedAction.ACCEPT), Optional.empty(), Optional.empty());
+                MilterSessionSettings.of(selector, OnError.ACCEPT), Optional.empty(), Optional.empty());
         address = (InetSocketAddress) server.localAddress();
     }
 

@@ -12,6 +12,7 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postseal.transport.ExitStatus;
 
 /**
  * The commands as a user runs them: the packaged jar in a pipe, its output, its exit codes, and one clear line for
@@ -41,7 +42,7 @@ class CommandLineIT {
         byte[] before = Files.readAllBytes(dir.resolve("rsa.private"));
         PostsealProcess.Outcome again = PostsealProcess.run(new byte[0], "genkey", "-d", "example.com", "-s", "rsa",
                 "-D", dir.toString());
-        assertEquals(ExitCodes.CANT_CREATE, again.exitCode());
+        assertEquals(ExitStatus.CANT_CREATE, again.exitCode());
         assertTrue(again.stderr().contains("already exists"), again.stderr());
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(dir.resolve("rsa.private"))));
     }
@@ -84,7 +85,7 @@ class CommandLineIT {
                 "-s", "rsa", "-k", key("rsa"));
         byte[] tampered = signed.out().replace("Hello Suzie.", "Hello Susan.").getBytes(StandardCharsets.UTF_8);
         PostsealProcess.Outcome verified = PostsealProcess.run(tampered, "verify", "-r", record("rsa"));
-        assertEquals(ExitCodes.NOT_VERIFIED, verified.exitCode());
+        assertEquals(ExitStatus.NOT_VERIFIED, verified.exitCode());
         assertEquals("dkim=fail (body hash did not verify) header.d=example.com header.s=rsa header.a=rsa-sha256\n",
                 verified.out());
     }
@@ -95,7 +96,7 @@ class CommandLineIT {
         Path truncated = dir.resolve("truncated.pem");
         Files.writeString(truncated, pem.substring(0, pem.length() / 2));
         assertOneLineError(PostsealProcess.run(bytes(MESSAGE), "sign", "-d", "example.com", "-s", "x",
-                "-k", truncated.toString()), ExitCodes.DATA_ERROR, "truncated.pem");
+                "-k", truncated.toString()), ExitStatus.DATA_ERROR, "truncated.pem");
     }
 
     @Test
@@ -105,9 +106,9 @@ class CommandLineIT {
             Files.write(ec, in.readAllBytes());
         }
         assertOneLineError(PostsealProcess.run(bytes(MESSAGE), "sign", "-d", "example.com", "-s", "x",
-                "-k", ec.toString()), ExitCodes.DATA_ERROR, "ec.pem");
+                "-k", ec.toString()), ExitStatus.DATA_ERROR, "ec.pem");
         assertOneLineError(PostsealProcess.run(bytes(MESSAGE), "sign", "-d", "example.com", "-s", "x",
-                "-k", key("ed"), "--algorithm", "rsa-sha256"), ExitCodes.DATA_ERROR, "ed25519");
+                "-k", key("ed"), "--algorithm", "rsa-sha256"), ExitStatus.DATA_ERROR, "ed25519");
     }
 
     @Test
@@ -117,27 +118,27 @@ class CommandLineIT {
             Files.write(small, in.readAllBytes());
         }
         assertOneLineError(PostsealProcess.run(bytes(MESSAGE), "sign", "-d", "example.com", "-s", "x",
-                "-k", small.toString()), ExitCodes.DATA_ERROR, "1024");
+                "-k", small.toString()), ExitStatus.DATA_ERROR, "1024");
     }
 
     @Test
     void aMissingKeyFileIsNoInput() throws Exception {
         assertOneLineError(PostsealProcess.run(bytes(MESSAGE), "sign", "-d", "example.com", "-s", "x",
-                "-k", dir.resolve("nothing.pem").toString()), ExitCodes.NO_INPUT, "nothing.pem");
+                "-k", dir.resolve("nothing.pem").toString()), ExitStatus.NO_INPUT, "nothing.pem");
     }
 
     @Test
     void aMessageWithoutFromIsADataError() throws Exception {
         assertOneLineError(PostsealProcess.run(bytes("To: x@example.net\nSubject: no from\n\nbody\n"), "sign",
-                "-d", "example.com", "-s", "rsa", "-k", key("rsa")), ExitCodes.DATA_ERROR, "no From");
+                "-d", "example.com", "-s", "rsa", "-k", key("rsa")), ExitStatus.DATA_ERROR, "no From");
     }
 
     @Test
     void notAMessageIsADataError() throws Exception {
         assertOneLineError(PostsealProcess.run(bytes("this is not a mail message\n"), "sign",
-                "-d", "example.com", "-s", "rsa", "-k", key("rsa")), ExitCodes.DATA_ERROR, "header");
+                "-d", "example.com", "-s", "rsa", "-k", key("rsa")), ExitStatus.DATA_ERROR, "header");
         assertOneLineError(PostsealProcess.run(new byte[0], "sign",
-                "-d", "example.com", "-s", "rsa", "-k", key("rsa")), ExitCodes.DATA_ERROR, "empty input");
+                "-d", "example.com", "-s", "rsa", "-k", key("rsa")), ExitStatus.DATA_ERROR, "empty input");
     }
 
     @Test
@@ -145,7 +146,7 @@ class CommandLineIT {
         String garbled = "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa; h=From; bh=%%%; b=;;\n"
                 + MESSAGE;
         PostsealProcess.Outcome verified = PostsealProcess.run(bytes(garbled), "verify", "-r", record("rsa"));
-        assertEquals(ExitCodes.NOT_VERIFIED, verified.exitCode());
+        assertEquals(ExitStatus.NOT_VERIFIED, verified.exitCode());
         assertTrue(verified.out().startsWith("dkim=neutral (signature syntax error"), verified.out());
         assertEquals("", verified.stderr());
     }
@@ -153,7 +154,7 @@ class CommandLineIT {
     @Test
     void usageErrorsSayWhatIsWrong() throws Exception {
         assertOneLineError(PostsealProcess.run(bytes(MESSAGE), "sign", "-d", "example.com"),
-                ExitCodes.USAGE, "required");
+                ExitStatus.USAGE, "required");
         PostsealProcess.Outcome help = PostsealProcess.run(new byte[0], "sign", "--help");
         assertEquals(0, help.exitCode());
         assertTrue(help.out().contains("--canon"));
@@ -163,9 +164,9 @@ class CommandLineIT {
     void sendmailRefusesAFullNameOrSenderWithALineBreakAsAUsageError() throws Exception {
         // issue 8: a newline in -F was an internal error (exit 70) with a stack trace
         assertOneLineError(PostsealProcess.run(bytes(MESSAGE), "sendmail", "--direct", "-t", "-i", "-F",
-                "Evil\nBcc: victim@example.org"), ExitCodes.USAGE, "fullName");
+                "Evil\nBcc: victim@example.org"), ExitStatus.USAGE, "fullName");
         assertOneLineError(PostsealProcess.run(bytes(MESSAGE), "sendmail", "--direct", "-t", "-i", "-f",
-                "joe@example.com\r\nRCPT TO:<x@example.org>"), ExitCodes.USAGE, "postseal sendmail");
+                "joe@example.com\r\nRCPT TO:<x@example.org>"), ExitStatus.USAGE, "postseal sendmail");
     }
 
     private static void assertOneLineError(PostsealProcess.Outcome outcome, int exitCode, String mentions) {

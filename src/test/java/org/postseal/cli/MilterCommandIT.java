@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postseal.milter.MilterTestClient;
+import org.postseal.transport.ExitStatus;
 
 /**
  * {@code postseal milter} as an administrator starts it: from an existing opendkim.conf (the seed's, with its
@@ -45,7 +46,7 @@ class MilterCommandIT {
                 "*@example.com mail._domainkey.example.com\n", 18000);
         PostsealProcess.Outcome outcome = PostsealProcess.run(new byte[0], "milter", "--opendkim-conf",
                 conf.toString());
-        assertEquals(ExitCodes.CONFIG, outcome.exitCode(), outcome.stderr());
+        assertEquals(ExitStatus.CONFIG, outcome.exitCode(), outcome.stderr());
         assertTrue(outcome.stderr().contains(dir.resolve("bad/KeyTable") + ":2"), outcome.stderr());
         assertFalse(outcome.stderr().contains("\tat "), "no stack trace: " + outcome.stderr());
     }
@@ -56,7 +57,7 @@ class MilterCommandIT {
                 "*@example.com mail._domainkey.jpistre.fr\n", 18001);
         PostsealProcess.Outcome outcome = PostsealProcess.run(new byte[0], "milter", "--opendkim-conf",
                 conf.toString());
-        assertEquals(ExitCodes.CONFIG, outcome.exitCode(), outcome.stderr());
+        assertEquals(ExitStatus.CONFIG, outcome.exitCode(), outcome.stderr());
         assertTrue(outcome.stderr().contains("SigningTable:1"), outcome.stderr());
     }
 
@@ -68,7 +69,7 @@ class MilterCommandIT {
         Path conf = openDkimConf("unsafe", "k example.com:mail:" + unsafe + "\n", "*@example.com k\n", 18002);
         PostsealProcess.Outcome outcome = PostsealProcess.run(new byte[0], "milter", "--opendkim-conf",
                 conf.toString());
-        assertEquals(ExitCodes.CONFIG, outcome.exitCode(), outcome.stderr());
+        assertEquals(ExitStatus.CONFIG, outcome.exitCode(), outcome.stderr());
         assertTrue(outcome.stderr().contains("readable or writable by others"), outcome.stderr());
     }
 
@@ -125,7 +126,7 @@ class MilterCommandIT {
     private static void assertRefused(Path conf, String expected) throws Exception {
         PostsealProcess.Outcome outcome = PostsealProcess.run(new byte[0], "milter", "--opendkim-conf",
                 conf.toString());
-        assertEquals(ExitCodes.CONFIG, outcome.exitCode(), outcome.stderr());
+        assertEquals(ExitStatus.CONFIG, outcome.exitCode(), outcome.stderr());
         assertTrue(outcome.stderr().contains(expected), outcome.stderr());
         assertEquals(1, outcome.stderr().strip().lines().count(), "one line:\n" + outcome.stderr());
         assertFalse(outcome.stderr().contains("\tat "), "no stack trace: " + outcome.stderr());
@@ -224,7 +225,7 @@ class MilterCommandIT {
             PostsealProcess.Outcome second = PostsealProcess.run(new byte[0], "milter", "--opendkim-conf",
                     conf.toString());
 
-            assertEquals(ExitCodes.CONFIG, second.exitCode(), second.stderr());
+            assertEquals(ExitStatus.CONFIG, second.exitCode(), second.stderr());
             assertTrue(second.stderr().contains("postseal milter: " + socket + " is in use by a running process"),
                     second.stderr());
             assertFalse(second.stderr().contains("\tat "), "no stack trace: " + second.stderr());

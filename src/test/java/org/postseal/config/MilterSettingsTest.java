@@ -20,6 +20,7 @@ import org.postseal.dkim.SignatureSpec;
 import org.postseal.policy.Client;
 import org.postseal.policy.SignatureRequest;
 import org.postseal.policy.SigningDecision;
+import org.postseal.signing.OnError;
 
 class MilterSettingsTest {
     @TempDir
@@ -49,7 +50,7 @@ class MilterSettingsTest {
         assertEquals(List.of("From"), settings.oversignedHeaders());
         assertEquals(SignatureSpec.DEFAULT_SIGNED_HEADERS, settings.signedHeaders());
         assertTrue(settings.signing() && settings.verifying());
-        assertEquals(MilterSettings.OnError.ACCEPT, settings.onError());
+        assertEquals(OnError.ACCEPT, settings.onError());
         assertTrue(settings.requireSafeKeys());
         assertEquals(6, settings.warnings().size(), settings.warnings().toString());
         assertTrue(settings.warnings().get(5).endsWith("no keys are configured (neither KeyTable and SigningTable"
@@ -107,7 +108,7 @@ class MilterSettingsTest {
         assertEquals(CanonicalizationPair.RELAXED_SIMPLE, settings.canonicalization(), "relaxed alone: body simple");
         assertEquals(Optional.of(SignatureAlgorithm.ED25519_SHA256), settings.algorithm());
         assertEquals(Optional.of(Duration.ofDays(1)), settings.signatureTtl());
-        assertEquals(MilterSettings.OnError.ACCEPT, settings.onError());
+        assertEquals(OnError.ACCEPT, settings.onError());
         assertEquals(List.of("From", "To", "Subject"), settings.signedHeaders());
         assertEquals(List.of("From", "Subject"), settings.oversignedHeaders());
         assertEquals(Optional.empty(), settings.socketGroup(), "only for local: sockets");
@@ -154,7 +155,7 @@ class MilterSettingsTest {
     void rejectBecomesTempfailWithAWarning() {
         MilterSettings settings = openDkim("Socket local:/run/x.sock\nOn-Default reject\nUserID opendkim:postfix\n"
                 + "UMask 002\n");
-        assertEquals(MilterSettings.OnError.TEMPFAIL, settings.onError());
+        assertEquals(OnError.TEMPFAIL, settings.onError());
         assertTrue(settings.warnings().contains(dir.resolve("opendkim.conf") + ":2 (On-Default): 'reject' for a"
                 + " message that cannot be signed is not supported; postseal temp-fails it instead, so that the"
                 + " sender's MTA keeps it and retries"), settings.warnings().toString());
@@ -182,7 +183,7 @@ class MilterSettingsTest {
         assertEquals(SignatureSpec.DEFAULT_SIGNED_HEADERS, settings.signedHeaders());
         assertTrue(settings.signing());
         assertFalse(settings.verifying());
-        assertEquals(MilterSettings.OnError.ACCEPT, settings.onError());
+        assertEquals(OnError.ACCEPT, settings.onError());
         assertEquals(1024, settings.minimumKeyBits());
         assertEquals(OptionalInt.empty(), settings.socketMode());
         assertEquals(List.of("127.0.0.1", "::1"), settings.policy().internalHosts().entries());
@@ -206,7 +207,7 @@ class MilterSettingsTest {
         assertEquals(OptionalInt.of(0660), settings.socketMode());
         assertEquals(Optional.of("postfix"), settings.socketGroup());
         assertEquals(Optional.of(Duration.ofDays(7)), settings.signatureTtl());
-        assertEquals(MilterSettings.OnError.ACCEPT, settings.onError());
+        assertEquals(OnError.ACCEPT, settings.onError());
         assertEquals(Optional.of("mx.example.com"), settings.authservId());
         assertFalse(settings.signedHeaders().contains("Reply-To"));
         assertEquals(dir.resolve("postseal.conf").toString(), settings.source());
@@ -229,12 +230,12 @@ class MilterSettingsTest {
                 "POSTSEAL_MILTER_ON_ERROR", "accept", "POSTSEAL_MILTER_INTERNAL_HOSTS", "10.0.0.0/8, ::1");
         MilterSettings fromEnv = MilterSettings.load(Optional.empty(), env, dir);
         assertEquals(SocketSpec.parse("inet6:8891@[::1]"), fromEnv.socket());
-        assertEquals(MilterSettings.OnError.ACCEPT, fromEnv.onError());
+        assertEquals(OnError.ACCEPT, fromEnv.onError());
         assertEquals(List.of("10.0.0.0/8", "::1"), fromEnv.policy().internalHosts().entries());
 
         MilterSettings fileWins = hocon("postseal.milter.socket = \"inet:10025\"\n", env);
         assertEquals(SocketSpec.parse("inet:10025"), fileWins.socket());
-        assertEquals(MilterSettings.OnError.ACCEPT, fileWins.onError());
+        assertEquals(OnError.ACCEPT, fileWins.onError());
     }
 
     @Test

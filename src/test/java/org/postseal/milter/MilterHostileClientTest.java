@@ -19,13 +19,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningKey;
 import org.postseal.keys.DkimKeyGenerator;
 import org.postseal.policy.HostList;
 import org.postseal.policy.KeyTable;
 import org.postseal.policy.SigningPolicy;
 import org.postseal.policy.SigningTable;
+import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureChoice;
+import org.postseal.signing.SignatureSelector;
+import org.postseal.signing.SignatureTemplate;
+import org.postseal.signing.SigningKeys;
 
 /**
  * The milter as an attacker with access to its socket sees it, over a real TCP listener and OpenDKIM's real signing
@@ -58,22 +62,23 @@ class MilterHostileClientTest {
                         SigningTable.ofPatterns(List.of(new SigningTable.Entry("*@example.com", "k",
                                 Optional.empty()))))
                 .build();
-        PolicySignerSelector rules = new PolicySignerSelector(policy, path -> key, b -> b);
-        SignerSelector recording = new SignerSelector() {
+        SigningPort rules = SigningPort.of(SignatureSelector.byPolicy(policy, SigningKeys.of(path -> key),
+                SignatureTemplate.DEFAULT));
+        SigningPort recording = new SigningPort() {
             @Override
-            public Decision mayClientSign(MessageContext context) {
+            public Optional<SignatureChoice.Skip> mayClientSign(MessageContext context) {
                 SEEN.add(context);
                 return rules.mayClientSign(context);
             }
 
             @Override
-            public Decision select(MessageContext context) {
+            public SignatureChoice select(MessageContext context) {
                 SEEN.add(context);
                 return rules.select(context);
             }
         };
         server = MilterServer.start(new InetSocketAddress("127.0.0.1", 0),
-                new MilterSessionSettings(recording, UnsignedAction.ACCEPT, limits, 2, Clock.systemUTC()),
+                new MilterSessionSettings(recording, OnError.ACCEPT, limits, 2, Clock.systemUTC()),
                 Optional.empty(), Optional.empty());
     }
 

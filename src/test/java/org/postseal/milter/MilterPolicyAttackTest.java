@@ -32,6 +32,10 @@ import org.postseal.keys.PrivateKeyWriter;
 import org.postseal.policy.KeyTable;
 import org.postseal.policy.SigningPolicy;
 import org.postseal.policy.SigningTable;
+import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureSelector;
+import org.postseal.signing.SignatureTemplate;
+import org.postseal.signing.SigningKeys;
 
 /**
  * Attacks on the signing policy through the real milter listener (issue 8): a From address built to make wildcard
@@ -103,9 +107,10 @@ class MilterPolicyAttackTest {
                 .tables(KeyTable.of(List.of(keyEntry)), SigningTable.ofPatterns(List.of(
                         new SigningTable.Entry(pattern, keyName, Optional.empty()))))
                 .build();
-        SignerSelector selector = new PolicySignerSelector(policy, this::readKey, builder -> builder);
+        SigningPort selector = SigningPort.of(SignatureSelector.byPolicy(policy, SigningKeys.of(this::readKey),
+                SignatureTemplate.DEFAULT));
         server = MilterServer.start(new InetSocketAddress("127.0.0.1", 0),
-                new MilterSessionSettings(selector, UnsignedAction.ACCEPT, MilterLimits.DEFAULTS, 1,
+                new MilterSessionSettings(selector, OnError.ACCEPT, MilterLimits.DEFAULTS, 1,
                         Clock.systemUTC()),
                 Optional.empty(), Optional.empty());
     }

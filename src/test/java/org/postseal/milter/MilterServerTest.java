@@ -28,6 +28,8 @@ import org.postseal.dkim.VerificationResult;
 import org.postseal.dkim.VerificationSession;
 import org.postseal.keys.DkimKeyGenerator;
 import org.postseal.keys.KeyRecordText;
+import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureChoice;
 
 /**
  * The milter server over real sockets, driven as Postfix drives it: negotiation at versions 2 to 6, whole messages
@@ -45,28 +47,29 @@ class MilterServerTest {
     @BeforeAll
     static void start() throws Exception {
         key = DkimKeyGenerator.rsa(2048);
-        SignerSelector selector = new SignerSelector() {
+        SigningPort selector = new SigningPort() {
             @Override
-            public Decision mayClientSign(MessageContext context) {
+            public Optional<SignatureChoice.Skip> mayClientSign(MessageContext context) {
                 SEEN.add(context);
                 boolean internal = context.client().address().map(a -> a.isLoopbackAddress()).orElse(false);
-                return internal || context.authenticatedAs().isPresent() ? Decision.proceed()
-                        : Decision.skip("client " + context.client().describe() + " not internal");
+                return internal || context.authenticatedAs().isPresent() ? Optional.empty()
+                        : Optional.of(SignatureChoice.skip("client " + context.client().describe()
+                                + " not internal"));
             }
 
             @Override
-            public Decision select(MessageContext context) {
+            public SignatureChoice select(MessageContext context) {
                 SEEN.add(context);
                 if (failPolicy) {
                     throw new IllegalStateException("policy exploded");
                 }
                 return context.from().orElse("").contains("@example.com")
-                        ? Decision.sign(List.of(SignatureSpec.builder("example.com", "sel", key).build()))
-                        : Decision.skip("no SigningTable entry");
+                        ? SignatureChoice.sign(List.of(SignatureSpec.builder("example.com", "sel", key).build()))
+                        : SignatureChoice.skip("no SigningTable entry");
             }
         };
         server = MilterServer.start(new InetSocketAddress("127.0.0.1", 0),
-                MilterSessionSettings.of(selector, UnsignedAction.ACCEPT), Optional.empty(), Optional.empty());
+                MilterSessionSettings.of(selector, OnError.ACCEPT), Optional.empty(), Optional.empty());
         port = ((InetSocketAddress) server.localAddress()).getPort();
     }
 

@@ -12,12 +12,15 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nightcode.milter.codec.MilterPacket;
 import org.postseal.dkim.DkimSigner;
+import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureChoice;
 import org.postseal.transport.MemoryBudget;
 
 /**
@@ -26,14 +29,14 @@ import org.postseal.transport.MemoryBudget;
  * refused, and each refusal closes the connection.
  */
 class MilterSessionProtocolTest {
-    private static final SignerSelector NEVER_ASKED = new SignerSelector() {
+    private static final SigningPort NEVER_ASKED = new SigningPort() {
         @Override
-        public Decision mayClientSign(MessageContext context) {
+        public Optional<SignatureChoice.Skip> mayClientSign(MessageContext context) {
             throw new AssertionError("no message gets this far");
         }
 
         @Override
-        public Decision select(MessageContext context) {
+        public SignatureChoice select(MessageContext context) {
             throw new AssertionError("no message gets this far");
         }
     };
@@ -105,6 +108,6 @@ class MilterSessionProtocolTest {
     }
 
     private static MilterSession newSession() {
-        return new MilterSession(NEVER_ASKED, new DkimSigner(Clock.systemUTC()), UnsignedAction.ACCEPT, 65536);
+        return new MilterSession(NEVER_ASKED, new DkimSigner(Clock.systemUTC()), OnError.ACCEPT, 65536);
     }
 }

@@ -200,7 +200,7 @@ class SigningPolicyTest {
 
     @Test
     void singleKeySignsTheListedDomains() {
-        SigningPolicy policy = SigningPolicy.builder().singleKey(NameSet.of(List.of("Example.com")), "mail",
+        SigningPolicy policy = SigningPolicy.builder().domainKey(NameSet.of(List.of("Example.com")), "mail",
                 "/keys/mail.private").build();
         SigningDecision decision = policy.decide(client("127.0.0.1"), Optional.of("joe@example.com"));
         assertEquals(List.of(new SignatureRequest("KeyFile", "example.com", "mail", "/keys/mail.private",
@@ -212,7 +212,7 @@ class SigningPolicyTest {
 
     @Test
     void subDomainsSignsForTheListedParent() {
-        SigningPolicy policy = SigningPolicy.builder().singleKey(NameSet.of(List.of("example.com")), "mail",
+        SigningPolicy policy = SigningPolicy.builder().domainKey(NameSet.of(List.of("example.com")), "mail",
                 "/keys/mail.private").subDomains(true).build();
         SigningDecision decision = policy.decide(client("127.0.0.1"), Optional.of("joe@a.b.example.com"));
         assertEquals(List.of(new SignatureRequest("KeyFile", "example.com", "mail", "/keys/mail.private",
@@ -224,14 +224,14 @@ class SigningPolicyTest {
 
     @Test
     void aStarDomainSignsEverything() {
-        SigningPolicy policy = SigningPolicy.builder().singleKey(NameSet.of(List.of("*")), "mail", "/k").build();
+        SigningPolicy policy = SigningPolicy.builder().domainKey(NameSet.of(List.of("*")), "mail", "/k").build();
         assertEquals("anything.example", policy.decide(client("127.0.0.1"), Optional.of("x@anything.example"))
                 .signatures().get(0).domain());
     }
 
     @Test
     void keyFileWithoutDomainSignsNothing() {
-        SigningPolicy policy = SigningPolicy.builder().singleKey(NameSet.empty(), "mail", "/k").build();
+        SigningPolicy policy = SigningPolicy.builder().domainKey(NameSet.empty(), "mail", "/k").build();
         SigningDecision decision = policy.decide(client("127.0.0.1"), Optional.of("joe@example.com"));
         assertEquals(Outcome.NOT_SIGNED, decision.outcome());
         assertEquals("no Domain is configured, so KeyFile signs nothing", decision.reason());
@@ -243,7 +243,7 @@ class SigningPolicyTest {
     void aKeySetupIsChosenOnce() {
         SigningPolicy.Builder builder = SigningPolicy.builder().tables(KEYS, TABLE);
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> builder.singleKey(NameSet.empty(), "s", "/k"));
+                () -> builder.domainKey(NameSet.empty(), "s", "/k"));
         assertTrue(e.getMessage().startsWith("key setup: already KeyTable/SigningTable"), e.getMessage());
     }
 

@@ -18,11 +18,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postseal.dkim.SignatureSpec;
 import org.postseal.keys.DkimKeyGenerator;
+import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureSelector;
 import org.postseal.smtp.DeliveryReport;
 import org.postseal.smtp.RecipientResult.Status;
 import org.postseal.smtp.SmtpReply;
@@ -54,8 +56,9 @@ class SmarthostServerTest {
     private SmarthostServer server(Duration readTimeout, Duration deadline) throws IOException {
         Clock clock = Clock.systemUTC();
         Smarthost smarthost = new Smarthost(Spool.open(root.resolve("spool")), new OutgoingMessages(
-                new SubmissionPreparer(clock, "host.example.org", "www"), new SingleKeySealer("example.org", "sel",
-                        DkimKeyGenerator.ed25519(), UnaryOperator.identity(), clock), true, true),
+                new SubmissionPreparer(clock, "host.example.org", "www"), MessageSigner.of(SignatureSelector.fixed(
+                        SignatureSpec.builder("example.org", "sel", DkimKeyGenerator.ed25519()).build()), clock),
+                OnError.TEMPFAIL, true),
                 (envelope, message) -> {
                     relayed.incrementAndGet();
                     return DeliveryReport.all(envelope, Status.DELIVERED, SmtpReply.of(250, List.of("2.0.0 Ok")));

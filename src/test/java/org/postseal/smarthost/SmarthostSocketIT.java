@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postseal.keys.DkimKeyGenerator;
 import org.postseal.keys.PrivateKeyWriter;
+import org.postseal.transport.ExitStatus;
 
 /**
  * {@code postseal smarthost} started where something already is at its socket path: a live smarthost is left alone
@@ -27,7 +28,6 @@ import org.postseal.keys.PrivateKeyWriter;
  * removed.
  */
 class SmarthostSocketIT {
-    private static final int EX_CONFIG = 78;
 
     @TempDir
     Path work;
@@ -75,7 +75,7 @@ class SmarthostSocketIT {
         try (SmarthostProcess first = smarthost("first").start(); SmarthostProcess second = smarthost("second")) {
             assertTrue(answerTo(socket).startsWith("554 64 bad request"));
 
-            assertEquals(EX_CONFIG, second.startExpectingFailure(), second.log());
+            assertEquals(ExitStatus.CONFIG, second.startExpectingFailure(), second.log());
 
             assertOneLineRefusal(second.log(), socket + " is in use by a running process");
             assertTrue(answerTo(socket).startsWith("554 64 bad request"), "the first smarthost still answers");
@@ -99,7 +99,7 @@ class SmarthostSocketIT {
         Files.writeString(socket, "precious");
 
         try (SmarthostProcess smarthost = smarthost("file")) {
-            assertEquals(EX_CONFIG, smarthost.startExpectingFailure(), smarthost.log());
+            assertEquals(ExitStatus.CONFIG, smarthost.startExpectingFailure(), smarthost.log());
             assertOneLineRefusal(smarthost.log(), socket + " exists and is not a socket");
         }
         assertEquals("precious", Files.readString(socket));

@@ -30,21 +30,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningKey;
 import org.postseal.keys.DkimKeyGenerator;
+import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureSelector;
 import org.postseal.smtp.DeliveryReport;
 import org.postseal.smtp.Envelope;
 import org.postseal.smtp.MessageSource;
-import org.postseal.smtp.RecipientResult;
 import org.postseal.smtp.RecipientResult.Status;
+import org.postseal.smtp.RecipientResult;
 import org.postseal.smtp.SmtpReply;
 import org.postseal.submission.SubmissionOptions;
 import org.postseal.submission.SubmissionPreparer;
+import org.postseal.transport.ExitStatus;
 
 /**
  * The queue logic of the smarthost, with a scripted relay, a clock the test moves and a spool in a temporary
@@ -179,17 +182,18 @@ class SmarthostTest {
         executors.forEach(ExecutorService::shutdownNow);
     }
 
-    private Smarthost smarthost(MessageSealer sealer, Duration relayWait, boolean tempfailUnsignable, int threads)
+    private Smarthost smarthost(MessageSigner signer, Duration relayWait, boolean tempfailUnsignable, int threads)
             throws IOException {
         Smarthost s = new Smarthost(Spool.open(root), new OutgoingMessages(
-                new SubmissionPreparer(clock, "host.example.org", "www"), sealer, tempfailUnsignable, true),
+                new SubmissionPreparer(clock, "host.example.org", "www"), signer,
+                tempfailUnsignable ? OnError.TEMPFAIL : OnError.ACCEPT, true),
                 relay, SCHEDULE, clock, relayWait, threads);
         smarthosts.add(s);
         return s;
     }
 
     private Smarthost smarthost() throws IOException {
-        return smarthost(new SingleKeySealer("example.org", "sel", KEY, UnaryOperator.identity(), clock), WAIT,
+        return smarthost(signer(), WAIT,
                 true, 1);
     }
 
@@ -277,7 +281,7 @@ class SmarthostTest {
         SubmissionAnswer answer = submit(s);
 
         assertEquals(250, answer.code(), answer.line());
-        assertEquals(SubmissionAnswer.EX_OK, answer.exitStatus());
+        assertEquals(ExitStatus.OK, answer.exitStatus());
         assertTrue(answer.text().matches("[0-9a-z]+-[0-9a-f]{8} relayed: 250 2\\.0\\.0 Ok: queued as 4Xb"),
                 answer.text());
         assertSpoolEmpty();
@@ -358,7 +362,7 @@ class SmarthostTest {
         SubmissionAnswer answer = submit(s);
 
         assertEquals(554, answer.code(), answer.line());
-        assertEquals(SubmissionAnswer.EX_UNAVAILABLE, answer.exitStatus());
+        assertEquals(ExitStatus.UNAVAILABLE, answer.exitStatus());
         SpooledMessage failed = onlyFailed();
         assertEquals(failed.id() + " rejected: c@example.net: 550 5.1.1 <c@example.net>: no such user; relayed to 1 "
                 + "other recipient(s)", answer.text());
@@ -392,7 +396,7 @@ class SmarthostTest {
         SubmissionAnswer answer = submit(s);
 
         assertEquals(554, answer.code(), answer.line());
-        assertEquals(SubmissionAnswer.EX_UNAVAILABLE, answer.exitStatus());
+        assertEquals(ExitStatus.UNAVAILABLE, answer.exitStatus());
         SpooledMessage queued = onlyQueued();
         assertEquals(queued.id() + " rejected: c@example.net: 550 5.1.1 <c@example.net>: no such user; 1 other "
                 + "recipient(s) queued", answer.text());
@@ -462,7 +466,7 @@ class SmarthostTest {
             }
             return DeliveryReport.all(e, Status.DELIVERED, OK);
         });
-        Smarthost s = smarthost(new SingleKeySealer("example.org", "sel", KEY, UnaryOperator.identity(), clock),
+        Smarthost s = smarthost(signer(),
                 Duration.ofMillis(200), true, 2);
 
         long start = System.nanoTime();
@@ -500,7 +504,7 @@ class SmarthostTest {
                 "no header here\n\nbody\n".getBytes(StandardCharsets.US_ASCII));
 
         assertEquals(554, answer.code(), answer.line());
-        assertEquals(SubmissionAnswer.EX_DATAERR, answer.exitStatus());
+        assertEquals(ExitStatus.DATA_ERROR, answer.exitStatus());
         assertTrue(answer.text().startsWith("message refused: "), answer.text());
         assertSpoolEmpty();
         assertEquals(List.of(), relay.calls);
@@ -513,14 +517,19 @@ class SmarthostTest {
         SubmissionAnswer answer = s.submit(SubmissionOptions.defaults(), "Subject: x\n\nbody\n".getBytes());
 
         assertEquals(554, answer.code(), answer.line());
-        assertEquals(SubmissionAnswer.EX_DATAERR, answer.exitStatus());
+        assertEquals(ExitStatus.DATA_ERROR, answer.exitStatus());
         assertSpoolEmpty();
         assertEquals(List.of(), relay.calls);
     }
 
-    private static final MessageSealer UNSIGNABLE = message -> {
-        throw new MessageSealer.SealingException("cannot sign: the key is refused", null);
-    };
+    /** Signs every message with {@code KEY} as example.org, whatever its From. */
+    private MessageSigner signer() {
+        return MessageSigner.of(SignatureSelector.fixed(SignatureSpec.builder("example.org", "sel", KEY).build()),
+                clock);
+    }
+
+    private static final MessageSigner UNSIGNABLE = message ->
+            new SigningOutcome.Failed("cannot sign: the key is refused");
 
     @Test
     void unsignableIsATemporaryFailureWhenTempfailIsOn() throws Exception {
@@ -528,7 +537,7 @@ class SmarthostTest {
 
         SubmissionAnswer answer = submit(s);
 
-        assertEquals(new SubmissionAnswer(451, SubmissionAnswer.EX_TEMPFAIL,
+        assertEquals(new SubmissionAnswer(451, ExitStatus.TEMP_FAIL,
                 "message not accepted, try again later: cannot sign: the key is refused"), answer);
         assertSpoolEmpty();
         assertEquals(List.of(), relay.calls);
@@ -652,7 +661,7 @@ class SmarthostTest {
             }
             return DeliveryReport.all(e, Status.DEFERRED, LATER);
         });
-        Smarthost s = smarthost(new SingleKeySealer("example.org", "sel", KEY, UnaryOperator.identity(), clock),
+        Smarthost s = smarthost(signer(),
                 Duration.ofMillis(100), true, 1);
         String id = submit(s).text().split(" ")[0];
         s.start(Duration.ofMillis(20));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.postseal.transport.ExitStatus;
 
 class SubmissionAnswerTest {
     private static final List<SubmissionAnswer> ALL = List.of(
@@ -74,7 +75,7 @@ class SubmissionAnswerTest {
                 "-250 0 x", "<html>", "250\t0\tx")) {
             SubmissionAnswer answer = SubmissionAnswer.parse(garbage);
             assertEquals(451, answer.code(), garbage);
-            assertEquals(SubmissionAnswer.EX_TEMPFAIL, answer.exitStatus(), garbage);
+            assertEquals(ExitStatus.TEMP_FAIL, answer.exitStatus(), garbage);
             assertFalse(answer.accepted(), garbage);
             assertEquals("message not accepted, try again later: the smarthost answered something unexpected: "
                     + garbage, answer.text());

@@ -1,7 +1,11 @@
-package org.postseal.cli;
+package org.postseal.transport;
 
-/** The exit codes postseal uses: 0, 1 for "checked, did not pass", and the BSD sysexits codes for errors. */
-public final class ExitCodes {
+/**
+ * The exit statuses postseal uses, in one table: 0, 1 for "checked, did not pass", and the BSD sysexits codes for
+ * errors. The command line exits with them, and the smarthost sends them to {@code postseal sendmail} in its answers
+ * (so they live here, where both may import them).
+ */
+public final class ExitStatus {
     public static final int OK = 0;
     /** {@code verify}: at least one signature did not pass (or there was none). */
     public static final int NOT_VERIFIED = 1;
@@ -11,6 +15,10 @@ public final class ExitCodes {
     public static final int DATA_ERROR = 65;
     /** EX_NOINPUT: an input file does not exist or cannot be read. */
     public static final int NO_INPUT = 66;
+    /** EX_NOUSER: a recipient is unknown. */
+    public static final int NO_USER = 67;
+    /** EX_UNAVAILABLE: the relay refused the message for good. */
+    public static final int UNAVAILABLE = 69;
     /** EX_SOFTWARE: a bug in postseal. */
     public static final int SOFTWARE = 70;
     /** EX_CANTCREAT: an output file cannot be created. */
@@ -22,6 +30,6 @@ public final class ExitCodes {
     /** EX_CONFIG: the configuration is wrong. */
     public static final int CONFIG = 78;
 
-    private ExitCodes() {
+    private ExitStatus() {
     }
 }
