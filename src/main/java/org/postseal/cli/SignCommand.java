@@ -19,7 +19,7 @@ import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningKey;
 import org.postseal.dkim.UnsignableMessageException;
 import org.postseal.message.MessageFormatException;
-import org.postseal.message.MessageSigning;
+import org.postseal.signing.MessageSigning;
 import org.postseal.signing.FixedKey;
 import org.postseal.signing.KeyRules;
 import org.postseal.signing.SignatureTemplate;

@@ -7,13 +7,14 @@ import org.postseal.dkim.canon.BodyCanonicalizer;
 import org.postseal.dkim.canon.HeaderCanonicalizer;
 import org.postseal.dkim.canon.RelaxedBodyCanonicalizer;
 import org.postseal.dkim.canon.SimpleBodyCanonicalizer;
+import org.postseal.message.HeaderField;
 
 /** The two canonicalization algorithms of RFC 6376 §3.4, each knowing how to treat a header field and a body. */
 public enum Canonicalization {
     SIMPLE("simple") {
         @Override
         public byte[] header(HeaderField field) {
-            return HeaderCanonicalizer.simple(field.rawUnsafe());
+            return HeaderCanonicalizer.simple(field.raw());
         }
 
         @Override
@@ -24,7 +25,7 @@ public enum Canonicalization {
     RELAXED("relaxed") {
         @Override
         public byte[] header(HeaderField field) {
-            return HeaderCanonicalizer.relaxed(field.rawUnsafe());
+            return HeaderCanonicalizer.relaxed(field.raw());
         }
 
         @Override

@@ -2,6 +2,7 @@ package org.postseal.dkim;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.postseal.message.HeaderField;
 
 /**
  * Picks the header field instances that an {@code h=} list names (RFC 6376 §5.4.2): for each name in order, the

@@ -1,6 +1,7 @@
 package org.postseal.dkim;
 
 import java.io.ByteArrayOutputStream;
+import org.postseal.message.HeaderField;
 
 /**
  * Empties the {@code b=} value of a DKIM-Signature field, byte for byte, as RFC 6376 §3.7 requires before the field

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.postseal.dkim.record.DkimQuotedPrintable;
 import org.postseal.dkim.record.SignatureHeaderFormatter;
+import org.postseal.message.HeaderField;
 
 /**
  * One message being signed. Feed it every header field top to bottom, then the body in chunks of any size (CRLF

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.postseal.message.HeaderField;
 
 /**
  * One message being verified. Feed it every header field top to bottom, then the body in chunks, then call

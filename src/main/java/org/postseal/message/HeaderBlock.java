@@ -3,7 +3,6 @@ package org.postseal.message;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import org.postseal.dkim.HeaderField;
 
 /**
  * The header of a message: its bytes exactly as read (so they can be written back unchanged), the line ending it

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import org.nightcode.milter.codec.MilterPacket;
 import org.postseal.dkim.DkimSigner;
-import org.postseal.dkim.HeaderField;
+import org.postseal.message.HeaderField;
 import org.postseal.dkim.SigningSession;
 import org.postseal.dkim.UnsignableMessageException;
 import org.postseal.dkim.record.TagList;

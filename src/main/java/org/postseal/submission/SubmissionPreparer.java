@@ -17,7 +17,7 @@ import java.util.Objects;
 import java.util.function.Supplier;
 import org.apache.james.mime4j.codec.EncoderUtil;
 import org.postseal.logging.LogText;
-import org.postseal.dkim.HeaderField;
+import org.postseal.message.HeaderField;
 import org.postseal.message.CrlfNormalizer;
 import org.postseal.message.HeaderBlock;
 import org.postseal.message.MessageFormatException;

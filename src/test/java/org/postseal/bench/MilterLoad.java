@@ -15,7 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.postseal.dkim.DkimVerifier;
-import org.postseal.dkim.HeaderField;
+import org.postseal.message.HeaderField;
 import org.postseal.dkim.SigningKey;
 import org.postseal.dkim.VerificationResult;
 import org.postseal.dkim.VerificationSession;

@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.postseal.dkim.DkimSigner;
-import org.postseal.dkim.HeaderField;
+import org.postseal.message.HeaderField;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningKey;

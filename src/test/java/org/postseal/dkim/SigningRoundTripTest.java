@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.postseal.message.HeaderField;
 
 /** postseal signs, postseal verifies: every algorithm and canonicalization, and the shape of what is written. */
 class SigningRoundTripTest {

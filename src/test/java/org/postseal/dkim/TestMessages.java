@@ -10,6 +10,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.util.List;
 import org.postseal.message.HeaderBlock;
+import org.postseal.message.HeaderField;
 import org.postseal.message.MessageFormatException;
 
 /** Helpers for engine tests: split a whole message into fields and body, run sessions over it. */

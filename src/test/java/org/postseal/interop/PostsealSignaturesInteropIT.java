@@ -21,7 +21,7 @@ import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.DkimSigner;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SignatureSpec;
-import org.postseal.message.MessageSigning;
+import org.postseal.signing.MessageSigning;
 
 /**
  * Messages signed by postseal, judged by implementations others wrote: dkimpy and OpenDKIM must pass every

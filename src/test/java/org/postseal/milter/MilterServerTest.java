@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.postseal.dkim.DkimVerifier;
-import org.postseal.dkim.HeaderField;
+import org.postseal.message.HeaderField;
 import org.postseal.dkim.KeyLookupException;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningKey;

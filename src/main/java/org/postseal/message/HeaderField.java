@@ -1,4 +1,4 @@
-package org.postseal.dkim;
+package org.postseal.message;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -95,10 +95,6 @@ public final class HeaderField {
     public String value() {
         int colon = indexOfColon();
         return new String(raw, colon + 1, raw.length - colon - 1, StandardCharsets.ISO_8859_1);
-    }
-
-    byte[] rawUnsafe() {
-        return raw;
     }
 
     private int indexOfColon() {

@@ -1,4 +1,4 @@
-package org.postseal.message;
+package org.postseal.signing;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -9,10 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.List;
 import org.postseal.dkim.DkimSigner;
-import org.postseal.dkim.HeaderField;
+import org.postseal.message.HeaderField;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningSession;
 import org.postseal.dkim.UnsignableMessageException;
+import org.postseal.message.BodySpool;
+import org.postseal.message.CrlfNormalizer;
+import org.postseal.message.HeaderBlock;
+import org.postseal.message.MessageFormatException;
+import org.postseal.message.MessageReader;
 
 /**
  * Signs a whole message from a stream to a stream, as a pipe does: the header is read (bounded), the body is hashed
