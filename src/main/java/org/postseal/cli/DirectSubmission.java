@@ -12,7 +12,7 @@ import org.postseal.smtp.DeliveryReport;
 import org.postseal.smtp.MessageSource;
 import org.postseal.smtp.SmtpClient;
 import org.postseal.smtp.SmtpEndpoint;
-import org.postseal.submission.SubmissionOptions;
+import org.postseal.sendmail.SendmailOptions;
 import org.postseal.transport.ExitStatus;
 
 /**
@@ -23,7 +23,7 @@ final class DirectSubmission {
     private DirectSubmission() {
     }
 
-    static SubmissionAnswer submit(Optional<Path> config, SubmissionOptions options, byte[] raw) {
+    static SubmissionAnswer submit(Optional<Path> config, SendmailOptions options, byte[] raw) {
         SmarthostSettings settings;
         SmtpEndpoint endpoint;
         try {

@@ -19,7 +19,7 @@ import org.postseal.config.OpenDkimConf;
 import org.postseal.config.SocketSpec;
 import org.postseal.milter.MilterLimits;
 import org.postseal.milter.MilterServer;
-import org.postseal.milter.MilterSessionSettings;
+import org.postseal.milter.MilterSessions;
 import org.postseal.milter.SigningPort;
 import org.postseal.signing.SignatureSelector;
 import org.postseal.transport.ExitStatus;
@@ -86,11 +86,11 @@ final class MilterDaemonCommand implements Callable<Integer> {
         }
         SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG, settings::signatureSelector);
         SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
-        MilterSessionSettings sessionSettings = new MilterSessionSettings(SigningPort.of(selector), settings.onError(),
+        MilterSessions sessions = new MilterSessions(SigningPort.of(selector), settings.onError(),
                 limits(settings), Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
         MilterServer server;
         try {
-            server = MilterServer.start(address(socket), sessionSettings, socketMode(settings),
+            server = MilterServer.start(address(socket), sessions, socketMode(settings),
                     settings.socketGroup());
         } catch (IOException | IllegalStateException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());

@@ -13,7 +13,7 @@ import org.postseal.config.ConfigException;
 import org.postseal.config.SendmailSettings;
 import org.postseal.smarthost.SubmissionAnswer;
 import org.postseal.smarthost.SubmissionClient;
-import org.postseal.submission.SubmissionOptions;
+import org.postseal.sendmail.SendmailOptions;
 import org.postseal.transport.ExitStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -103,7 +103,7 @@ final class SendmailCommand implements Callable<Integer> {
                         + "-bm (read a message on standard input) is");
             }
         }
-        SubmissionOptions options = options();
+        SendmailOptions options = options();
         byte[] message;
         try {
             message = stdin.readAllBytes();
@@ -134,9 +134,9 @@ final class SendmailCommand implements Callable<Integer> {
         return answer.exitStatus();
     }
 
-    private SubmissionOptions options() {
+    private SendmailOptions options() {
         boolean dots = ignoreDots || sendmailOptions.contains("i");
-        SubmissionOptions.Builder builder = SubmissionOptions.builder().extractRecipients(extractRecipients)
+        SendmailOptions.Builder builder = SendmailOptions.builder().extractRecipients(extractRecipients)
                 .ignoreDots(dots).readEnvelopeFrom(readEnvelopeFrom).recipients(recipients);
         try {
             if (envelopeFrom != null) {

@@ -13,6 +13,7 @@ import org.postseal.config.MsmtpConfig;
 import org.postseal.config.SmarthostSettings;
 import org.postseal.config.Warnings;
 import org.postseal.dkim.CryptoProviders;
+import org.postseal.sendmail.MessagePreparer;
 import org.postseal.smarthost.MessageSigner;
 import org.postseal.smarthost.OutgoingMessages;
 import org.postseal.smarthost.RetrySchedule;
@@ -188,7 +189,7 @@ final class SmarthostCommand implements Callable<Integer> {
 
     /** How submissions are prepared and signed under these settings. */
     static OutgoingMessages outgoing(SmarthostSettings settings, MessageSigner signer) {
-        return new OutgoingMessages(Submissions.preparer(settings.hostname()), signer, settings.onError(),
+        return new OutgoingMessages(MessagePreparer.forThisMachine(settings.hostname()), signer, settings.onError(),
                 settings.readEnvelopeFrom());
     }
 

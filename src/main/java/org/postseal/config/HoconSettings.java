@@ -109,12 +109,12 @@ final class HoconSettings {
                 .subDomains(c.getBoolean("sub-domains"))
                 .multipleSignatures(c.getBoolean("multiple-signatures"))
                 .build();
-        SigningPolicy policy = SettingsParts.policy(inputs, base, warnings);
+        SigningPolicy policy = SettingReaders.policy(inputs, base, warnings);
 
         MilterSettings.Builder settings = MilterSettings.builder(socket, policy)
                 .source(source)
                 .mode(mode.signs(), mode.verifies())
-                .canonicalization(SettingsParts.canonicalization(c.getString("canonicalization"),
+                .canonicalization(SettingReaders.canonicalization(c.getString("canonicalization"),
                         where(c, "canonicalization")))
                 .signedHeaders(dataSet(c, "sign-headers", base, warnings)
                         .map(s -> TableFile.headerNames(s, SignatureSpec.DEFAULT_SIGNED_HEADERS, warnings))
@@ -124,9 +124,9 @@ final class HoconSettings {
                 .minimumKeyBits(c.getInt("minimum-key-bits"))
                 .requireSafeKeys(c.getBoolean("require-safe-keys"))
                 .softwareHeader(c.getBoolean("software-header"))
-                .onError(SettingsParts.onError(c.getString("on-error"), where(c, "on-error"), warnings));
+                .onError(SettingReaders.onError(c.getString("on-error"), where(c, "on-error"), warnings));
         string(c, "signature-algorithm").ifPresent(v -> settings.algorithm(
-                SettingsParts.algorithm(v, where(c, "signature-algorithm"))));
+                SettingReaders.algorithm(v, where(c, "signature-algorithm"))));
         if (c.hasPath("signature-ttl")) {
             try {
                 settings.signatureTtl(c.getDuration("signature-ttl"));

@@ -35,13 +35,13 @@ final class OpenDkimSettings {
                 .subDomains(conf.subDomains())
                 .multipleSignatures(conf.multipleSignatures())
                 .build();
-        SigningPolicy policy = SettingsParts.policy(inputs, conf.baseDirectory(), warnings);
+        SigningPolicy policy = SettingReaders.policy(inputs, conf.baseDirectory(), warnings);
 
         MilterSettings.Builder settings = MilterSettings.builder(socket, policy)
                 .source(conf.file().toString())
                 .mode(mode.signs(), mode.verifies())
                 .canonicalization(conf.string("Canonicalization")
-                        .map(v -> SettingsParts.canonicalization(v, conf.origin("Canonicalization")))
+                        .map(v -> SettingReaders.canonicalization(v, conf.origin("Canonicalization")))
                         .orElse(CanonicalizationPair.SIMPLE_SIMPLE))
                 .signedHeaders(conf.dataSet("SignHeaders", warnings)
                         .map(s -> TableFile.headerNames(s, SignatureSpec.DEFAULT_SIGNED_HEADERS, warnings))
@@ -52,7 +52,7 @@ final class OpenDkimSettings {
                 .requireSafeKeys(conf.requireSafeKeys())
                 .softwareHeader(conf.softwareHeader());
         conf.string("SignatureAlgorithm")
-                .ifPresent(v -> settings.algorithm(SettingsParts.algorithm(v, conf.origin("SignatureAlgorithm"))));
+                .ifPresent(v -> settings.algorithm(SettingReaders.algorithm(v, conf.origin("SignatureAlgorithm"))));
         OptionalInt ttl = conf.integer("SignatureTTL");
         if (ttl.isPresent() && ttl.getAsInt() > 0) {
             settings.signatureTtl(Duration.ofSeconds(ttl.getAsInt()));
@@ -67,7 +67,7 @@ final class OpenDkimSettings {
         }
         // OpenDKIM rejects by default; postseal temp-fails instead (the sender keeps the message)
         settings.onError(handling.isPresent()
-                ? SettingsParts.onError(handling.get(), conf.origin(handlingOption), warnings)
+                ? SettingReaders.onError(handling.get(), conf.origin(handlingOption), warnings)
                 : OnError.ACCEPT);
 
         if (socket.isUnix()) {

@@ -6,7 +6,7 @@ import java.util.function.Function;
 
 /**
  * The inputs of the signing policy, by OpenDKIM option name, as both configuration formats (opendkim.conf, HOCON)
- * and the smarthost's settings give them to {@link SettingsParts#policy}. Built with {@link #builder(Function)}, so
+ * and the smarthost's settings give them to {@link SettingReaders#policy}. Built with {@link #builder(Function)}, so
  * that a caller names what it sets and leaves the rest empty.
  *
  * @param where gives, for an option name (KeyTable, Domain...), where it was configured

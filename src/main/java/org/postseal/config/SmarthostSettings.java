@@ -150,9 +150,9 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
         }
         return new SmarthostSettings(path(c, "socket", base).orElseThrow(), mode, string(c, "socket-group"),
                 msmtprc, string(c, "account"), path(c, "spool", base).orElseThrow(), signing(c, base, warnings),
-                SettingsParts.canonicalization(c.getString("canonicalization"), where(c, "canonicalization")),
+                SettingReaders.canonicalization(c.getString("canonicalization"), where(c, "canonicalization")),
                 c.getInt("minimum-key-bits"), c.getBoolean("require-safe-keys"),
-                SettingsParts.onError(c.getString("on-error"), where(c, "on-error"), warnings),
+                SettingReaders.onError(c.getString("on-error"), where(c, "on-error"), warnings),
                 c.getBoolean("read-envelope-from"), string(c, "hostname"), max, positive(c, "read-timeout"),
                 positive(c, "message-deadline"), positive(c, "relay-wait"),
                 positive(c, "retry.first"), positive(c, "retry.max"), positive(c, "retry.lifetime"), threads,
@@ -196,7 +196,7 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
                         where(c, "signing-table") + " (" + origin + "signing-table)")))
                 .multipleSignatures(c.getBoolean("multiple-signatures"))
                 .build();
-        return new Tables(SettingsParts.policy(inputs, base, warnings));
+        return new Tables(SettingReaders.policy(inputs, base, warnings));
     }
 
     /** The signature template for these settings: canonicalization, OpenDKIM's header lists. */

@@ -75,7 +75,7 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
      * @param socketGroup group owner for a unix socket, if any
      * @throws IOException if the address cannot be bound or the socket's mode or group cannot be set
      */
-    public static MilterServer start(SocketAddress address, MilterSessionSettings settings,
+    public static MilterServer start(SocketAddress address, MilterSessions settings,
             Optional<Set<PosixFilePermission>> socketMode, Optional<String> socketGroup) throws IOException {
         MilterServer server = new MilterServer(address, settings::newSession, settings.limits(),
                 settings.threads());

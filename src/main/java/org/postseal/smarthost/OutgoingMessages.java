@@ -7,23 +7,23 @@ import org.postseal.logging.LogText;
 import org.postseal.message.MessageFormatException;
 import org.postseal.signing.OnError;
 import org.postseal.smtp.Envelope;
-import org.postseal.submission.PreparedMessage;
-import org.postseal.submission.SubmissionException;
-import org.postseal.submission.SubmissionOptions;
-import org.postseal.submission.SubmissionPreparer;
+import org.postseal.sendmail.PreparedMessage;
+import org.postseal.sendmail.PreparationException;
+import org.postseal.sendmail.SendmailOptions;
+import org.postseal.sendmail.MessagePreparer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The steps every submitted message goes through before it is kept or sent, the same for the smarthost and for
- * {@code postseal sendmail --direct}: prepared as msmtp would ({@link SubmissionPreparer}), then signed
+ * {@code postseal sendmail --direct}: prepared as msmtp would ({@link MessagePreparer}), then signed
  * ({@link MessageSigner}). A message that cannot be prepared is refused; one that cannot be signed is passed on
  * unsigned or refused with a temporary failure, as {@link OnError} says, with a log line either way.
  */
 public final class OutgoingMessages {
     private static final Logger LOG = LoggerFactory.getLogger(OutgoingMessages.class);
 
-    private final SubmissionPreparer preparer;
+    private final MessagePreparer preparer;
     private final MessageSigner signer;
     private final OnError onError;
     private final boolean readEnvelopeFrom;
@@ -33,7 +33,7 @@ public final class OutgoingMessages {
      * @param readEnvelopeFrom take the envelope sender from the From field unless the client gave {@code -f}, as
      *     the seed's {@code msmtp --read-envelope-from} did
      */
-    public OutgoingMessages(SubmissionPreparer preparer, MessageSigner signer, OnError onError,
+    public OutgoingMessages(MessagePreparer preparer, MessageSigner signer, OnError onError,
             boolean readEnvelopeFrom) {
         this.preparer = Objects.requireNonNull(preparer, "preparer");
         this.signer = Objects.requireNonNull(signer, "signer");
@@ -58,11 +58,11 @@ public final class OutgoingMessages {
     public record Refused(SubmissionAnswer answer) implements Outcome {
     }
 
-    public Outcome make(SubmissionOptions options, byte[] raw) {
+    public Outcome make(SendmailOptions options, byte[] raw) {
         PreparedMessage prepared;
         try {
             prepared = preparer.prepare(raw, readEnvelopeFrom ? options.withReadEnvelopeFrom() : options);
-        } catch (SubmissionException e) {
+        } catch (PreparationException e) {
             LOG.warn("submission refused: {}", LogText.escape(e.getMessage()));
             return new Refused(SubmissionAnswer.badMessage(e.getMessage()));
         }

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.postseal.logging.LogText;
 import org.postseal.smtp.DeliveryReport;
 import org.postseal.smtp.RecipientResult;
-import org.postseal.submission.SubmissionOptions;
+import org.postseal.sendmail.SendmailOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,7 +89,7 @@ public final class Smarthost implements AutoCloseable {
      * Takes one submission; blocks for at most the relay wait (plus the signing time). Called on a worker thread,
      * never on an event loop.
      */
-    public SubmissionAnswer submit(SubmissionOptions options, byte[] raw) {
+    public SubmissionAnswer submit(SendmailOptions options, byte[] raw) {
         OutgoingMessages.Outcome outcome = outgoing.make(options, raw);
         if (outcome instanceof OutgoingMessages.Refused refused) {
             return refused.answer();

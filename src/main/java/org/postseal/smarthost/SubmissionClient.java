@@ -14,10 +14,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.postseal.submission.SubmissionOptions;
+import org.postseal.sendmail.SendmailOptions;
 
 /**
- * {@code postseal sendmail}'s side of the {@link SubmitProtocol}: sends one message to the smarthost's socket and
+ * {@code postseal sendmail}'s side of the {@link SubmissionProtocol}: sends one message to the smarthost's socket and
  * returns its answer. Any failure to get an answer (no socket, refused, cut, timed out) is a temporary failure:
  * the message was not accepted, and the caller must say so.
  */
@@ -31,7 +31,7 @@ public final class SubmissionClient {
         this.timeout = timeout;
     }
 
-    public SubmissionAnswer submit(SubmissionOptions options, byte[] message) {
+    public SubmissionAnswer submit(SendmailOptions options, byte[] message) {
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "postseal-sendmail-timeout");
             t.setDaemon(true);
@@ -54,7 +54,7 @@ public final class SubmissionClient {
             }
             IOException writeFailure = null;
             try {
-                writeAll(channel, ByteBuffer.wrap(SubmitProtocol.header(options, message.length)));
+                writeAll(channel, ByteBuffer.wrap(SubmissionProtocol.header(options, message.length)));
                 writeAll(channel, ByteBuffer.wrap(message));
             } catch (IOException e) {
                 writeFailure = e; // the smarthost may have answered early (too big, bad request): read it

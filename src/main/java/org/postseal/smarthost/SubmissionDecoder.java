@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 import org.postseal.transport.MemoryBudget;
 
 /**
- * Reads one {@link SubmitProtocol} request from a connection: the header lines, then the announced number of message
+ * Reads one {@link SubmissionProtocol} request from a connection: the header lines, then the announced number of message
  * bytes, and emits a {@link Received}. A header that is not a request, or a size over the limit, is answered at once
  * (emitting an {@link SubmissionAnswer}) without reading the message. The message's memory is taken from the shared
  * budget as its bytes arrive ({@link MessageBuffer}); when the budget is spent, the request is answered with a
@@ -25,7 +25,7 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
     }
 
     /** A whole request. */
-    record Received(SubmitProtocol.Request request, byte[] message) {
+    record Received(SubmissionProtocol.Request request, byte[] message) {
     }
 
     private final long maxMessageBytes;
@@ -33,7 +33,7 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
     private final List<String> lines = new ArrayList<>();
     private State state = State.HEADER;
     private int headerBytes;
-    private SubmitProtocol.Request request;
+    private SubmissionProtocol.Request request;
     private MessageBuffer message;
 
     SubmissionDecoder(long maxMessageBytes) {
@@ -82,14 +82,14 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
     private boolean readHeaderLine(ByteBuf in, List<Object> out) {
         int eol = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
         if (eol < 0) {
-            if (headerBytes + in.readableBytes() > SubmitProtocol.MAX_HEADER_BYTES) {
+            if (headerBytes + in.readableBytes() > SubmissionProtocol.MAX_HEADER_BYTES) {
                 refuse(in, out, SubmissionAnswer.badMessage("request header too long"));
             }
             return false;
         }
         int length = eol - in.readerIndex();
         headerBytes += length + 1;
-        if (headerBytes > SubmitProtocol.MAX_HEADER_BYTES) {
+        if (headerBytes > SubmissionProtocol.MAX_HEADER_BYTES) {
             refuse(in, out, SubmissionAnswer.badMessage("request header too long"));
             return false;
         }
@@ -103,7 +103,7 @@ final class SubmissionDecoder extends ByteToMessageDecoder {
             return true;
         }
         try {
-            request = SubmitProtocol.parse(lines);
+            request = SubmissionProtocol.parse(lines);
         } catch (IllegalArgumentException e) {
             refuse(in, out, new SubmissionAnswer(554, 64, "bad request: " + e.getMessage()));
             return false;

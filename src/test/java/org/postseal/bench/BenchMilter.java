@@ -10,7 +10,7 @@ import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningKey;
 import org.postseal.keys.PrivateKeyReader;
 import org.postseal.milter.MilterServer;
-import org.postseal.milter.MilterSessionSettings;
+import org.postseal.milter.MilterSessions;
 import org.postseal.milter.SigningPort;
 import org.postseal.signing.OnError;
 import org.postseal.signing.SignatureChoice;
@@ -77,7 +77,7 @@ public final class BenchMilter {
         int colon = listen.lastIndexOf(':');
         InetSocketAddress address = new InetSocketAddress(listen.substring(0, colon),
                 Integer.parseInt(listen.substring(colon + 1)));
-        MilterServer server = MilterServer.start(address, MilterSessionSettings.of(policy, OnError.ACCEPT),
+        MilterServer server = MilterServer.start(address, MilterSessions.of(policy, OnError.ACCEPT),
                 Optional.empty(), Optional.empty());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bench-milter-close"));
         System.err.println("BenchMilter: listening on " + listen + ", signing *" + suffix + " with s=" + selector);

@@ -20,7 +20,7 @@ import org.postseal.dkim.SigningKey;
 import org.postseal.keys.DkimKeyGenerator;
 import org.postseal.milter.MessageContext;
 import org.postseal.milter.MilterServer;
-import org.postseal.milter.MilterSessionSettings;
+import org.postseal.milter.MilterSessions;
 import org.postseal.milter.SigningPort;
 import org.postseal.signing.OnError;
 import org.postseal.signing.SignatureChoice;
@@ -49,7 +49,7 @@ class PostfixMilterClientTest {
             }
         };
         server = MilterServer.start(new InetSocketAddress("127.0.0.1", 0),
-                MilterSessionSettings.of(selector, OnError.ACCEPT), Optional.empty(), Optional.empty());
+                MilterSessions.of(selector, OnError.ACCEPT), Optional.empty(), Optional.empty());
         address = (InetSocketAddress) server.localAddress();
     }
 

@@ -78,7 +78,7 @@ class MilterHostileClientTest {
             }
         };
         server = MilterServer.start(new InetSocketAddress("127.0.0.1", 0),
-                new MilterSessionSettings(recording, OnError.ACCEPT, limits, 2, Clock.systemUTC()),
+                new MilterSessions(recording, OnError.ACCEPT, limits, 2, Clock.systemUTC()),
                 Optional.empty(), Optional.empty());
     }
 

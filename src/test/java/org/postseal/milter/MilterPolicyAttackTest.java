@@ -110,7 +110,7 @@ class MilterPolicyAttackTest {
         SigningPort selector = SigningPort.of(SignatureSelector.byPolicy(policy, SigningKeys.of(this::readKey),
                 SignatureTemplate.DEFAULT));
         server = MilterServer.start(new InetSocketAddress("127.0.0.1", 0),
-                new MilterSessionSettings(selector, OnError.ACCEPT, MilterLimits.DEFAULTS, 1,
+                new MilterSessions(selector, OnError.ACCEPT, MilterLimits.DEFAULTS, 1,
                         Clock.systemUTC()),
                 Optional.empty(), Optional.empty());
     }

@@ -69,7 +69,7 @@ class MilterServerTest {
             }
         };
         server = MilterServer.start(new InetSocketAddress("127.0.0.1", 0),
-                MilterSessionSettings.of(selector, OnError.ACCEPT), Optional.empty(), Optional.empty());
+                MilterSessions.of(selector, OnError.ACCEPT), Optional.empty(), Optional.empty());
         port = ((InetSocketAddress) server.localAddress()).getPort();
     }
 

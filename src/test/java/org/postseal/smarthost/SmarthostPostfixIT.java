@@ -38,7 +38,7 @@ import org.postseal.keys.PrivateKeyWriter;
 import org.postseal.postfix.DeliveredMessage;
 import org.postseal.postfix.PostfixInstance;
 import org.postseal.postfix.PostfixInstance.Options;
-import org.postseal.submission.SubmissionOptions;
+import org.postseal.sendmail.SendmailOptions;
 
 /**
  * The CiviParoisse path end to end: a PHP-style pipeline into {@code bin/postseal-sendmail -t -i}, the smarthost
@@ -226,13 +226,13 @@ class SmarthostPostfixIT {
         byte[] message = phpMessage("cut short", "");
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
-            channel.write(ByteBuffer.wrap(SubmitProtocol.header(SubmissionOptions.phpMail(), message.length)));
+            channel.write(ByteBuffer.wrap(SubmissionProtocol.header(SendmailOptions.phpMail(), message.length)));
             channel.write(ByteBuffer.wrap(message, 0, message.length / 2));
         }
         // and one that stops sending
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
-            channel.write(ByteBuffer.wrap(SubmitProtocol.header(SubmissionOptions.phpMail(), message.length)));
+            channel.write(ByteBuffer.wrap(SubmissionProtocol.header(SendmailOptions.phpMail(), message.length)));
             channel.write(ByteBuffer.wrap(message, 0, 10));
             String answer = new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(answer.startsWith("451 75 "), answer);

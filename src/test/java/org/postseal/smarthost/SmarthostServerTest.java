@@ -28,8 +28,8 @@ import org.postseal.signing.SignatureSelector;
 import org.postseal.smtp.DeliveryReport;
 import org.postseal.smtp.RecipientResult.Status;
 import org.postseal.smtp.SmtpReply;
-import org.postseal.submission.SubmissionOptions;
-import org.postseal.submission.SubmissionPreparer;
+import org.postseal.sendmail.SendmailOptions;
+import org.postseal.sendmail.MessagePreparer;
 
 /**
  * Attacks on the smarthost's unix socket by a client that may connect to it (a local user in the socket's group),
@@ -56,7 +56,7 @@ class SmarthostServerTest {
     private SmarthostServer server(Duration readTimeout, Duration deadline) throws IOException {
         Clock clock = Clock.systemUTC();
         Smarthost smarthost = new Smarthost(Spool.open(root.resolve("spool")), new OutgoingMessages(
-                new SubmissionPreparer(clock, "host.example.org", "www"), MessageSigner.of(SignatureSelector.fixed(
+                new MessagePreparer(clock, "host.example.org", "www"), MessageSigner.of(SignatureSelector.fixed(
                         SignatureSpec.builder("example.org", "sel", DkimKeyGenerator.ed25519()).build()), clock),
                 OnError.TEMPFAIL, true),
                 (envelope, message) -> {
@@ -76,7 +76,7 @@ class SmarthostServerTest {
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         open.add(channel);
         channel.connect(UnixDomainSocketAddress.of(root.resolve("s.sock")));
-        channel.write(ByteBuffer.wrap(SubmitProtocol.header(SubmissionOptions.phpMail(), size)));
+        channel.write(ByteBuffer.wrap(SubmissionProtocol.header(SendmailOptions.phpMail(), size)));
         return channel;
     }
 
@@ -106,7 +106,7 @@ class SmarthostServerTest {
 
         long start = System.nanoTime();
         SubmissionAnswer answer = new SubmissionClient(root.resolve("s.sock"), Duration.ofSeconds(30))
-                .submit(SubmissionOptions.phpMail(), MESSAGE);
+                .submit(SendmailOptions.phpMail(), MESSAGE);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
         assertEquals(250, answer.code(), answer.line());
@@ -167,7 +167,7 @@ class SmarthostServerTest {
         SubmissionAnswer answer;
         try {
             answer = new SubmissionClient(root.resolve("s.sock"), Duration.ofSeconds(30))
-                    .submit(SubmissionOptions.phpMail(), evil);
+                    .submit(SendmailOptions.phpMail(), evil);
         } finally {
             System.setErr(saved);
         }

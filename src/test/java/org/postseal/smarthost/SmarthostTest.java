@@ -45,8 +45,8 @@ import org.postseal.smtp.MessageSource;
 import org.postseal.smtp.RecipientResult.Status;
 import org.postseal.smtp.RecipientResult;
 import org.postseal.smtp.SmtpReply;
-import org.postseal.submission.SubmissionOptions;
-import org.postseal.submission.SubmissionPreparer;
+import org.postseal.sendmail.SendmailOptions;
+import org.postseal.sendmail.MessagePreparer;
 import org.postseal.transport.ExitStatus;
 
 /**
@@ -185,7 +185,7 @@ class SmarthostTest {
     private Smarthost smarthost(MessageSigner signer, Duration relayWait, boolean tempfailUnsignable, int threads)
             throws IOException {
         Smarthost s = new Smarthost(Spool.open(root), new OutgoingMessages(
-                new SubmissionPreparer(clock, "host.example.org", "www"), signer,
+                new MessagePreparer(clock, "host.example.org", "www"), signer,
                 tempfailUnsignable ? OnError.TEMPFAIL : OnError.ACCEPT, true),
                 relay, SCHEDULE, clock, relayWait, threads);
         smarthosts.add(s);
@@ -198,7 +198,7 @@ class SmarthostTest {
     }
 
     private static SubmissionAnswer submit(Smarthost s) {
-        return s.submit(SubmissionOptions.phpMail(), MESSAGE);
+        return s.submit(SendmailOptions.phpMail(), MESSAGE);
     }
 
     @FunctionalInterface
@@ -237,7 +237,7 @@ class SmarthostTest {
      */
     private void barrier(Smarthost s) throws IOException, InterruptedException {
         int before = relay.probes.get();
-        s.submit(SubmissionOptions.builder().recipient(PROBE).build(),
+        s.submit(SendmailOptions.builder().recipient(PROBE).build(),
                 "From: a@example.org\nSubject: probe\n\nprobe\n".getBytes(StandardCharsets.US_ASCII));
         await("the probe is relayed", () -> relay.probes.get() > before);
         await("the probe leaves the spool", () -> spool.queued().stream()
@@ -500,7 +500,7 @@ class SmarthostTest {
     void badMessageIsRefusedWithoutSpoolingOrRelaying() throws Exception {
         Smarthost s = smarthost();
 
-        SubmissionAnswer answer = s.submit(SubmissionOptions.builder().recipient(B).build(),
+        SubmissionAnswer answer = s.submit(SendmailOptions.builder().recipient(B).build(),
                 "no header here\n\nbody\n".getBytes(StandardCharsets.US_ASCII));
 
         assertEquals(554, answer.code(), answer.line());
@@ -514,7 +514,7 @@ class SmarthostTest {
     void noRecipientIsRefusedWithoutSpoolingOrRelaying() throws Exception {
         Smarthost s = smarthost();
 
-        SubmissionAnswer answer = s.submit(SubmissionOptions.defaults(), "Subject: x\n\nbody\n".getBytes());
+        SubmissionAnswer answer = s.submit(SendmailOptions.defaults(), "Subject: x\n\nbody\n".getBytes());
 
         assertEquals(554, answer.code(), answer.line());
         assertEquals(ExitStatus.DATA_ERROR, answer.exitStatus());

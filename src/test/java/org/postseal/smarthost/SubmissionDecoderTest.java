@@ -18,11 +18,11 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.postseal.transport.MemoryBudget;
-import org.postseal.submission.SubmissionOptions;
+import org.postseal.sendmail.SendmailOptions;
 
 class SubmissionDecoderTest {
     private static final long LIMIT = 10_000;
-    private static final SubmissionOptions OPTIONS = SubmissionOptions.builder().extractRecipients(true)
+    private static final SendmailOptions OPTIONS = SendmailOptions.builder().extractRecipients(true)
             .ignoreDots(true).envelopeFrom("a@example.org").fullName("Jérôme ✉").recipients("b@example.net",
                     "c@example.net").build();
     /** A body that looks like the header's end and like another request, with every byte value. */
@@ -46,7 +46,7 @@ class SubmissionDecoderTest {
     }
 
     private static byte[] request(byte[] body) {
-        return concat(SubmitProtocol.header(OPTIONS, body.length), body);
+        return concat(SubmissionProtocol.header(OPTIONS, body.length), body);
     }
 
     private static EmbeddedChannel channel() {
@@ -130,7 +130,7 @@ class SubmissionDecoderTest {
 
     @Test
     void crlfHeaderLinesAreRead() {
-        byte[] header = new String(SubmitProtocol.header(OPTIONS, BODY.length), StandardCharsets.UTF_8)
+        byte[] header = new String(SubmissionProtocol.header(OPTIONS, BODY.length), StandardCharsets.UTF_8)
                 .replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
 
         assertReceived(BODY, feed(channel(), concat(header, BODY)));
@@ -164,7 +164,7 @@ class SubmissionDecoderTest {
     void tooBigIsAnsweredWithoutReadingTheBody() {
         EmbeddedChannel channel = channel();
 
-        List<Object> out = feed(channel, SubmitProtocol.header(OPTIONS, LIMIT + 1));
+        List<Object> out = feed(channel, SubmissionProtocol.header(OPTIONS, LIMIT + 1));
 
         assertEquals(List.of(SubmissionAnswer.tooBig(LIMIT)), out);
         assertEquals("552 65 message refused: larger than the limit of 10000 bytes", out.get(0).toString());
@@ -175,7 +175,7 @@ class SubmissionDecoderTest {
 
     @Test
     void tooBigAnnouncedWithAHugeSizeIsAnsweredToo() {
-        List<Object> out = feed(channel(), SubmitProtocol.header(OPTIONS, Long.MAX_VALUE));
+        List<Object> out = feed(channel(), SubmissionProtocol.header(OPTIONS, Long.MAX_VALUE));
 
         assertEquals(List.of(SubmissionAnswer.tooBig(LIMIT)), out);
     }
@@ -213,8 +213,8 @@ class SubmissionDecoderTest {
 
     @Test
     void headerOverTheLimitInManyLinesIsRefused() {
-        StringBuilder header = new StringBuilder(SubmitProtocol.GREETING).append('\n');
-        while (header.length() <= SubmitProtocol.MAX_HEADER_BYTES) {
+        StringBuilder header = new StringBuilder(SubmissionProtocol.GREETING).append('\n');
+        while (header.length() <= SubmissionProtocol.MAX_HEADER_BYTES) {
             header.append("recipient: someone@example.net\n");
         }
         header.append("size: 3\n\nabc");
@@ -257,7 +257,7 @@ class SubmissionDecoderTest {
      */
     @Test
     void headerOverTheLimitInOneChunkIsRefusedCleanly() {
-        byte[] blob = new byte[SubmitProtocol.MAX_HEADER_BYTES + 100];
+        byte[] blob = new byte[SubmissionProtocol.MAX_HEADER_BYTES + 100];
         Arrays.fill(blob, (byte) 'x');
         EmbeddedChannel channel = channel();
 
@@ -270,7 +270,7 @@ class SubmissionDecoderTest {
     /** Same, a single too-long line that ends in the chunk: it is not consumed either. */
     @Test
     void firstLineOverTheLimitInOneChunkIsRefusedCleanly() {
-        byte[] blob = new byte[SubmitProtocol.MAX_HEADER_BYTES + 100];
+        byte[] blob = new byte[SubmissionProtocol.MAX_HEADER_BYTES + 100];
         Arrays.fill(blob, (byte) 'x');
         blob[blob.length - 1] = '\n';
         EmbeddedChannel channel = channel();
@@ -283,10 +283,10 @@ class SubmissionDecoderTest {
 
     @Test
     void headerAtTheLimitIsRead() {
-        String start = SubmitProtocol.GREETING + "\nsize: 3\nrecipient: ";
+        String start = SubmissionProtocol.GREETING + "\nsize: 3\nrecipient: ";
         String end = "@example.net\n\n";
-        String header = start + "x".repeat(SubmitProtocol.MAX_HEADER_BYTES - start.length() - end.length()) + end;
-        assertEquals(SubmitProtocol.MAX_HEADER_BYTES, header.length());
+        String header = start + "x".repeat(SubmissionProtocol.MAX_HEADER_BYTES - start.length() - end.length()) + end;
+        assertEquals(SubmissionProtocol.MAX_HEADER_BYTES, header.length());
 
         List<Object> out = feed(channel(), (header + "abc").getBytes(StandardCharsets.US_ASCII));
 
@@ -297,7 +297,7 @@ class SubmissionDecoderTest {
     @Test
     void partialBodyEmitsNothingAndSaysHowFarItGot() {
         EmbeddedChannel channel = channel();
-        byte[] header = SubmitProtocol.header(OPTIONS, BODY.length);
+        byte[] header = SubmissionProtocol.header(OPTIONS, BODY.length);
 
         assertEquals(List.of(), feed(channel, Arrays.copyOf(header, 5)));
         assertEquals("during the request header", decoder(channel).progress());

@@ -1,6 +1,8 @@
-package org.postseal.submission;
+package org.postseal.sendmail;
 
 import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.james.mime4j.codec.EncoderUtil;
 import org.postseal.logging.LogText;
@@ -62,7 +65,7 @@ import org.postseal.smtp.Envelope;
  * </ol>
  * The result is one new array (plus small header copies); the input is not changed.
  */
-public final class SubmissionPreparer {
+public final class MessagePreparer {
     private static final DateTimeFormatter RFC_5322_DATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss xx", Locale.ENGLISH);
     private static final byte[] CRLF = {'\r', '\n'};
@@ -73,11 +76,29 @@ public final class SubmissionPreparer {
     private final Supplier<String> uniquePart;
 
     /**
+     * A preparer for this machine, as msmtp would prepare mail on it: the system clock and zone, the user running
+     * postseal, and {@code hostname} or else this machine's canonical host name ({@code localhost} if it has none).
+     */
+    public static MessagePreparer forThisMachine(Optional<String> hostname) {
+        return new MessagePreparer(Clock.systemDefaultZone(), hostname.orElseGet(MessagePreparer::localHostName),
+                System.getProperty("user.name", "nobody"));
+    }
+
+    private static String localHostName() {
+        try {
+            String name = InetAddress.getLocalHost().getCanonicalHostName();
+            return name.isBlank() ? "localhost" : name;
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /**
      * A preparer whose Message-ID values hold 128 random bits from {@link SecureRandom}.
      *
-     * @see #SubmissionPreparer(Clock, String, String, Supplier)
+     * @see #MessagePreparer(Clock, String, String, Supplier)
      */
-    public SubmissionPreparer(Clock clock, String hostName, String userName) {
+    public MessagePreparer(Clock clock, String hostName, String userName) {
         this(clock, hostName, userName, randomUniqueParts());
     }
 
@@ -90,7 +111,7 @@ public final class SubmissionPreparer {
      * @param uniquePart gives the part of a Message-ID left of the {@code @}; each value must be a dot-atom
      * @throws IllegalArgumentException if the host name is not a domain name or the user name not a dot-atom
      */
-    public SubmissionPreparer(Clock clock, String hostName, String userName, Supplier<String> uniquePart) {
+    public MessagePreparer(Clock clock, String hostName, String userName, Supplier<String> uniquePart) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.hostName = Objects.requireNonNull(hostName, "hostName");
         this.userName = Objects.requireNonNull(userName, "userName");
@@ -109,23 +130,23 @@ public final class SubmissionPreparer {
      *
      * @param raw the message as submitted (not changed)
      * @param options the sendmail options it came with
-     * @throws SubmissionException {@link SubmissionException.Reason#MALFORMED_MESSAGE} if a header line is not a
-     *     field or an address list cannot be read; {@link SubmissionException.Reason#NO_RECIPIENTS} if there is
+     * @throws PreparationException {@link PreparationException.Reason#MALFORMED_MESSAGE} if a header line is not a
+     *     field or an address list cannot be read; {@link PreparationException.Reason#NO_RECIPIENTS} if there is
      *     no recipient
      * @throws IllegalStateException if the unique-part supplier gives a value that is not a dot-atom
      */
-    public PreparedMessage prepare(byte[] raw, SubmissionOptions options) throws SubmissionException {
+    public PreparedMessage prepare(byte[] raw, SendmailOptions options) throws PreparationException {
         Objects.requireNonNull(raw, "raw");
         Objects.requireNonNull(options, "options");
         try {
             return prepareChecked(raw, options);
         } catch (MessageFormatException e) {
-            throw SubmissionException.malformed(e);
+            throw PreparationException.malformed(e);
         }
     }
 
-    private PreparedMessage prepareChecked(byte[] raw, SubmissionOptions options)
-            throws MessageFormatException, SubmissionException {
+    private PreparedMessage prepareChecked(byte[] raw, SendmailOptions options)
+            throws MessageFormatException, PreparationException {
         int end = options.ignoreDots() ? raw.length : endAtDotLine(raw);
         int start = 0;
         int lineNumber = 1;
@@ -197,7 +218,7 @@ public final class SubmissionPreparer {
         return new PreparedMessage(new Envelope(sender, recipients), message, added, removed);
     }
 
-    private String envelopeSender(List<HeaderField> fields, SubmissionOptions options, String defaultAddress)
+    private String envelopeSender(List<HeaderField> fields, SendmailOptions options, String defaultAddress)
             throws MessageFormatException {
         if (options.envelopeFrom().isPresent()) {
             return options.envelopeFrom().get();
@@ -217,8 +238,8 @@ public final class SubmissionPreparer {
         return defaultAddress;
     }
 
-    private static List<String> recipients(List<HeaderField> fields, SubmissionOptions options)
-            throws MessageFormatException, SubmissionException {
+    private static List<String> recipients(List<HeaderField> fields, SendmailOptions options)
+            throws MessageFormatException, PreparationException {
         Map<String, String> byMailbox = new LinkedHashMap<>();
         for (String argument : options.recipients()) {
             for (String address : Addresses.parse("recipient argument " + Addresses.preview(argument), argument)) {
@@ -234,7 +255,7 @@ public final class SubmissionPreparer {
             }
         }
         if (byMailbox.isEmpty()) {
-            throw new SubmissionException(SubmissionException.Reason.NO_RECIPIENTS, options.extractRecipients()
+            throw new PreparationException(PreparationException.Reason.NO_RECIPIENTS, options.extractRecipients()
                     ? "no recipients: none on the command line and none in To, Cc or Bcc"
                     : "no recipients: none on the command line (and -t not given)");
         }

@@ -1,4 +1,4 @@
-package org.postseal.submission;
+package org.postseal.sendmail;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.postseal.submission;
+package org.postseal.sendmail;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -60,9 +60,9 @@ class AddressesTest {
 
     @Test
     void displayNames() {
-        assertEquals("SRC", SubmissionPreparer.displayName("SRC"));
-        assertEquals("\"Doe, John\"", SubmissionPreparer.displayName("Doe, John"));
+        assertEquals("SRC", MessagePreparer.displayName("SRC"));
+        assertEquals("\"Doe, John\"", MessagePreparer.displayName("Doe, John"));
         // B is chosen here because it is shorter than Q
-        assertEquals("=?UTF-8?B?w6l0w6k=?=", SubmissionPreparer.displayName("été"));
+        assertEquals("=?UTF-8?B?w6l0w6k=?=", MessagePreparer.displayName("été"));
     }
 }

@@ -1,4 +1,4 @@
-package org.postseal.submission;
+package org.postseal.sendmail;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,8 +11,8 @@ import java.util.Optional;
  *
  * <p>Options that only choose where or how to deliver (accounts, {@code -oX} settings, DSN) are not here.
  */
-public final class SubmissionOptions {
-    private static final SubmissionOptions DEFAULTS = new Builder().build();
+public final class SendmailOptions {
+    private static final SendmailOptions DEFAULTS = new Builder().build();
 
     private final boolean extractRecipients;
     private final boolean ignoreDots;
@@ -21,7 +21,7 @@ public final class SubmissionOptions {
     private final boolean readEnvelopeFrom;
     private final List<String> recipients;
 
-    private SubmissionOptions(Builder builder) {
+    private SendmailOptions(Builder builder) {
         this.extractRecipients = builder.extractRecipients;
         this.ignoreDots = builder.ignoreDots;
         this.envelopeFrom = builder.envelopeFrom;
@@ -31,7 +31,7 @@ public final class SubmissionOptions {
     }
 
     /** No option at all: recipients only from the command line (none here), a lone "." line ends the message. */
-    public static SubmissionOptions defaults() {
+    public static SendmailOptions defaults() {
         return DEFAULTS;
     }
 
@@ -39,7 +39,7 @@ public final class SubmissionOptions {
      * The options of the seed's chain, {@code sendmail -t -i} then {@code msmtp --read-envelope-from}: recipients
      * from the header, dots not special, envelope sender from the From field.
      */
-    public static SubmissionOptions phpMail() {
+    public static SendmailOptions phpMail() {
         return builder().extractRecipients(true).ignoreDots(true).readEnvelopeFrom(true).build();
     }
 
@@ -85,7 +85,7 @@ public final class SubmissionOptions {
      * These options with {@code --read-envelope-from} on: what the seed's smarthost always ran
      * ({@code msmtp -t -i --read-envelope-from}), whatever the client asked. An explicit {@code -f} still wins.
      */
-    public SubmissionOptions withReadEnvelopeFrom() {
+    public SendmailOptions withReadEnvelopeFrom() {
         if (readEnvelopeFrom) {
             return this;
         }
@@ -98,12 +98,12 @@ public final class SubmissionOptions {
 
     @Override
     public String toString() {
-        return "SubmissionOptions[extractRecipients=" + extractRecipients + ", ignoreDots=" + ignoreDots
+        return "SendmailOptions[extractRecipients=" + extractRecipients + ", ignoreDots=" + ignoreDots
                 + ", envelopeFrom=" + envelopeFrom + ", fullName=" + fullName + ", readEnvelopeFrom="
                 + readEnvelopeFrom + ", recipients=" + recipients + "]";
     }
 
-    /** Builds {@link SubmissionOptions}; each setting may be made once (a second call names the first value). */
+    /** Builds {@link SendmailOptions}; each setting may be made once (a second call names the first value). */
     public static final class Builder {
         private boolean extractRecipients;
         private boolean ignoreDots;
@@ -215,8 +215,8 @@ public final class SubmissionOptions {
         }
 
         /** The options. */
-        public SubmissionOptions build() {
-            return new SubmissionOptions(this);
+        public SendmailOptions build() {
+            return new SendmailOptions(this);
         }
 
         private static void checkAddress(String what, String given, String value) {

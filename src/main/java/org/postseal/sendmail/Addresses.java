@@ -1,4 +1,4 @@
-package org.postseal.submission;
+package org.postseal.sendmail;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -1,4 +1,4 @@
-package org.postseal.submission;
+package org.postseal.sendmail;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,9 +10,9 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** Every prefix of a message either prepares or is refused with a SubmissionException; never anything else. */
-class SubmissionRobustnessTest {
-    private final SubmissionPreparer preparer = new SubmissionPreparer(
+/** Every prefix of a message either prepares or is refused with a PreparationException; never anything else. */
+class PreparationRobustnessTest {
+    private final MessagePreparer preparer = new MessagePreparer(
             Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), "h.test", "u", () -> "id");
 
     @Test
@@ -20,7 +20,7 @@ class SubmissionRobustnessTest {
         byte[] raw = ("From: \"A, B\" <a@b.test>\r\nTo: team: x@y.test,\n (c) \"q\"@z.test;\nBcc: h@x.test\n"
                 + "Subject: caf\u00e9\n\n.\nline\r\n\r.\n").getBytes(StandardCharsets.UTF_8);
         for (boolean ignoreDots : new boolean[] {false, true}) {
-            SubmissionOptions options = SubmissionOptions.builder().extractRecipients(true).ignoreDots(ignoreDots)
+            SendmailOptions options = SendmailOptions.builder().extractRecipients(true).ignoreDots(ignoreDots)
                     .readEnvelopeFrom(true).build();
             int prepared = 0;
             for (int cut = 0; cut <= raw.length; cut++) {
@@ -28,7 +28,7 @@ class SubmissionRobustnessTest {
                 try {
                     assertWellFormed(preparer.prepare(prefix, options).message(), cut);
                     prepared++;
-                } catch (SubmissionException expected) {
+                } catch (PreparationException expected) {
                     // a prefix may well have no recipients yet; any other exception fails the test
                     assertTrue(cut < raw.length, "the whole message is refused: " + expected.getMessage());
                 }
@@ -38,10 +38,10 @@ class SubmissionRobustnessTest {
     }
 
     @Test
-    void theWholeMessagePreparesWithItsRecipientsAndWithoutBcc() throws SubmissionException {
+    void theWholeMessagePreparesWithItsRecipientsAndWithoutBcc() throws PreparationException {
         byte[] raw = ("From: a@b.test\nTo: x@y.test\nBcc: h@x.test\nSubject: s\n\nline\n").getBytes(
                 StandardCharsets.UTF_8);
-        PreparedMessage prepared = preparer.prepare(raw, SubmissionOptions.builder().extractRecipients(true)
+        PreparedMessage prepared = preparer.prepare(raw, SendmailOptions.builder().extractRecipients(true)
                 .readEnvelopeFrom(true).build());
         assertWellFormed(prepared.message(), raw.length);
         assertEquals("a@b.test", prepared.envelope().sender());

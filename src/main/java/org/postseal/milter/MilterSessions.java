@@ -15,9 +15,9 @@ import org.postseal.signing.OnError;
  * @param threads event-loop threads serving connections
  * @param clock the time for {@code t=}
  */
-public record MilterSessionSettings(SigningPort signing, OnError onError, MilterLimits limits,
+public record MilterSessions(SigningPort signing, OnError onError, MilterLimits limits,
         int threads, Clock clock) {
-    public MilterSessionSettings {
+    public MilterSessions {
         Objects.requireNonNull(signing, "signing");
         Objects.requireNonNull(onError, "onError");
         Objects.requireNonNull(limits, "limits");
@@ -28,14 +28,14 @@ public record MilterSessionSettings(SigningPort signing, OnError onError, Milter
     }
 
     /** Default limits, one thread per core. */
-    public static MilterSessionSettings of(SigningPort signing, OnError onError) {
-        return new MilterSessionSettings(signing, onError, MilterLimits.DEFAULTS,
+    public static MilterSessions of(SigningPort signing, OnError onError) {
+        return new MilterSessions(signing, onError, MilterLimits.DEFAULTS,
                 Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
     }
 
     /** These settings with other limits. */
-    public MilterSessionSettings withLimits(MilterLimits value) {
-        return new MilterSessionSettings(signing, onError, value, threads, clock);
+    public MilterSessions withLimits(MilterLimits value) {
+        return new MilterSessions(signing, onError, value, threads, clock);
     }
 
     MilterSession newSession() {

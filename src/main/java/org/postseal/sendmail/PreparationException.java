@@ -1,4 +1,4 @@
-package org.postseal.submission;
+package org.postseal.sendmail;
 
 import java.util.Objects;
 import org.postseal.message.MessageFormatException;
@@ -9,7 +9,7 @@ import org.postseal.transport.ExitStatus;
  * malformed message (EX_DATAERR, as Postfix's sendmail answers) from a well-formed one that has nowhere to go
  * (EX_USAGE).
  */
-public final class SubmissionException extends Exception {
+public final class PreparationException extends Exception {
     private static final long serialVersionUID = 1L;
 
     /** Why a submission is refused. */
@@ -33,14 +33,14 @@ public final class SubmissionException extends Exception {
 
     private final Reason reason;
 
-    public SubmissionException(Reason reason, String message) {
+    public PreparationException(Reason reason, String message) {
         super(message);
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 
     /** A malformed message; the cause's message is this one's. */
-    static SubmissionException malformed(MessageFormatException cause) {
-        SubmissionException e = new SubmissionException(Reason.MALFORMED_MESSAGE, cause.getMessage());
+    static PreparationException malformed(MessageFormatException cause) {
+        PreparationException e = new PreparationException(Reason.MALFORMED_MESSAGE, cause.getMessage());
         e.initCause(cause);
         return e;
     }

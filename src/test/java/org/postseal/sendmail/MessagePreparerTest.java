@@ -1,4 +1,4 @@
-package org.postseal.submission;
+package org.postseal.sendmail;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,19 +16,19 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.postseal.smtp.Envelope;
 
-class SubmissionPreparerTest {
+class MessagePreparerTest {
     /** Saturday 7 November 2026, 10:15 in Paris (UTC+1). */
     private static final Clock CLOCK =
             Clock.fixed(Instant.parse("2026-11-07T09:15:00Z"), ZoneId.of("Europe/Paris"));
     private static final String DATE = "Date: Sat, 07 Nov 2026 10:15:00 +0100\r\n";
     private static final String MSGID = "Message-ID: <id1@web.example>\r\n";
 
-    private final SubmissionPreparer preparer = new SubmissionPreparer(CLOCK, "web.example", "www-data", () -> "id1");
+    private final MessagePreparer preparer = new MessagePreparer(CLOCK, "web.example", "www-data", () -> "id1");
 
-    private static final SubmissionOptions T_I = SubmissionOptions.builder()
+    private static final SendmailOptions T_I = SendmailOptions.builder()
             .extractRecipients(true).ignoreDots(true).build();
 
-    private PreparedMessage prepare(String raw, SubmissionOptions options) throws SubmissionException {
+    private PreparedMessage prepare(String raw, SendmailOptions options) throws PreparationException {
         return preparer.prepare(raw.getBytes(StandardCharsets.UTF_8), options);
     }
 
@@ -41,7 +41,7 @@ class SubmissionPreparerTest {
     @Test
     void phpMailExample() throws Exception {
         String raw = "To: dst@dst.test\nSubject: subject\nFrom: \"SRC\" <src@src.test>\n\nmessage\n";
-        PreparedMessage prepared = prepare(raw, SubmissionOptions.phpMail());
+        PreparedMessage prepared = prepare(raw, SendmailOptions.phpMail());
         assertEquals(new Envelope("src@src.test", List.of("dst@dst.test")), prepared.envelope());
         assertEquals(DATE + MSGID
                 + "To: dst@dst.test\r\nSubject: subject\r\nFrom: \"SRC\" <src@src.test>\r\n\r\nmessage\r\n",
@@ -52,7 +52,7 @@ class SubmissionPreparerTest {
 
     @Test
     void messageAccessorsAgree() throws Exception {
-        PreparedMessage prepared = prepare("To: a@x.test\nFrom: b@y.test\n\nbody\n", SubmissionOptions.phpMail());
+        PreparedMessage prepared = prepare("To: a@x.test\nFrom: b@y.test\n\nbody\n", SendmailOptions.phpMail());
         byte[] copy = prepared.message();
         copy[0] = 'X';
         assertEquals('D', prepared.message()[0]);
@@ -107,7 +107,7 @@ class SubmissionPreparerTest {
 
     @Test
     void bccRemovedWithoutDashT() throws Exception {
-        SubmissionOptions options = SubmissionOptions.builder().recipients("arg@x.test").build();
+        SendmailOptions options = SendmailOptions.builder().recipients("arg@x.test").build();
         PreparedMessage prepared = prepare("From: s@s.test\nTo: a@x.test\nBcc: b@x.test\n\nbody\n", options);
         assertEquals(List.of("arg@x.test"), prepared.envelope().recipients());
         assertEquals(DATE + MSGID + "From: s@s.test\r\nTo: a@x.test\r\n\r\nbody\r\n", text(prepared));
@@ -115,7 +115,7 @@ class SubmissionPreparerTest {
 
     @Test
     void argumentsAddedToHeaderRecipientsAndDuplicatesRemoved() throws Exception {
-        SubmissionOptions options = SubmissionOptions.builder().extractRecipients(true).ignoreDots(true)
+        SendmailOptions options = SendmailOptions.builder().extractRecipients(true).ignoreDots(true)
                 .recipients("arg@x.test", "Other <a@X.TEST>, b@y.test").build();
         String raw = "From: s@s.test\nTo: a@x.test, A@x.test, arg@x.test\nCc: b@Y.test, c@z.test\n\nbody\n";
         PreparedMessage prepared = prepare(raw, options);
@@ -154,21 +154,21 @@ class SubmissionPreparerTest {
 
     @Test
     void unreadableAddressList() {
-        SubmissionException e = assertThrows(SubmissionException.class,
+        PreparationException e = assertThrows(PreparationException.class,
                 () -> prepare("From: s@s.test\nTo: a@x.test; b@y.test <c@z.test>\n\nb\n", T_I));
-        assertEquals(SubmissionException.Reason.MALFORMED_MESSAGE, e.reason());
+        assertEquals(PreparationException.Reason.MALFORMED_MESSAGE, e.reason());
         assertTrue(e.getMessage().startsWith("To field: cannot read the address list"), e.getMessage());
     }
 
     @Test
     void noRecipients() {
-        SubmissionException e = assertThrows(SubmissionException.class,
+        PreparationException e = assertThrows(PreparationException.class,
                 () -> prepare("From: s@s.test\nTo: undisclosed-recipients:;\n\nbody\n", T_I));
-        assertEquals(SubmissionException.Reason.NO_RECIPIENTS, e.reason());
+        assertEquals(PreparationException.Reason.NO_RECIPIENTS, e.reason());
         assertEquals(64, e.reason().exitCode());
         assertTrue(e.getMessage().startsWith("no recipients"), e.getMessage());
-        SubmissionException withoutT = assertThrows(SubmissionException.class,
-                () -> prepare("From: s@s.test\nTo: a@x.test\n\nbody\n", SubmissionOptions.defaults()));
+        PreparationException withoutT = assertThrows(PreparationException.class,
+                () -> prepare("From: s@s.test\nTo: a@x.test\n\nbody\n", SendmailOptions.defaults()));
         assertEquals("no recipients: none on the command line (and -t not given)", withoutT.getMessage());
     }
 
@@ -176,7 +176,7 @@ class SubmissionPreparerTest {
 
     @Test
     void dashFOverridesFromHeader() throws Exception {
-        SubmissionOptions options = SubmissionOptions.builder().extractRecipients(true).readEnvelopeFrom(true)
+        SendmailOptions options = SendmailOptions.builder().extractRecipients(true).readEnvelopeFrom(true)
                 .envelopeFrom("<bounce@src.test>").build();
         PreparedMessage prepared = prepare("From: \"SRC\" <src@src.test>\nTo: a@x.test\n\nb\n", options);
         assertEquals("bounce@src.test", prepared.envelope().sender());
@@ -186,7 +186,7 @@ class SubmissionPreparerTest {
     @Test
     void nullSenderOnlyThroughDashF() throws Exception {
         for (String nullSender : List.of("<>", "")) {
-            SubmissionOptions options = SubmissionOptions.builder().extractRecipients(true)
+            SendmailOptions options = SendmailOptions.builder().extractRecipients(true)
                     .envelopeFrom(nullSender).build();
             PreparedMessage prepared = prepare("To: a@x.test\n\nb\n", options);
             assertEquals("", prepared.envelope().sender());
@@ -197,7 +197,7 @@ class SubmissionPreparerTest {
 
     @Test
     void readEnvelopeFromTakesFirstMailboxOfFrom() throws Exception {
-        SubmissionOptions options = SubmissionOptions.builder().extractRecipients(true).readEnvelopeFrom(true).build();
+        SendmailOptions options = SendmailOptions.builder().extractRecipients(true).readEnvelopeFrom(true).build();
         PreparedMessage prepared = prepare(
                 "Sender: other@s.test\nFrom: \"A, B\" <first@s.test>, second@s.test\nTo: a@x.test\n\nb\n", options);
         assertEquals("first@s.test", prepared.envelope().sender());
@@ -205,21 +205,21 @@ class SubmissionPreparerTest {
 
     @Test
     void resentFromBeforeFromWins() throws Exception {
-        SubmissionOptions options = SubmissionOptions.builder().recipients("a@x.test").readEnvelopeFrom(true).build();
+        SendmailOptions options = SendmailOptions.builder().recipients("a@x.test").readEnvelopeFrom(true).build();
         PreparedMessage prepared = prepare("Resent-From: r@r.test\nFrom: s@s.test\n\nb\n", options);
         assertEquals("r@r.test", prepared.envelope().sender());
     }
 
     @Test
     void defaultSenderIsUserAtHost() throws Exception {
-        SubmissionOptions options = SubmissionOptions.builder().extractRecipients(true).build();
+        SendmailOptions options = SendmailOptions.builder().extractRecipients(true).build();
         PreparedMessage prepared = prepare("From: s@s.test\nTo: a@x.test\n\nb\n", options);
         assertEquals("www-data@web.example", prepared.envelope().sender());
     }
 
     @Test
     void readEnvelopeFromWithoutFromFallsBackAndAddsFrom() throws Exception {
-        PreparedMessage prepared = prepare("To: a@x.test\n\nb\n", SubmissionOptions.phpMail());
+        PreparedMessage prepared = prepare("To: a@x.test\n\nb\n", SendmailOptions.phpMail());
         assertEquals("www-data@web.example", prepared.envelope().sender());
         assertEquals("From: www-data@web.example\r\n" + DATE + MSGID + "To: a@x.test\r\n\r\nb\r\n", text(prepared));
         assertEquals(List.of("From", "Date", "Message-ID"), prepared.addedHeaders());
@@ -248,7 +248,7 @@ class SubmissionPreparerTest {
     }
 
     private String addedFrom(String fullName) throws Exception {
-        SubmissionOptions options = SubmissionOptions.builder().extractRecipients(true).ignoreDots(true)
+        SendmailOptions options = SendmailOptions.builder().extractRecipients(true).ignoreDots(true)
                 .envelopeFrom("p@src.test").fullName(fullName).build();
         String out = text(prepare("To: a@x.test\n\nb\n", options));
         return out.substring(0, out.indexOf(DATE));
@@ -273,12 +273,12 @@ class SubmissionPreparerTest {
         // Resent-Date and Resent-Message-ID are other fields
         assertEquals(List.of("Date", "Message-ID"),
                 prepare("From: s@s.test\nResent-Date: d\nResent-Message-ID: <m@s>\nTo: a@x.test\n\nb\n",
-                        SubmissionOptions.builder().recipients("a@x.test").build()).addedHeaders());
+                        SendmailOptions.builder().recipients("a@x.test").build()).addedHeaders());
     }
 
     @Test
     void dateInUtcUsesPlusZeroZeroAndEnglishNames() throws Exception {
-        SubmissionPreparer utc = new SubmissionPreparer(
+        MessagePreparer utc = new MessagePreparer(
                 Clock.fixed(Instant.parse("2026-01-01T00:00:05Z"), ZoneOffset.UTC), "h.test", "u", () -> "x");
         String out = new String(utc.prepare("From: s@s.test\nTo: a@x.test\n\nb\n".getBytes(StandardCharsets.US_ASCII),
                 T_I).message(), StandardCharsets.US_ASCII);
@@ -287,7 +287,7 @@ class SubmissionPreparerTest {
 
     @Test
     void defaultMessageIdIsRandomHex() throws Exception {
-        SubmissionPreparer real = new SubmissionPreparer(CLOCK, "web.example", "www-data");
+        MessagePreparer real = new MessagePreparer(CLOCK, "web.example", "www-data");
         String a = new String(real.prepare("From: s@s.test\nDate: d\nTo: a@x.test\n\nb\n".getBytes(
                 StandardCharsets.US_ASCII), T_I).message(), StandardCharsets.US_ASCII);
         String b = new String(real.prepare("From: s@s.test\nDate: d\nTo: a@x.test\n\nb\n".getBytes(
@@ -298,23 +298,23 @@ class SubmissionPreparerTest {
 
     @Test
     void badUniquePartRefused() {
-        SubmissionPreparer bad = new SubmissionPreparer(CLOCK, "h.test", "u", () -> "a b");
+        MessagePreparer bad = new MessagePreparer(CLOCK, "h.test", "u", () -> "a b");
         assertThrows(IllegalStateException.class, () -> bad.prepare(
                 "From: s@s.test\nTo: a@x.test\n\nb\n".getBytes(StandardCharsets.US_ASCII), T_I));
     }
 
     @Test
     void constructorChecksNames() {
-        assertThrows(IllegalArgumentException.class, () -> new SubmissionPreparer(CLOCK, "bad host", "u"));
-        assertThrows(IllegalArgumentException.class, () -> new SubmissionPreparer(CLOCK, "", "u"));
-        assertThrows(IllegalArgumentException.class, () -> new SubmissionPreparer(CLOCK, "h.test", "a b"));
+        assertThrows(IllegalArgumentException.class, () -> new MessagePreparer(CLOCK, "bad host", "u"));
+        assertThrows(IllegalArgumentException.class, () -> new MessagePreparer(CLOCK, "", "u"));
+        assertThrows(IllegalArgumentException.class, () -> new MessagePreparer(CLOCK, "h.test", "a b"));
     }
 
     // --- the "." line ---
 
     @Test
     void dotLineEndsMessageWithoutDashI() throws Exception {
-        SubmissionOptions t = SubmissionOptions.builder().extractRecipients(true).build();
+        SendmailOptions t = SendmailOptions.builder().extractRecipients(true).build();
         String raw = "From: s@s.test\nTo: a@x.test\n\nfirst\n.\nnot sent\n";
         assertEquals(DATE + MSGID + "From: s@s.test\r\nTo: a@x.test\r\n\r\nfirst\r\n", text(prepare(raw, t)));
         assertEquals(DATE + MSGID + "From: s@s.test\r\nTo: a@x.test\r\n\r\nfirst\r\n",
@@ -328,7 +328,7 @@ class SubmissionPreparerTest {
 
     @Test
     void dotLineInHeaderMakesHeaderOnlyMessage() throws Exception {
-        SubmissionOptions t = SubmissionOptions.builder().extractRecipients(true).build();
+        SendmailOptions t = SendmailOptions.builder().extractRecipients(true).build();
         assertEquals(DATE + MSGID + "From: s@s.test\r\nTo: a@x.test\r\n",
                 text(prepare("From: s@s.test\nTo: a@x.test\n.\nBcc: late@x.test\n\nbody\n", t)));
     }
@@ -403,7 +403,7 @@ class SubmissionPreparerTest {
 
     @Test
     void emptyHeaderOrEmptyInput() throws Exception {
-        SubmissionOptions options = SubmissionOptions.builder().recipients("a@x.test").build();
+        SendmailOptions options = SendmailOptions.builder().recipients("a@x.test").build();
         assertEquals("From: www-data@web.example\r\n" + DATE + MSGID + "\r\nbody only\r\n",
                 text(prepare("\nbody only\n", options)));
         assertEquals("From: www-data@web.example\r\n" + DATE + MSGID,
@@ -421,29 +421,29 @@ class SubmissionPreparerTest {
 
     @Test
     void firstLineNotAField() {
-        SubmissionException e = assertThrows(SubmissionException.class,
+        PreparationException e = assertThrows(PreparationException.class,
                 () -> prepare("Hello, this is the body\n\nmore\n", T_I));
-        assertEquals(SubmissionException.Reason.MALFORMED_MESSAGE, e.reason());
+        assertEquals(PreparationException.Reason.MALFORMED_MESSAGE, e.reason());
         assertEquals(65, e.reason().exitCode());
         assertEquals("line 1 is not a header field: \"Hello, this is the body\"", e.getMessage());
     }
 
     @Test
     void laterLineNotAField() {
-        SubmissionException e = assertThrows(SubmissionException.class,
+        PreparationException e = assertThrows(PreparationException.class,
                 () -> prepare("From: s@s.test\nTo: a@x.test\nno colon here\n\nbody\n", T_I));
         assertEquals("line 3 is not a header field: \"no colon here\"", e.getMessage());
-        SubmissionException badName = assertThrows(SubmissionException.class,
+        PreparationException badName = assertThrows(PreparationException.class,
                 () -> prepare("From: s@s.test\nbad name: x\n\nbody\n", T_I));
         assertEquals("line 2 is not a header field: \"bad name: x\"", badName.getMessage());
-        SubmissionException emptyName = assertThrows(SubmissionException.class,
+        PreparationException emptyName = assertThrows(PreparationException.class,
                 () -> prepare(": x\n\nbody\n", T_I));
         assertEquals("line 1 is not a header field: \": x\"", emptyName.getMessage());
     }
 
     @Test
     void continuationBeforeAnyField() {
-        SubmissionException e = assertThrows(SubmissionException.class,
+        PreparationException e = assertThrows(PreparationException.class,
                 () -> prepare(" To: a@x.test\n\nbody\n", T_I));
         assertEquals("line 1 is a continuation line with no header field above it: \" To: a@x.test\"",
                 e.getMessage());

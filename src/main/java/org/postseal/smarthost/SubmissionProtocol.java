@@ -3,7 +3,7 @@ package org.postseal.smarthost;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.postseal.logging.LogText;
-import org.postseal.submission.SubmissionOptions;
+import org.postseal.sendmail.SendmailOptions;
 
 /**
  * The little protocol between {@code postseal sendmail} and the smarthost on its unix socket. The client sends a
@@ -26,17 +26,17 @@ import org.postseal.submission.SubmissionOptions;
  * smarthost can refuse a message over its limit before reading it, and tell a complete message from one whose
  * client went away.
  */
-public final class SubmitProtocol {
+public final class SubmissionProtocol {
     /** The first line of every request. */
     public static final String GREETING = "POSTSEAL-SUBMIT 1";
     /** The longest header the smarthost reads. */
     public static final int MAX_HEADER_BYTES = 64 * 1024;
 
-    private SubmitProtocol() {
+    private SubmissionProtocol() {
     }
 
     /** The request header for these options and a message of {@code size} bytes, blank line included. */
-    public static byte[] header(SubmissionOptions options, long size) {
+    public static byte[] header(SendmailOptions options, long size) {
         StringBuilder out = new StringBuilder(256).append(GREETING).append('\n');
         if (options.extractRecipients()) {
             out.append("extract-recipients: yes\n");
@@ -55,7 +55,7 @@ public final class SubmitProtocol {
     }
 
     /** A parsed request header. */
-    public record Request(SubmissionOptions options, long size) {
+    public record Request(SendmailOptions options, long size) {
     }
 
     /**
@@ -67,7 +67,7 @@ public final class SubmitProtocol {
         if (lines.isEmpty() || !lines.get(0).equals(GREETING)) {
             throw new IllegalArgumentException("not a postseal submission (expected \"" + GREETING + "\")");
         }
-        SubmissionOptions.Builder options = SubmissionOptions.builder();
+        SendmailOptions.Builder options = SendmailOptions.builder();
         long size = -1;
         for (String line : lines.subList(1, lines.size())) {
             int colon = line.indexOf(':');

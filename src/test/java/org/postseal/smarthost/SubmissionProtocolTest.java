@@ -10,9 +10,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.postseal.submission.SubmissionOptions;
+import org.postseal.sendmail.SendmailOptions;
 
-class SubmitProtocolTest {
+class SubmissionProtocolTest {
     /** The header's lines without the final blank line, as the decoder hands them to parse(). */
     static List<String> lines(byte[] header) {
         String text = new String(header, StandardCharsets.UTF_8);
@@ -20,7 +20,7 @@ class SubmitProtocolTest {
         return Arrays.asList(text.substring(0, text.length() - 2).split("\n", -1));
     }
 
-    private static void assertSameOptions(SubmissionOptions expected, SubmissionOptions actual) {
+    private static void assertSameOptions(SendmailOptions expected, SendmailOptions actual) {
         assertEquals(expected.toString(), actual.toString());
         assertEquals(expected.extractRecipients(), actual.extractRecipients());
         assertEquals(expected.ignoreDots(), actual.ignoreDots());
@@ -31,17 +31,17 @@ class SubmitProtocolTest {
     }
 
     /** Every combination of the flags, the sender forms, full names and recipient lists. */
-    static List<SubmissionOptions> everyCombination() {
+    static List<SendmailOptions> everyCombination() {
         List<String> senders = Arrays.asList(null, "a@example.org", "", "<>", "<a@example.org>");
         List<String> names = Arrays.asList(null, "Jean Dupont", "Jérôme Lefèvre ✉ 日本", "", "O'Brien: \"the\" boss");
         List<List<String>> recipients = List.of(List.of(), List.of("b@example.net"),
                 List.of("b@example.net", "Céline <c@example.net>, d@example.net", "e@example.net"));
-        List<SubmissionOptions> all = new ArrayList<>();
+        List<SendmailOptions> all = new ArrayList<>();
         for (int flags = 0; flags < 8; flags++) {
             for (String sender : senders) {
                 for (String name : names) {
                     for (List<String> rcpts : recipients) {
-                        SubmissionOptions.Builder b = SubmissionOptions.builder().extractRecipients((flags & 1) != 0)
+                        SendmailOptions.Builder b = SendmailOptions.builder().extractRecipients((flags & 1) != 0)
                                 .ignoreDots((flags & 2) != 0).readEnvelopeFrom((flags & 4) != 0).recipients(rcpts);
                         if (sender != null) {
                             b.envelopeFrom(sender);
@@ -59,11 +59,11 @@ class SubmitProtocolTest {
 
     @Test
     void headerParseRoundTripsEveryOptionCombination() {
-        List<SubmissionOptions> all = everyCombination();
+        List<SendmailOptions> all = everyCombination();
         assertEquals(8 * 5 * 5 * 3, all.size());
         long size = 0;
-        for (SubmissionOptions options : all) {
-            SubmitProtocol.Request request = SubmitProtocol.parse(lines(SubmitProtocol.header(options, size)));
+        for (SendmailOptions options : all) {
+            SubmissionProtocol.Request request = SubmissionProtocol.parse(lines(SubmissionProtocol.header(options, size)));
             assertSameOptions(options, request.options());
             assertEquals(size, request.size());
             size = (size * 7 + 1) % 10_000_000_000L;
@@ -72,34 +72,34 @@ class SubmitProtocolTest {
 
     @Test
     void headerIsTheDocumentedText() {
-        SubmissionOptions options = SubmissionOptions.builder().extractRecipients(true).ignoreDots(true)
+        SendmailOptions options = SendmailOptions.builder().extractRecipients(true).ignoreDots(true)
                 .envelopeFrom("<a@example.org>").fullName("Jérôme").readEnvelopeFrom(true)
                 .recipients("b@example.net", "c@example.net").build();
 
         assertEquals("POSTSEAL-SUBMIT 1\nextract-recipients: yes\nignore-dots: yes\nenvelope-from: a@example.org\n"
                 + "full-name: Jérôme\nread-envelope-from: yes\nrecipient: b@example.net\nrecipient: c@example.net\n"
-                + "size: 1234\n\n", new String(SubmitProtocol.header(options, 1234), StandardCharsets.UTF_8));
+                + "size: 1234\n\n", new String(SubmissionProtocol.header(options, 1234), StandardCharsets.UTF_8));
         assertEquals("POSTSEAL-SUBMIT 1\nsize: 0\n\n",
-                new String(SubmitProtocol.header(SubmissionOptions.defaults(), 0), StandardCharsets.UTF_8));
+                new String(SubmissionProtocol.header(SendmailOptions.defaults(), 0), StandardCharsets.UTF_8));
     }
 
     @Test
     void nullSenderIsAnEmptyEnvelopeFrom() {
         for (String nullSender : List.of("", "<>", " <> ")) {
-            byte[] header = SubmitProtocol.header(SubmissionOptions.builder().envelopeFrom(nullSender).build(), 1);
+            byte[] header = SubmissionProtocol.header(SendmailOptions.builder().envelopeFrom(nullSender).build(), 1);
 
             assertTrue(new String(header, StandardCharsets.UTF_8).contains("\nenvelope-from: \n"), nullSender);
-            assertEquals(Optional.of(""), SubmitProtocol.parse(lines(header)).options().envelopeFrom());
+            assertEquals(Optional.of(""), SubmissionProtocol.parse(lines(header)).options().envelopeFrom());
         }
-        assertEquals(Optional.of(""), SubmitProtocol.parse(List.of(SubmitProtocol.GREETING, "envelope-from: <>",
+        assertEquals(Optional.of(""), SubmissionProtocol.parse(List.of(SubmissionProtocol.GREETING, "envelope-from: <>",
                 "size: 1")).options().envelopeFrom());
-        assertEquals(Optional.of(""), SubmitProtocol.parse(List.of(SubmitProtocol.GREETING, "envelope-from:",
+        assertEquals(Optional.of(""), SubmissionProtocol.parse(List.of(SubmissionProtocol.GREETING, "envelope-from:",
                 "size: 1")).options().envelopeFrom());
     }
 
     @Test
     void flagsOtherThanYesAreOff() {
-        SubmissionOptions options = SubmitProtocol.parse(List.of(SubmitProtocol.GREETING, "extract-recipients: no",
+        SendmailOptions options = SubmissionProtocol.parse(List.of(SubmissionProtocol.GREETING, "extract-recipients: no",
                 "ignore-dots: YES", "read-envelope-from: 1", "size: 5")).options();
 
         assertEquals(false, options.extractRecipients());
@@ -109,37 +109,37 @@ class SubmitProtocolTest {
 
     @Test
     void largeSizesParse() {
-        assertEquals(Long.MAX_VALUE, SubmitProtocol.parse(List.of(SubmitProtocol.GREETING,
+        assertEquals(Long.MAX_VALUE, SubmissionProtocol.parse(List.of(SubmissionProtocol.GREETING,
                 "size: " + Long.MAX_VALUE)).size());
     }
 
     private static String refusal(String... lines) {
-        return assertThrows(IllegalArgumentException.class, () -> SubmitProtocol.parse(List.of(lines)))
+        return assertThrows(IllegalArgumentException.class, () -> SubmissionProtocol.parse(List.of(lines)))
                 .getMessage();
     }
 
     @Test
     void unknownFieldIsRefused() {
         assertEquals("unknown request field: priority",
-                refusal(SubmitProtocol.GREETING, "priority: high", "size: 1"));
-        assertEquals("unknown request field: Size", refusal(SubmitProtocol.GREETING, "Size: 1"));
+                refusal(SubmissionProtocol.GREETING, "priority: high", "size: 1"));
+        assertEquals("unknown request field: Size", refusal(SubmissionProtocol.GREETING, "Size: 1"));
     }
 
     @Test
     void lineWithoutColonIsRefused() {
-        assertEquals("bad request line: size 1", refusal(SubmitProtocol.GREETING, "size 1"));
+        assertEquals("bad request line: size 1", refusal(SubmissionProtocol.GREETING, "size 1"));
     }
 
     @Test
     void missingSizeIsRefused() {
-        assertEquals("request has no size", refusal(SubmitProtocol.GREETING));
-        assertEquals("request has no size", refusal(SubmitProtocol.GREETING, "recipient: b@example.net"));
+        assertEquals("request has no size", refusal(SubmissionProtocol.GREETING));
+        assertEquals("request has no size", refusal(SubmissionProtocol.GREETING, "recipient: b@example.net"));
     }
 
     @Test
     void badSizeIsRefused() {
         for (String bad : List.of("", "-1", "1k", "0x10", "1 2", "99999999999999999999", "+-1")) {
-            assertEquals("bad size: " + bad.strip(), refusal(SubmitProtocol.GREETING, "size: " + bad), bad);
+            assertEquals("bad size: " + bad.strip(), refusal(SubmissionProtocol.GREETING, "size: " + bad), bad);
         }
     }
 
@@ -156,22 +156,22 @@ class SubmitProtocolTest {
     @Test
     void badValuesAreRefusedAsTheBuilderRefusesThem() {
         assertThrows(IllegalArgumentException.class,
-                () -> SubmitProtocol.parse(List.of(SubmitProtocol.GREETING, "recipient:", "size: 1")));
+                () -> SubmissionProtocol.parse(List.of(SubmissionProtocol.GREETING, "recipient:", "size: 1")));
         assertThrows(IllegalArgumentException.class,
-                () -> SubmitProtocol.parse(List.of(SubmitProtocol.GREETING, "envelope-from: a b@c", "size: 1")));
-        assertThrows(IllegalStateException.class, () -> SubmitProtocol.parse(List.of(SubmitProtocol.GREETING,
+                () -> SubmissionProtocol.parse(List.of(SubmissionProtocol.GREETING, "envelope-from: a b@c", "size: 1")));
+        assertThrows(IllegalStateException.class, () -> SubmissionProtocol.parse(List.of(SubmissionProtocol.GREETING,
                 "envelope-from: a@b", "envelope-from: c@d", "size: 1")));
     }
 
     @Test
     void lineBreakInAValueIsRefused() {
         for (String broken : List.of("a\nb", "a\rb", "a\r\nsize: 9")) {
-            assertThrows(IllegalArgumentException.class, () -> SubmitProtocol.header(
-                    SubmissionOptions.builder().recipient(broken).build(), 1), broken);
-            assertThrows(IllegalArgumentException.class, () -> SubmitProtocol.header(
-                    SubmissionOptions.builder().fullName(broken).build(), 1), broken);
-            assertThrows(IllegalArgumentException.class, () -> SubmitProtocol.header(
-                    SubmissionOptions.builder().envelopeFrom(broken).build(), 1), broken);
+            assertThrows(IllegalArgumentException.class, () -> SubmissionProtocol.header(
+                    SendmailOptions.builder().recipient(broken).build(), 1), broken);
+            assertThrows(IllegalArgumentException.class, () -> SubmissionProtocol.header(
+                    SendmailOptions.builder().fullName(broken).build(), 1), broken);
+            assertThrows(IllegalArgumentException.class, () -> SubmissionProtocol.header(
+                    SendmailOptions.builder().envelopeFrom(broken).build(), 1), broken);
         }
     }
 }

@@ -1,4 +1,4 @@
-package org.postseal.submission;
+package org.postseal.sendmail;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-class SubmissionOptionsTest {
+class SendmailOptionsTest {
     @Test
     void defaultsAreAllOff() {
-        SubmissionOptions options = SubmissionOptions.defaults();
+        SendmailOptions options = SendmailOptions.defaults();
         assertFalse(options.extractRecipients());
         assertFalse(options.ignoreDots());
         assertFalse(options.readEnvelopeFrom());
@@ -24,7 +24,7 @@ class SubmissionOptionsTest {
 
     @Test
     void phpMailIsTheSeedChain() {
-        SubmissionOptions options = SubmissionOptions.phpMail();
+        SendmailOptions options = SendmailOptions.phpMail();
         assertTrue(options.extractRecipients());
         assertTrue(options.ignoreDots());
         assertTrue(options.readEnvelopeFrom());
@@ -32,42 +32,42 @@ class SubmissionOptionsTest {
 
     @Test
     void envelopeFromLosesAngleBracketsAndNullSenderIsEmpty() {
-        assertEquals(Optional.of("a@b.test"), SubmissionOptions.builder().envelopeFrom(" <a@b.test> ").build()
+        assertEquals(Optional.of("a@b.test"), SendmailOptions.builder().envelopeFrom(" <a@b.test> ").build()
                 .envelopeFrom());
-        assertEquals(Optional.of(""), SubmissionOptions.builder().envelopeFrom("<>").build().envelopeFrom());
-        assertEquals(Optional.of(""), SubmissionOptions.builder().envelopeFrom("").build().envelopeFrom());
+        assertEquals(Optional.of(""), SendmailOptions.builder().envelopeFrom("<>").build().envelopeFrom());
+        assertEquals(Optional.of(""), SendmailOptions.builder().envelopeFrom("").build().envelopeFrom());
     }
 
     @Test
     void badEnvelopeFromRefused() {
-        assertThrows(IllegalArgumentException.class, () -> SubmissionOptions.builder().envelopeFrom("a b@c.test"));
-        assertThrows(IllegalArgumentException.class, () -> SubmissionOptions.builder().envelopeFrom("a@c.test\r\nX: y"));
-        assertThrows(IllegalArgumentException.class, () -> SubmissionOptions.builder().envelopeFrom("Name <a@c.test>"));
+        assertThrows(IllegalArgumentException.class, () -> SendmailOptions.builder().envelopeFrom("a b@c.test"));
+        assertThrows(IllegalArgumentException.class, () -> SendmailOptions.builder().envelopeFrom("a@c.test\r\nX: y"));
+        assertThrows(IllegalArgumentException.class, () -> SendmailOptions.builder().envelopeFrom("Name <a@c.test>"));
     }
 
     @Test
     void settingTwiceNamesTheFirstValue() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> SubmissionOptions.builder().envelopeFrom("a@b.test").envelopeFrom("c@d.test"));
+                () -> SendmailOptions.builder().envelopeFrom("a@b.test").envelopeFrom("c@d.test"));
         assertEquals("envelopeFrom: already set to \"a@b.test\"", e.getMessage());
-        assertThrows(IllegalStateException.class, () -> SubmissionOptions.builder().fullName("A").fullName("B"));
+        assertThrows(IllegalStateException.class, () -> SendmailOptions.builder().fullName("A").fullName("B"));
     }
 
     @Test
     void fullNameWithLineBreakRefused() {
-        assertThrows(IllegalArgumentException.class, () -> SubmissionOptions.builder().fullName("A\r\nBcc: x@y"));
+        assertThrows(IllegalArgumentException.class, () -> SendmailOptions.builder().fullName("A\r\nBcc: x@y"));
         assertEquals(Optional.of("Jürgen \"J\" Müller"),
-                SubmissionOptions.builder().fullName("Jürgen \"J\" Müller").build().fullName());
+                SendmailOptions.builder().fullName("Jürgen \"J\" Müller").build().fullName());
     }
 
     @Test
     void recipientsKeptInOrderAndCopied() {
         List<String> given = new ArrayList<>(List.of("a@x.test", "b@y.test"));
-        SubmissionOptions options = SubmissionOptions.builder().recipients(given).recipient("c@z.test").build();
+        SendmailOptions options = SendmailOptions.builder().recipients(given).recipient("c@z.test").build();
         given.clear();
         assertEquals(List.of("a@x.test", "b@y.test", "c@z.test"), options.recipients());
         assertThrows(UnsupportedOperationException.class, () -> options.recipients().add("d@w.test"));
-        assertThrows(IllegalArgumentException.class, () -> SubmissionOptions.builder().recipient(" "));
-        assertThrows(IllegalArgumentException.class, () -> SubmissionOptions.builder().recipient("a@x.test\nb"));
+        assertThrows(IllegalArgumentException.class, () -> SendmailOptions.builder().recipient(" "));
+        assertThrows(IllegalArgumentException.class, () -> SendmailOptions.builder().recipient("a@x.test\nb"));
     }
 }

@@ -15,11 +15,12 @@ import org.postseal.policy.SigningTable;
 import org.postseal.signing.OnError;
 
 /**
- * The parts both configuration formats share: reading single values (Canonicalization, the algorithm, the on-error
- * action; Mode is {@link OpenDkimMode}) and assembling the {@link SigningPolicy} from data sets with OpenDKIM's consistency rules.
+ * The readers both configuration formats (HOCON and opendkim.conf) share: single values (Canonicalization, the
+ * algorithm, the on-error action; Mode is {@link OpenDkimMode}), and the {@link SigningPolicy} assembled from
+ * {@link PolicyInputs} with OpenDKIM's consistency rules.
  */
-final class SettingsParts {
-    private SettingsParts() {
+final class SettingReaders {
+    private SettingReaders() {
     }
 
     static CanonicalizationPair canonicalization(String value, String where) {
