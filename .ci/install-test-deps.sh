@@ -1,13 +1,14 @@
 #!/bin/bash
 # Installs the Debian packages the test suite talks to: postfix, and the third-party
 # DKIM implementations the interop tests ask to sign and verify (dkimpy, Mail::DKIM,
-# OpenDKIM with miltertest), plus swaks, socat and openssl.
+# OpenDKIM with miltertest), plus swaks, socat and openssl, and PowerDNS with its sqlite3
+# backend, the DNS server the key-lookup tests publish records in.
 #
 # Idempotent: it checks for each command or module first and runs apt-get only when
 # something is missing, installing just the missing packages. Postfix is preseeded
 # with "No configuration", and no service is started while packages install (a
 # policy-rc.d that refuses every start is put in place if there is none), so neither
-# the system postfix nor the system opendkim is configured or started.
+# the system postfix, opendkim nor pdns is configured or started.
 #
 # Uses sudo when not run as root.
 
@@ -24,6 +25,7 @@ readonly PYTHON=/usr/bin/python3
 has_command() { command -v "$1" > /dev/null 2>&1 || [[ -x /usr/sbin/$1 ]]; }
 has_python_module() { [[ -x $PYTHON ]] && "$PYTHON" -c "import $1" > /dev/null 2>&1; }
 has_perl_module() { perl -M"$1" -e 1 > /dev/null 2>&1; }
+has_file() { [[ -f $1 ]]; }
 
 missing=()
 need() {
@@ -46,6 +48,8 @@ need socat has_command socat
 need openssl has_command openssl
 need msmtp has_command msmtp
 need dovecot-core has_command doveadm
+need pdns-server has_command pdns_server
+need pdns-backend-sqlite3 has_file /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-test-deps: all test dependencies present"
