@@ -29,6 +29,7 @@ final class HoconSettings {
     static final String ROOT = "postseal.milter";
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "mode",
+            "dns",
             "canonicalization", "sign-headers", "oversign-headers", "signature-algorithm", "signature-ttl",
             "key-table", "signing-table", "multiple-signatures", "domain", "selector", "key-file", "sub-domains",
             "internal-hosts", "peer-list", "external-ignore-list", "macro-list", "mta", "minimum-key-bits",
@@ -135,6 +136,7 @@ final class HoconSettings {
             }
         }
         settings.limits(limits(c));
+        settings.dns(DnsSettingsReader.fromHocon(c));
         string(c, "authserv-id").ifPresent(settings::authservId);
         string(c, "socket-group").ifPresent(settings::socketGroup);
         string(c, "socket-mode").ifPresent(v -> {

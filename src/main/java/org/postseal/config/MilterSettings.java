@@ -10,6 +10,7 @@ import java.util.OptionalInt;
 import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SignatureSpec;
+import org.postseal.dns.DnsSettings;
 import org.postseal.policy.SigningPolicy;
 import org.postseal.signing.KeyRules;
 import org.postseal.signing.OnError;
@@ -62,6 +63,7 @@ public final class MilterSettings {
     private final Optional<String> authservId;
     private final boolean softwareHeader;
     private final Limits limits;
+    private final DnsSettings dns;
     private final String source;
     private final List<String> warnings;
 
@@ -83,6 +85,7 @@ public final class MilterSettings {
         this.authservId = b.authservId;
         this.softwareHeader = b.softwareHeader;
         this.limits = b.limits;
+        this.dns = b.dns;
         this.source = b.source;
         this.warnings = List.copyOf(b.warnings);
     }
@@ -225,6 +228,11 @@ public final class MilterSettings {
         return limits;
     }
 
+    /** How key records are looked up: name servers, timeout, cache size. */
+    public DnsSettings dns() {
+        return dns;
+    }
+
     /** The file(s) the settings came from, for the start-up log line. */
     public String source() {
         return source;
@@ -260,6 +268,7 @@ public final class MilterSettings {
         private Optional<String> authservId = Optional.empty();
         private boolean softwareHeader;
         private Limits limits = Limits.DEFAULTS;
+        private DnsSettings dns = DnsSettings.DEFAULTS;
         private String source = "(built)";
         private List<String> warnings = List.of();
 
@@ -353,6 +362,11 @@ public final class MilterSettings {
 
         public Builder limits(Limits value) {
             this.limits = Objects.requireNonNull(value, "limits");
+            return this;
+        }
+
+        public Builder dns(DnsSettings value) {
+            this.dns = Objects.requireNonNull(value, "dns");
             return this;
         }
 

@@ -25,7 +25,8 @@ final class OpenDkimOption {
 
     private static final String LOGGING = "postseal logs through its own logger, not syslog";
     private static final String PROCESS = "postseal leaves this to the service manager (systemd)";
-    private static final String DNS = "it only serves OpenDKIM's DNS lookups, which signing does not need";
+    private static final String DNS = "postseal looks keys up with its own resolver (only Nameservers and DNSTimeout"
+            + " apply)";
     private static final String VERIFY = "it only affects verifying, which postseal's milter does not do";
     private static final String UNSUPPORTED = "postseal does not support it";
 
@@ -61,6 +62,8 @@ final class OpenDkimOption {
         applied("SubDomains", Type.BOOLEAN);
         applied("UMask", Type.INTEGER);
         applied("AuthservID", Type.STRING);
+        applied("Nameservers", Type.STRING);
+        applied("DNSTimeout", Type.INTEGER);
         BY_NAME.put("x-header", new OpenDkimOption("X-Header", Type.BOOLEAN, true,
                 "X-Header is the old name of SoftwareHeader; postseal reads it as SoftwareHeader"));
 
@@ -81,11 +84,10 @@ final class OpenDkimOption {
         ignored("UserID", Type.STRING, "postseal does not change user; run the service as that user instead"
                 + " (a :group part still sets the socket's group)");
 
-        for (String name : new String[] {"Nameservers", "ResolverConfiguration", "TrustAnchorFile", "BogusKey",
+        for (String name : new String[] {"ResolverConfiguration", "TrustAnchorFile", "BogusKey",
                 "UnprotectedKey"}) {
             ignored(name, Type.STRING, DNS);
         }
-        ignored("DNSTimeout", Type.INTEGER, DNS);
         for (String name : new String[] {"DNSConnect", "ResolverTracing", "QueryCache"}) {
             ignored(name, Type.BOOLEAN, DNS);
         }

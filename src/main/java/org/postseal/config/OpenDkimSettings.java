@@ -58,6 +58,7 @@ final class OpenDkimSettings {
             settings.signatureTtl(Duration.ofSeconds(ttl.getAsInt()));
         }
         conf.authservId().ifPresent(settings::authservId);
+        settings.dns(DnsSettingsReader.fromOpenDkim(conf));
 
         Optional<String> handling = conf.string("On-SignatureError");
         String handlingOption = "On-SignatureError";

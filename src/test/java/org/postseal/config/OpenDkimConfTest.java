@@ -46,8 +46,8 @@ class OpenDkimConfTest {
                         + " instead (a :group part still sets the socket's group)",
                 file + ":42: PidFile is ignored: postseal leaves this to the service manager (systemd); postseal"
                         + " writes no PID file",
-                file + ":50: TrustAnchorFile is ignored: it only serves OpenDKIM's DNS lookups, which signing does"
-                        + " not need"), conf.warnings());
+                file + ":50: TrustAnchorFile is ignored: postseal looks keys up with its own resolver (only"
+                        + " Nameservers and DNSTimeout apply)"), conf.warnings());
     }
 
     /** The tutorial's additions: TrustedHosts (unknown to OpenDKIM) becomes InternalHosts, with a warning. */
