@@ -11,11 +11,14 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "DKIM signing and verifying for Postfix.",
         subcommands = {SignCommand.class, VerifyCommand.class, GenkeyCommand.class, MilterDaemonCommand.class,
-            SmarthostCommand.class, SendmailCommand.class, QueueCommand.class},
+            SmarthostCommand.class, SendmailCommand.class, QueueCommand.class,
+            TestkeyCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            " 0:success", "64:usage error", "65:data error (malformed message or key)", "66:no input file",
-            "74:I/O error", "75:temporary failure", "78:configuration error"})
+            " 0:success", " 1:not verified (verify), key mismatch (testkey)", " 2:published key too short (testkey)",
+            "64:usage error", "65:data error (malformed message or key)", "66:no input file",
+            "68:no key record published (testkey)", "74:I/O error", "75:temporary failure (DNS down)",
+            "76:published record is not a DKIM key (testkey)", "78:configuration error"})
 final class PostsealCommand implements Runnable {
     @Spec
     private CommandSpec spec;

@@ -26,23 +26,28 @@ import org.postseal.message.MessageFormatException;
 import org.postseal.message.MessageReader;
 import org.postseal.transport.ExitStatus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code postseal verify}: checks every DKIM-Signature of a message read on stdin and prints one line per signature
- * in Authentication-Results style ({@code dkim=pass header.d=... header.s=...}). Exit 0 only if every signature
- * passed; 1 if any did not (or there was none); 75 if the only problems were temporary.
+ * in Authentication-Results style ({@code dkim=pass header.d=... header.s=...}). Keys come from DNS (the system's
+ * resolver, or {@code --nameserver}), or from {@code --key-record} files. Exit 0 only if every signature passed; 1 if
+ * any did not (or there was none); 75 if the only problems were temporary (DNS down).
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Verify the DKIM signatures of a message read on standard input.",
             "Prints one line per signature; exits 0 only if all pass."})
 final class VerifyCommand implements Callable<Integer> {
-    @Option(names = {"-r", "--key-record"}, paramLabel = "FILE", required = true,
+    @Option(names = {"-r", "--key-record"}, paramLabel = "FILE",
             description = {"Zone-file TXT records (as genkey writes them) that answer key queries instead of DNS;",
                 "repeatable."})
     private List<Path> keyRecords = new ArrayList<>();
+
+    @Mixin
+    private DnsOptions dns;
 
     @Option(names = {"-v", "--verbose"}, description = "Log what is done on stderr.")
     private boolean verbose;
@@ -62,7 +67,10 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        KeyRecordLookup lookup = fileLookup(keyRecords);
+        if (!keyRecords.isEmpty() && dns.hasNameservers()) {
+            throw new CommandFailure(ExitStatus.USAGE, "--key-record and --nameserver exclude each other");
+        }
+        KeyRecordLookup lookup = keyRecords.isEmpty() ? dns.lookup() : fileLookup(keyRecords);
         InputStream in = new BufferedInputStream(stdin, 65536);
         HeaderBlock header;
         try {

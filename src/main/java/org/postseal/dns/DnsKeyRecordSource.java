@@ -19,7 +19,8 @@ import org.xbill.DNS.TextParseException;
  *
  * <p>Each answer is kept for its TTL (a name's TXT records as long as the shortest TTL of the records and of the
  * CNAMEs that led to them; "not found" as long as the zone's negative TTL, five minutes at most); temporary failures
- * are never kept, so the next message asks again. Concurrent lookups of one name wait for one query. The cache holds
+ * are never kept, so the next message asks again. Concurrent lookups of one name wait for one query, and share its
+ * outcome, a temporary failure included. The query is expected to complete normally, its failures as answers. The cache holds
  * at most {@link DnsSettings#cacheSize()} names, the least used going first.
  */
 public final class DnsKeyRecordSource implements KeyRecordSource {
@@ -58,10 +59,7 @@ public final class DnsKeyRecordSource implements KeyRecordSource {
             return CompletableFuture.failedFuture(KeyLookupException.notFound(
                     selector + "._domainkey." + domain + " is not a DNS name: " + e.getMessage()));
         }
-        return cache.get(name, (key, executor) -> query.apply(key)).thenCompose(answer -> answer.notFoundReason()
-                .<CompletableFuture<List<String>>>map(why -> CompletableFuture.failedFuture(
-                        KeyLookupException.notFound(why)))
-                .orElseGet(() -> CompletableFuture.completedFuture(answer.texts())));
+        return cache.get(name, (key, executor) -> query.apply(key)).thenCompose(KeyAnswer::result);
     }
 
     /** How many names the cache holds now (for tests and logs; expired entries may still count). */

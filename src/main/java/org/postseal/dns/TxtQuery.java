@@ -9,7 +9,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.postseal.dkim.KeyLookupException;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedResolver;
@@ -26,10 +25,9 @@ import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
 /**
- * One TXT lookup through dnsjava, asynchronous, with RFC 6376 §6.1.2's outcomes: the records' texts, a permanent
- * "not found" (NXDOMAIN, no TXT record, an answer over the limits below), or a temporary failure (timeout, SERVFAIL or
- * any other error code, a network error), which completes the future exceptionally with
- * {@link KeyLookupException#temporary}.
+ * One TXT lookup through dnsjava, asynchronous, with RFC 6376 §6.1.2's outcomes as a {@link KeyAnswer}: the
+ * records' texts, a permanent "not found" (NXDOMAIN, no TXT record, an answer over the limits below), or a temporary
+ * failure (timeout, SERVFAIL or any other error code, a network error). The future itself never fails.
  *
  * <p>Queries go over UDP; a truncated answer is asked again over TCP (dnsjava's {@link SimpleResolver} does it, and
  * truncation is never ignored here). A CNAME is followed, in the answer if the server put the target's records there,
@@ -95,16 +93,11 @@ final class TxtQuery {
         return timeout;
     }
 
-    /** Looks up the TXT records at {@code name}, an absolute name. */
+    /** Looks up the TXT records at {@code name}, an absolute name; the future always completes normally. */
     CompletableFuture<KeyAnswer> lookup(Name name) {
         return step(name, name, 0, MAX_TTL)
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .handle((answer, error) -> {
-                    if (error == null) {
-                        return answer;
-                    }
-                    throw new CompletionException(temporary(name, error));
-                });
+                .handle((answer, error) -> error == null ? answer : temporary(name, error));
     }
 
     private CompletableFuture<KeyAnswer> step(Name asked, Name current, int cnames, Duration ttl) {
@@ -120,7 +113,7 @@ final class TxtQuery {
                     current + " does not exist (NXDOMAIN)", negativeTtl(response)));
         }
         if (rcode != Rcode.NOERROR) {
-            return CompletableFuture.failedFuture(KeyLookupException.temporary(
+            return CompletableFuture.completedFuture(KeyAnswer.temporary(
                     "DNS answered " + Rcode.string(rcode) + " for " + current));
         }
         Name owner = current;
@@ -196,19 +189,19 @@ final class TxtQuery {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    private static KeyLookupException temporary(Name name, Throwable error) {
+    private KeyAnswer temporary(Name name, Throwable error) {
         Throwable cause = error;
         while ((cause instanceof CompletionException || cause instanceof ExecutionException)
                 && cause.getCause() != null) {
             cause = cause.getCause();
         }
-        if (cause instanceof KeyLookupException lookup) {
-            return lookup;
-        }
         if (cause instanceof TimeoutException || cause instanceof java.net.SocketTimeoutException) {
-            return KeyLookupException.temporary("DNS lookup of " + name + " timed out");
+            return KeyAnswer.temporary("DNS lookup of " + name + " timed out after " + timeout.toMillis() + " ms");
         }
-        return KeyLookupException.temporary("DNS lookup of " + name + " failed: "
-                + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()));
+        if (cause instanceof java.net.PortUnreachableException) {
+            return KeyAnswer.temporary("DNS lookup of " + name + " failed: no DNS server at the address");
+        }
+        return KeyAnswer.temporary("DNS lookup of " + name + " failed: " + cause.getClass().getSimpleName()
+                + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
     }
 }
