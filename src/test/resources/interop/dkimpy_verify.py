@@ -1,10 +1,13 @@
 #!/usr/bin/python3
-"""Verifies every DKIM-Signature of a message with dkimpy, without DNS.
+"""Verifies every DKIM-Signature of a message with dkimpy, with keys from a file or a DNS server.
 
     dkimpy_verify.py MESSAGE KEYS
+    dkimpy_verify.py MESSAGE dns:ADDRESS:PORT
 
 KEYS holds lines "selector._domainkey.domain<TAB>TXT value" (blank lines and lines
-starting with # are ignored); they answer dkimpy's key queries. One line is printed
+starting with # are ignored); they answer dkimpy's key queries. With dns:ADDRESS:PORT
+the queries go to that DNS server instead (dnspython), as dkimverify's would go to the
+system's resolver; a name without TXT record answers nothing. One line is printed
 per signature, top to bottom:
 
     INDEX d=DOMAIN s=SELECTOR a=ALGORITHM RESULT [(DETAIL)]
@@ -33,6 +36,30 @@ def load_keys(path):
     return keys
 
 
+def dns_keys(server):
+    """A mapping whose get() asks the DNS server ADDRESS:PORT for the TXT record of a name."""
+    import dns.exception
+    import dns.resolver
+
+    address, _, port = server.rpartition(":")
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = [address]
+    resolver.port = int(port)
+
+    class Keys:
+        def get(self, name):
+            try:
+                answer = resolver.resolve(name + ".", "TXT", lifetime=10)
+            except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+                return None
+            # as dkimpy's own DNS function: the first record, its strings joined
+            for record in answer:
+                return b"".join(record.strings)
+            return None
+
+    return Keys()
+
+
 def describe(value):
     try:
         tags = parse_tag_value(value)
@@ -49,7 +76,7 @@ def main(argv):
         return 2
     with open(argv[1], "rb") as source:
         message = source.read()
-    keys = load_keys(argv[2])
+    keys = dns_keys(argv[2][4:]) if argv[2].startswith("dns:") else load_keys(argv[2])
     queried = []
 
     def dnsfunc(name, timeout=5):

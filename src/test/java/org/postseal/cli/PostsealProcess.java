@@ -8,13 +8,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the packaged {@code postseal.jar} as a user would, with stdin from bytes, and captures what it says. */
-final class PostsealProcess {
+/**
+ * Runs the packaged {@code postseal.jar} as a user would, with stdin from bytes, and captures what it says. Public for
+ * the integration tests of other packages (interop over DNS).
+ */
+public final class PostsealProcess {
     private PostsealProcess() {
     }
 
-    record Outcome(int exitCode, byte[] stdout, String stderr) {
-        String out() {
+    /** What the process did: its exit code, standard output and standard error. */
+    public record Outcome(int exitCode, byte[] stdout, String stderr) {
+        /** Standard output as UTF-8 text. */
+        public String out() {
             return new String(stdout, StandardCharsets.UTF_8);
         }
     }
@@ -27,7 +32,8 @@ final class PostsealProcess {
         return jar;
     }
 
-    static Outcome run(byte[] stdin, String... args) throws IOException, InterruptedException {
+    /** Runs {@code java -jar postseal.jar ARGS} with {@code stdin}, for two minutes at most. */
+    public static Outcome run(byte[] stdin, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("java", "-jar", jar().toString()));
         command.addAll(List.of(args));
         Path in = Files.createTempFile("postseal-stdin", ".eml");

@@ -212,6 +212,15 @@ public final class Peers {
     }
 
     /**
+     * Verifies every signature of {@code message} with dkimpy, its key queries sent to the DNS server
+     * {@code server} ({@code ADDRESS:PORT}) through dnspython, as {@code dkimverify} sends them to the system's.
+     */
+    public static PeerResult dkimpyVerifyOverDns(byte[] message, String server) {
+        require(Peer.DKIMPY);
+        return verify(message, work -> "dns:" + server, PYTHON, "dkimpy_verify.py");
+    }
+
+    /**
      * Verifies every signature of {@code message} with Mail::DKIM. Debian 12's Mail::DKIM cannot check Ed25519: such
      * a signature is reported with the verdict {@code unsupported}, and the message does not pass.
      */
@@ -330,12 +339,22 @@ public final class Peers {
 
     private static PeerResult verify(byte[] message, Map<String, String> keyRecords, String interpreter,
             String script) {
+        String keys = keysFile(keyRecords);
+        return verify(message, work -> Files.writeString(work.resolve("keys.txt"), keys, StandardCharsets.UTF_8)
+                .toString(), interpreter, script);
+    }
+
+    /** A verifying script's second argument, made in its work directory: a keys file, or {@code dns:ADDRESS:PORT}. */
+    private interface KeysArgument {
+        String in(Path work) throws IOException;
+    }
+
+    private static PeerResult verify(byte[] message, KeysArgument keys, String interpreter, String script) {
         Path work = createWorkDirectory();
         try {
             Path messageFile = Files.write(work.resolve("message.eml"), message);
-            Path keysFile = Files.writeString(work.resolve("keys.txt"), keysFile(keyRecords), StandardCharsets.UTF_8);
             Run run = run(work, List.of(interpreter, script(script).toString(), messageFile.toString(),
-                    keysFile.toString()), null);
+                    keys.in(work)), null);
             String output = run.stdoutText() + run.stderr();
             if (run.exitCode() != 0 && run.exitCode() != 1) {
                 throw new IllegalStateException(script + " exited " + run.exitCode() + ":\n" + output);
