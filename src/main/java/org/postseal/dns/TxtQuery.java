@@ -84,7 +84,8 @@ final class TxtQuery {
         ExtendedResolver resolver = new ExtendedResolver(resolvers);
         resolver.setLoadBalance(false);
         resolver.setRetries(2);
-        resolver.setTimeout(attempt);
+        // ExtendedResolver's own timeout bounds the whole resolution: past it, no other server is tried
+        resolver.setTimeout(settings.timeout());
         return new TxtQuery(resolver, settings.timeout());
     }
 

@@ -147,6 +147,17 @@ class TxtQueryTest {
     }
 
     @Test
+    void aSilentFirstServerGivesWayToTheNextWithinTheTimeout() throws Exception {
+        dns.addTxt("second._domainkey.example.com", "v=DKIM1; p=SECOND");
+        try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            TxtQuery twoServers = TxtQuery.of(new DnsSettings(List.of(new NameServer(InetAddress.getLoopbackAddress(),
+                    silent.getLocalPort()), dns.nameServer()), Duration.ofSeconds(4), 100));
+            assertEquals(List.of("v=DKIM1; p=SECOND"),
+                    twoServers.lookup(name("second._domainkey.example.com")).join().texts());
+        }
+    }
+
+    @Test
     void aStoppedPowerDnsIsTemporaryAndARestartedOneAnswersAgain() {
         dns.addTxt("restart._domainkey.example.com", "v=DKIM1; p=BACK");
         dns.stop();
