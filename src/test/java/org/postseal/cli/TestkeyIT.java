@@ -9,18 +9,17 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.postseal.dns.PowerDns;
-import org.postseal.interop.Peers;
-import org.postseal.keys.ZoneFileTxt;
 import org.postseal.transport.ExitStatus;
 
 /**
@@ -39,14 +38,13 @@ class TestkeyIT {
     @BeforeAll
     static void publish() throws Exception {
         dns = PowerDns.start(dir);
-        for (String selector : new String[] {"rsa", "other"}) {
-            genkey(selector);
-        }
-        genkey("ed", "-a", "ed25519");
-        publishTxtFile("rsa", "rsa");
-        publishTxtFile("ed", "ed");
+        KeyFiles.genkey(dir, DOMAIN, "rsa");
+        KeyFiles.genkey(dir, DOMAIN, "other");
+        KeyFiles.genkey(dir, DOMAIN, "ed", "-a", "ed25519");
+        dns.publish("rsa._domainkey." + DOMAIN, dir.resolve("rsa.txt"));
+        dns.publish("ed._domainkey." + DOMAIN, dir.resolve("ed.txt"));
         // "mismatch" publishes the record of "other" and is tested with the key of "rsa"
-        publishTxtFile("mismatch", "other");
+        dns.publish("mismatch._domainkey." + DOMAIN, dir.resolve("other.txt"));
         dns.addTxt("garbled._domainkey." + DOMAIN, "v=spf1 -all");
         dns.addTxt("badkey._domainkey." + DOMAIN, "v=DKIM1; k=rsa; p=AAAAB3NzaC1yc2E");
         dns.addTxt("short._domainkey." + DOMAIN, "v=DKIM1; k=rsa; p=" + rsa512PublicKey());
@@ -77,45 +75,32 @@ class TestkeyIT {
 
     @Test
     void anOpenDkimGenkeyKeyMatchesWithOpenDkimsSpelling() throws Exception {
-        Peers.requireProgram(Path.of("/usr/sbin/opendkim-genkey"), "opendkim-tools");
-        Process made = new ProcessBuilder("/usr/sbin/opendkim-genkey", "-D", dir.toString(), "-d", DOMAIN,
-                "-s", "odk").redirectErrorStream(true).start();
-        String said = new String(made.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(made.waitFor(60, TimeUnit.SECONDS) && made.exitValue() == 0, said);
-        Files.setPosixFilePermissions(dir.resolve("odk.private"), PosixFilePermissions.fromString("rw-------"));
-        publishTxtFile("odk", "odk");
+        KeyFiles.opendkimGenkey(dir, DOMAIN, "odk");
+        dns.publish("odk._domainkey." + DOMAIN, dir.resolve("odk.txt"));
         PostsealProcess.Outcome ok = testkey("-d", DOMAIN, "-s", "odk", "-k", key("odk"), "-v");
         assertEquals(ExitStatus.OK, ok.exitCode(), ok.stderr());
         assertTrue(ok.stderr().startsWith("odk._domainkey.example.com: \"v=DKIM1; h=sha256; k=rsa; p=MII"),
                 "-v shows the record: " + ok.stderr());
     }
 
-    @Test
-    void aMissingRecordIsNoHost() throws Exception {
-        assertFails(ExitStatus.NO_HOST, "no key record at absent._domainkey.example.com", "publish",
-                "-d", DOMAIN, "-s", "absent", "-k", key("rsa"));
+    /** Each way the published record can be wrong: its exit code, what the line says and what it says to do. */
+    @ParameterizedTest(name = "{0}: exit {2}")
+    @CsvSource(delimiter = '|', value = {
+        "absent   | rsa   | 68 | no key record at absent._domainkey.example.com           | publish",
+        "garbled  | rsa   | 76 | garbled._domainkey.example.com is not a DKIM key record  | publish",
+        "badkey   | rsa   | 76 | p= is not a usable rsa key                               | publish",
+        "mismatch | rsa   | 1  | mismatch._domainkey.example.com publishes another key    | publish",
+        "ed       | rsa   | 1  | publishes a k=ed25519 key but                            | publish",
+        "short    | short | 2  | publishes an RSA key of 512 bits                         | postseal genkey"})
+    void eachProblemHasItsExitCodeAndOneLineSayingWhatToFix(String selector, String keyName, int exitCode,
+            String says, String advice) throws Exception {
+        assertOneLine(testkey("-d", DOMAIN, "-s", selector, "-k", key(keyName)), exitCode, says, advice);
     }
 
     @Test
-    void aRecordThatIsNotADkimKeyIsAProtocolError() throws Exception {
-        assertFails(ExitStatus.PROTOCOL, "garbled._domainkey.example.com is not a DKIM key record", "publish",
-                "-d", DOMAIN, "-s", "garbled", "-k", key("rsa"));
-        assertFails(ExitStatus.PROTOCOL, "p= is not a usable rsa key", "publish",
-                "-d", DOMAIN, "-s", "badkey", "-k", key("rsa"));
-    }
-
-    @Test
-    void anotherKeyIsAMismatch() throws Exception {
-        assertFails(ExitStatus.NOT_VERIFIED, "mismatch._domainkey.example.com publishes another key than the public"
-                + " key of " + key("rsa"), "publish", "-d", DOMAIN, "-s", "mismatch", "-k", key("rsa"));
-        assertFails(ExitStatus.NOT_VERIFIED, "publishes a k=ed25519 key but", "publish",
-                "-d", DOMAIN, "-s", "ed", "-k", key("rsa"));
-    }
-
-    @Test
-    void aKeyUnder1024BitsIsTooShort() throws Exception {
-        assertFails(ExitStatus.KEY_TOO_SHORT, "publishes an RSA key of 512 bits", "postseal genkey",
-                "-d", DOMAIN, "-s", "short", "-k", key("short"));
+    void theExitCodesAreTheDocumentedOnes() {
+        assertEquals(List.of(0, 1, 2, 68, 75, 76), List.of(ExitStatus.OK, ExitStatus.NOT_VERIFIED,
+                ExitStatus.KEY_TOO_SHORT, ExitStatus.NO_HOST, ExitStatus.TEMP_FAIL, ExitStatus.PROTOCOL));
     }
 
     @Test
@@ -136,10 +121,6 @@ class TestkeyIT {
         assertEquals("", verified.stderr(), "no stack trace, no log noise");
     }
 
-    private static void assertFails(int exitCode, String says, String advice, String... args) throws Exception {
-        assertOneLine(testkey(args), exitCode, says, advice);
-    }
-
     private static void assertOneLine(PostsealProcess.Outcome outcome, int exitCode, String says, String advice) {
         assertEquals(exitCode, outcome.exitCode(), outcome.out() + outcome.stderr());
         assertEquals("", outcome.out());
@@ -156,22 +137,6 @@ class TestkeyIT {
         all[args.length + 1] = "--nameserver";
         all[args.length + 2] = dns.nameServer().toString();
         return PostsealProcess.run(new byte[0], all);
-    }
-
-    private static void genkey(String selector, String... more) throws Exception {
-        String[] args = new String[7 + more.length];
-        String[] base = {"genkey", "-d", DOMAIN, "-s", selector, "-D", dir.toString()};
-        System.arraycopy(base, 0, args, 0, base.length);
-        System.arraycopy(more, 0, args, base.length, more.length);
-        PostsealProcess.Outcome made = PostsealProcess.run(new byte[0], args);
-        assertEquals(0, made.exitCode(), made.stderr());
-    }
-
-    /** Publishes the record of {@code file}.txt at {@code selector}. */
-    private static void publishTxtFile(String selector, String file) throws Exception {
-        for (ZoneFileTxt.Entry entry : ZoneFileTxt.parse(Files.readString(dir.resolve(file + ".txt")))) {
-            dns.addTxt(selector + "._domainkey." + DOMAIN, entry.value());
-        }
     }
 
     private static String rsa512PublicKey() throws Exception {

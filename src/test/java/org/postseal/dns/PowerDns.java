@@ -19,6 +19,8 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.postseal.interop.Peers;
+import org.postseal.keys.ZoneFileException;
+import org.postseal.keys.ZoneFileTxt;
 
 /**
  * A real authoritative DNS server for tests: PowerDNS ({@code pdns_server}, Debian's {@code pdns-server}) with its
@@ -42,6 +44,7 @@ import org.postseal.interop.Peers;
  *
  * <ul>
  *   <li>{@link #start(Path)}: starts a server keeping its files under the directory (one sub-directory per server).
+ *   <li>{@link #publish(String, Path)}: the record of a {@code SELECTOR.txt} zone file made by a genkey.
  *   <li>{@link #addTxt(String, String)}: a TXT record, the text split into strings of 255 bytes as zone files do;
  *     {@link #addTxt(String, int, List)} with a TTL and the strings given; {@link #addRecord} any type (CNAME...).
  *   <li>{@link #removeRecord(String, String)}: removes every record of that type at the name.
@@ -148,6 +151,22 @@ public final class PowerDns implements AutoCloseable {
             content.append('"').append(string.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
         }
         addRecord(name, "TXT", ttl, content.toString());
+    }
+
+    /**
+     * Publishes at {@code name} the TXT record(s) of a zone file as {@code genkey} and {@code opendkim-genkey} write
+     * it ({@code SELECTOR.txt}).
+     */
+    public void publish(String name, Path zoneFile) {
+        try {
+            for (ZoneFileTxt.Entry entry : ZoneFileTxt.parse(Files.readString(zoneFile))) {
+                addTxt(name, entry.value());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (ZoneFileException e) {
+            throw new IllegalArgumentException(zoneFile + ": " + e.getMessage(), e);
+        }
     }
 
     /** Adds a record of any type, its content as {@code pdnsutil} takes it (a CNAME's target ends with a dot). */

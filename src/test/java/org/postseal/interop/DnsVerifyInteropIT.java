@@ -3,14 +3,11 @@ package org.postseal.interop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -20,9 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.postseal.cli.KeyFiles;
 import org.postseal.cli.PostsealProcess;
 import org.postseal.dns.PowerDns;
-import org.postseal.keys.ZoneFileTxt;
 
 /**
  * {@code postseal verify} with its keys from a real DNS server (PowerDNS on a loopback port), judged against dkimpy
@@ -42,18 +39,11 @@ class DnsVerifyInteropIT {
     @BeforeAll
     static void publishKeys() throws Exception {
         dns = PowerDns.start(dir);
-        genkey("rsa");
-        genkey("ed", "-a", "ed25519");
-        Peers.requireProgram(Path.of("/usr/sbin/opendkim-genkey"), "opendkim-tools");
-        Process opendkim = new ProcessBuilder("/usr/sbin/opendkim-genkey", "-D", dir.toString(), "-d", DOMAIN,
-                "-s", "odk").redirectErrorStream(true).start();
-        String said = new String(opendkim.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(true, opendkim.waitFor(60, TimeUnit.SECONDS) && opendkim.exitValue() == 0, said);
-        Files.setPosixFilePermissions(dir.resolve("odk.private"), PosixFilePermissions.fromString("rw-------"));
+        KeyFiles.genkey(dir, DOMAIN, "rsa");
+        KeyFiles.genkey(dir, DOMAIN, "ed", "-a", "ed25519");
+        KeyFiles.opendkimGenkey(dir, DOMAIN, "odk");
         for (String selector : List.of("rsa", "ed", "odk")) {
-            for (ZoneFileTxt.Entry entry : ZoneFileTxt.parse(Files.readString(dir.resolve(selector + ".txt")))) {
-                dns.addTxt(selector + "._domainkey." + DOMAIN, entry.value());
-            }
+            dns.publish(selector + "._domainkey." + DOMAIN, dir.resolve(selector + ".txt"));
         }
     }
 
@@ -125,13 +115,6 @@ class DnsVerifyInteropIT {
         System.arraycopy(message, 0, out, 0, message.length);
         System.arraycopy(extra, 0, out, message.length, extra.length);
         return out;
-    }
-
-    private static void genkey(String selector, String... more) throws Exception {
-        List<String> args = new ArrayList<>(List.of("genkey", "-d", DOMAIN, "-s", selector, "-D", dir.toString()));
-        args.addAll(List.of(more));
-        PostsealProcess.Outcome made = PostsealProcess.run(new byte[0], args.toArray(String[]::new));
-        assertEquals(0, made.exitCode(), made.stderr());
     }
 
     private static String key(String selector) {
