@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
  */
 final class DnsOptions {
     @Option(names = "--nameserver", paramLabel = "ADDR[:PORT]",
-            description = {"A DNS server to ask for key records instead of /etc/resolv.conf's: an IP address,",
-                "IPv4:PORT or [IPv6]:PORT; repeatable, tried in order."})
+            description = "A DNS server to ask for key records instead of /etc/resolv.conf's: an IP address,"
+                + " IPv4:PORT or [IPv6]:PORT; repeatable, tried in order.")
     private List<String> nameservers = new ArrayList<>();
 
     @Option(names = "--dns-timeout", paramLabel = "SECONDS", defaultValue = "10",

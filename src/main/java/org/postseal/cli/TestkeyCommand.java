@@ -29,8 +29,16 @@ import picocli.CommandLine.Spec;
  * fix (docs/CLI.md has the table); exit 0 only when the published key matches.
  */
 @Command(name = "testkey", mixinStandardHelpOptions = true,
-        description = {"Check that the DKIM key record published in DNS matches a private key file.",
-            "Exits 0 only if it does; see docs/CLI.md for the other exit codes."})
+        description = "Check that the DKIM key record published in DNS matches a private key file.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            " 0:the published key is the private key's public half",
+            " 1:another key, another key type, or a revoked record is published",
+            " 2:the published RSA key is under 1024 bits (RFC 8301)",
+            "65:the key file is not a usable private key", "66:the key file is missing",
+            "68:no key record is published at SELECTOR._domainkey.DOMAIN",
+            "75:DNS did not answer (timeout, SERVFAIL, no server): try again",
+            "76:the published record is not a DKIM key record"})
 final class TestkeyCommand implements Callable<Integer> {
     @Option(names = {"-d", "--domain"}, required = true, paramLabel = "DOMAIN", description = "Signing domain (d=).")
     private String domain;

@@ -38,8 +38,9 @@ import picocli.CommandLine.Spec;
  * any did not (or there was none); 75 if the only problems were temporary (DNS down).
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Verify the DKIM signatures of a message read on standard input.",
-            "Prints one line per signature; exits 0 only if all pass."})
+        description = {"Verify the DKIM signatures of a message read on standard input; keys come",
+            "from DNS, or from --key-record files. Prints one line per signature; exits 0",
+            "only if all pass, 1 if one fails or there is none, 75 if DNS did not answer."})
 final class VerifyCommand implements Callable<Integer> {
     @Option(names = {"-r", "--key-record"}, paramLabel = "FILE",
             description = {"Zone-file TXT records (as genkey writes them) that answer key queries instead of DNS;",
