@@ -17,6 +17,7 @@ public final class DkimVerifier {
     private final Clock clock;
     private final Duration allowedClockSkew;
     private final int minimumRsaBits;
+    private final VerificationLimits limits;
 
     public DkimVerifier(KeyRecordLookup lookup, Clock clock) {
         this(lookup, clock, DEFAULT_ALLOWED_CLOCK_SKEW, 1024);
@@ -27,6 +28,17 @@ public final class DkimVerifier {
      * @throws IllegalArgumentException if the skew is negative
      */
     public DkimVerifier(KeyRecordLookup lookup, Clock clock, Duration allowedClockSkew, int minimumRsaBits) {
+        this(lookup, clock, allowedClockSkew, minimumRsaBits, VerificationLimits.NONE);
+    }
+
+    /**
+     * @param minimumRsaBits RSA keys shorter than this give permerror (RFC 8301 says at least 1024)
+     * @param limits how many signatures are examined, and how large one may be
+     * @throws IllegalArgumentException if the skew is negative
+     */
+    public DkimVerifier(KeyRecordLookup lookup, Clock clock, Duration allowedClockSkew, int minimumRsaBits,
+            VerificationLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
         this.lookup = Objects.requireNonNull(lookup, "lookup");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (allowedClockSkew.isNegative()) {
@@ -38,6 +50,6 @@ public final class DkimVerifier {
 
     /** Starts one message. */
     public VerificationSession newSession() {
-        return new VerificationSession(lookup, clock.instant(), allowedClockSkew, minimumRsaBits);
+        return new VerificationSession(lookup, clock.instant(), allowedClockSkew, minimumRsaBits, limits);
     }
 }
