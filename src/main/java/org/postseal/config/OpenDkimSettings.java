@@ -7,6 +7,7 @@ import java.util.OptionalInt;
 import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.policy.SigningPolicy;
+import org.postseal.policy.VerificationActions;
 import org.postseal.signing.OnError;
 
 /** Turns an {@link OpenDkimConf} into {@link MilterSettings}, with OpenDKIM's defaults and consistency rules. */
@@ -58,6 +59,7 @@ final class OpenDkimSettings {
             settings.signatureTtl(Duration.ofSeconds(ttl.getAsInt()));
         }
         conf.authservId().ifPresent(settings::authservId);
+        settings.verification(verification(conf));
 
         Optional<String> handling = conf.string("On-SignatureError");
         String handlingOption = "On-SignatureError";
@@ -78,5 +80,18 @@ final class OpenDkimSettings {
                     .ifPresent(settings::socketGroup);
         }
         return settings.warnings(warnings.list()).build();
+    }
+
+    /** On-BadSignature and the other verification actions, MaximumSignaturesToVerify. */
+    private static MilterSettings.Verification verification(OpenDkimConf conf) {
+        VerificationActions actions = VerificationOptions.actions(o -> conf.string(o.openDkimName()),
+                o -> conf.origin(o.openDkimName()));
+        int max = conf.integer("MaximumSignaturesToVerify")
+                .orElse(MilterSettings.Verification.DEFAULTS.maxSignatures());
+        if (max < 1) {
+            throw ConfigException.at(conf.origin("MaximumSignaturesToVerify"), max + " (expected: >= 1)");
+        }
+        return new MilterSettings.Verification(actions, max,
+                MilterSettings.Verification.DEFAULTS.maxSignatureFieldBytes());
     }
 }
