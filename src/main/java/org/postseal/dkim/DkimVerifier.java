@@ -12,6 +12,8 @@ import java.util.Objects;
 public final class DkimVerifier {
     /** How far in the future a {@code t=} may lie before the signature is refused. */
     public static final Duration DEFAULT_ALLOWED_CLOCK_SKEW = Duration.ofMinutes(5);
+    /** The shortest RSA key that verifies (RFC 8301 §3.2). */
+    public static final int MINIMUM_RSA_BITS = 1024;
 
     private final KeyRecordLookup lookup;
     private final Clock clock;
@@ -20,7 +22,7 @@ public final class DkimVerifier {
     private final VerificationLimits limits;
 
     public DkimVerifier(KeyRecordLookup lookup, Clock clock) {
-        this(lookup, clock, DEFAULT_ALLOWED_CLOCK_SKEW, 1024);
+        this(lookup, clock, DEFAULT_ALLOWED_CLOCK_SKEW, MINIMUM_RSA_BITS);
     }
 
     /**

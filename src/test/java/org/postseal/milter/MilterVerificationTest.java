@@ -1,0 +1,300 @@
+package org.postseal.milter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postseal.dkim.DkimSigner;
+import org.postseal.dkim.KeyLookupException;
+import org.postseal.dkim.SignatureSpec;
+import org.postseal.dkim.SigningKey;
+import org.postseal.dkim.SigningSession;
+import org.postseal.dkim.VerificationLimits;
+import org.postseal.dns.KeyRecordSource;
+import org.postseal.keys.DkimKeyGenerator;
+import org.postseal.keys.KeyRecordText;
+import org.postseal.message.HeaderBlock;
+import org.postseal.message.HeaderField;
+import org.postseal.policy.VerificationAction;
+import org.postseal.policy.VerificationActions;
+import org.postseal.signing.OnError;
+import org.postseal.signing.SignatureChoice;
+
+/**
+ * Verification in the milter over a real listener, driven as Postfix drives it: mail from an external client is
+ * verified with keys from a {@link KeyRecordSource}, one Authentication-Results field goes to the top, forged ones
+ * claiming our authserv-id are removed, the actions apply, and lookups never hold the event loop.
+ */
+class MilterVerificationTest {
+    private static final String MTA = "mx.test";
+    private static final String EXTERNAL = "192.0.2.7";
+    private static SigningKey key;
+    private static SigningKey ownKey;
+    private final List<String> lookups = new CopyOnWriteArrayList<>();
+    private final Map<String, CompletableFuture<List<String>>> pending = new ConcurrentHashMap<>();
+    private MilterServer server;
+
+    @BeforeAll
+    static void keys() {
+        key = DkimKeyGenerator.rsa(2048);
+        ownKey = DkimKeyGenerator.rsa(1024);
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        start(VerificationActions.DEFAULTS, 1, MilterLimits.DEFAULTS);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    /** Keys: sel/s0..s49 at example.com; "temp" fails for now; "slow" waits for the test; the rest do not exist. */
+    private KeyRecordSource source() {
+        String record = KeyRecordText.of(key).value();
+        KeyRecordSource answered = KeyRecordSource.of((selector, domain) -> {
+            if (selector.equals("temp")) {
+                throw KeyLookupException.temporary("SERVFAIL");
+            }
+            if (domain.equals("example.com") && (selector.equals("sel") || selector.matches("s\\d+"))) {
+                return List.of(record);
+            }
+            throw KeyLookupException.notFound("NXDOMAIN " + selector + "._domainkey." + domain);
+        });
+        return (selector, domain) -> {
+            lookups.add(selector + "._domainkey." + domain);
+            return selector.equals("slow") ? pending.computeIfAbsent(domain, d -> new CompletableFuture<>())
+                    : answered.lookup(selector, domain);
+        };
+    }
+
+    private void start(VerificationActions actions, int threads, MilterLimits limits) throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        SigningPort signing = new SigningPort() {
+            @Override
+            public Optional<SignatureChoice.Skip> mayClientSign(MessageContext context) {
+                boolean internal = context.client().address().map(a -> a.isLoopbackAddress()).orElse(false);
+                return internal ? Optional.empty() : Optional.of(SignatureChoice.skip("not internal"));
+            }
+
+            @Override
+            public SignatureChoice select(MessageContext context) {
+                return SignatureChoice.sign(List.of(SignatureSpec.builder("own.test", "own", ownKey).build()));
+            }
+        };
+        VerificationSettings verification = new VerificationSettings(source(), Optional.empty(), "fallback.test",
+                actions, new VerificationLimits(3, 8192));
+        server = MilterServer.start(new InetSocketAddress("127.0.0.1", 0),
+                new MilterSessions(signing, OnError.ACCEPT, limits, threads, Clock.systemUTC())
+                        .withVerification(verification), Optional.empty(), Optional.empty());
+    }
+
+    private MilterTestClient client() throws Exception {
+        MilterTestClient client = new MilterTestClient(server.localAddress());
+        int[] answer = client.negotiate(6, MilterTestClient.POSTFIX_ACTIONS, MilterTestClient.POSTFIX_STEPS_V6);
+        assertEquals(0x01 | 0x10 | 0x20, answer[1], "add headers, change headers, quarantine");
+        return client;
+    }
+
+    private List<MilterTestClient.Reply> send(String clientAddress, byte[] message) throws Exception {
+        try (MilterTestClient client = client()) {
+            return client.sendMessage(MTA, clientAddress, "4QID1", message);
+        }
+    }
+
+    private static byte[] message(String... headerLines) {
+        return (String.join("\r\n", headerLines) + "\r\n\r\nHello, world.\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static final String[] PLAIN = {"From: Joe <joe@example.com>", "To: suzie@example.net",
+        "Subject: a test"};
+
+    /** The message with DKIM-Signature fields by {@code selectors} (at example.com) on top. */
+    private static byte[] signed(byte[] message, String... selectors) throws Exception {
+        List<SignatureSpec> specs = new ArrayList<>();
+        for (String selector : selectors) {
+            specs.add(SignatureSpec.builder("example.com", selector, key).build());
+        }
+        SigningSession session = new DkimSigner(Clock.systemUTC()).newSession(specs);
+        int bodyStart = new String(message, StandardCharsets.ISO_8859_1).indexOf("\r\n\r\n") + 4;
+        HeaderBlock.parseFields(java.util.Arrays.copyOf(message, bodyStart)).forEach(session::header);
+        session.body(message, bodyStart, message.length - bodyStart);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (HeaderField field : session.finish()) {
+            out.writeBytes(field.raw());
+            out.writeBytes(new byte[] {'\r', '\n'});
+        }
+        out.writeBytes(message);
+        return out.toByteArray();
+    }
+
+    /** The Authentication-Results value inserted, which must be the one insert, at index 0. */
+    private static String insertedResults(List<MilterTestClient.Reply> replies) {
+        List<String> inserted = replies.stream().filter(r -> r.code() == 'i').map(r -> {
+            byte[] p = r.payload();
+            assertEquals(0, p[0] | p[1] | p[2] | p[3], "inserted at the top");
+            MilterPayload fields = new MilterPayload(java.util.Arrays.copyOfRange(p, 4, p.length));
+            assertEquals("Authentication-Results", fields.text());
+            return fields.text();
+        }).toList();
+        assertEquals(1, inserted.size(), "one Authentication-Results field");
+        assertFalse(inserted.get(0).contains("\r"), "folds are LF TAB for Postfix");
+        return inserted.get(0).replace("\n\t", " ");
+    }
+
+    private static char last(List<MilterTestClient.Reply> replies) {
+        return replies.get(replies.size() - 1).code();
+    }
+
+    @Test
+    void anExternalMessageSignedByPostsealsSignerPasses() throws Exception {
+        List<MilterTestClient.Reply> replies = send(EXTERNAL, signed(message(PLAIN), "sel"));
+        String results = insertedResults(replies);
+        assertTrue(results.startsWith(" mx.test; dkim=pass (2048-bit key; unprotected) header.d=example.com"
+                + " header.i=@example.com header.a=rsa-sha256 header.s=sel header.b="), results);
+        assertEquals('c', last(replies));
+        assertEquals(List.of("sel._domainkey.example.com"), lookups);
+    }
+
+    @Test
+    void aTamperedMessageFails() throws Exception {
+        byte[] tampered = new String(signed(message(PLAIN), "sel"), StandardCharsets.ISO_8859_1)
+                .replace("Hello, world.", "Hello, wallet.").getBytes(StandardCharsets.ISO_8859_1);
+        List<MilterTestClient.Reply> replies = send(EXTERNAL, tampered);
+        // the body hash is checked before the key: no key size
+        assertTrue(insertedResults(replies).contains(" dkim=fail (body hash did not verify) header.d=example.com"),
+                insertedResults(replies));
+        assertEquals('c', last(replies), "On-BadSignature accept by default");
+    }
+
+    @Test
+    void anUnknownSelectorIsAPermanentError() throws Exception {
+        List<MilterTestClient.Reply> replies = send(EXTERNAL, signed(message(PLAIN), "nokey"));
+        assertTrue(insertedResults(replies).contains(" dkim=permerror (no key for signature: NXDOMAIN"
+                + " nokey._domainkey.example.com) header.d=example.com"), insertedResults(replies));
+        assertEquals('c', last(replies));
+    }
+
+    @Test
+    void aTemporaryLookupFailureIsTemperrorAndTheMessageIsAccepted() throws Exception {
+        List<MilterTestClient.Reply> replies = send(EXTERNAL, signed(message(PLAIN), "temp"));
+        assertTrue(insertedResults(replies).contains(" dkim=temperror (key lookup failed temporarily: SERVFAIL)"),
+                insertedResults(replies));
+        assertEquals('c', last(replies), "DNS errors never refuse mail by default");
+    }
+
+    @Test
+    void aMessageWithoutSignatureGetsNone() throws Exception {
+        List<MilterTestClient.Reply> replies = send(EXTERNAL, message(PLAIN));
+        assertEquals(" mx.test; dkim=none", insertedResults(replies));
+        assertEquals('c', last(replies));
+        assertTrue(lookups.isEmpty());
+    }
+
+    @Test
+    void forgedResultsClaimingOurIdAreRemovedAndOthersLeft() throws Exception {
+        byte[] message = message("Authentication-Results: MX.TEST; dkim=pass header.d=bank.example",
+                "From: Joe <joe@example.com>", "Authentication-Results: other.example; dkim=pass",
+                "Authentication-Results: (sneaky) mx.test 1;\r\n\tspf=pass", "Subject: forged");
+        List<MilterTestClient.Reply> replies = send(EXTERNAL, message);
+        List<MilterTestClient.Reply> changes = replies.stream().filter(r -> r.code() == 'm').toList();
+        assertEquals(2, changes.size());
+        assertEquals("\0\0\0\3Authentication-Results\0\0", changes.get(0).text());
+        assertEquals("\0\0\0\1Authentication-Results\0\0", changes.get(1).text());
+        assertTrue(replies.indexOf(changes.get(1)) < replies.stream().map(MilterTestClient.Reply::code).toList()
+                .indexOf('i'), "removed before ours is added");
+        assertEquals(" mx.test; dkim=none", insertedResults(replies));
+    }
+
+    @Test
+    void fiftySignaturesCostAtMostThreeLookups() throws Exception {
+        String[] selectors = new String[50];
+        for (int i = 0; i < selectors.length; i++) {
+            selectors[i] = "s" + i;
+        }
+        List<MilterTestClient.Reply> replies = send(EXTERNAL, signed(message(PLAIN), selectors));
+        assertEquals(3, lookups.size(), lookups.toString());
+        String results = insertedResults(replies);
+        assertEquals(3, results.split("dkim=pass").length - 1, results);
+    }
+
+    @Test
+    void anInternalClientIsSignedAndNotVerified() throws Exception {
+        List<MilterTestClient.Reply> replies = send("127.0.0.1", signed(message(PLAIN), "sel"));
+        assertEquals(List.of('i', 'c'), replies.stream().map(MilterTestClient.Reply::code).toList());
+        assertTrue(replies.get(0).text().contains("DKIM-Signature"));
+        assertTrue(lookups.isEmpty());
+    }
+
+    @Test
+    void onBadSignatureRejectRefusesAFailingMessageWith550() throws Exception {
+        start(VerificationActions.DEFAULTS.withBadSignature(VerificationAction.REJECT), 1, MilterLimits.DEFAULTS);
+        byte[] tampered = new String(signed(message(PLAIN), "sel"), StandardCharsets.ISO_8859_1)
+                .replace("a test", "a tost").getBytes(StandardCharsets.ISO_8859_1);
+        List<MilterTestClient.Reply> replies = send(EXTERNAL, tampered);
+        assertEquals(1, replies.size());
+        assertEquals('y', replies.get(0).code());
+        assertTrue(replies.get(0).text().startsWith("550 5.7.20 "), replies.get(0).text());
+        assertEquals('c', last(send(EXTERNAL, signed(message(PLAIN), "sel"))), "a passing one still passes");
+    }
+
+    @Test
+    void onNoSignatureQuarantinePutsTheMessageOnHold() throws Exception {
+        start(VerificationActions.DEFAULTS.withNoSignature(VerificationAction.QUARANTINE), 1,
+                MilterLimits.DEFAULTS);
+        List<MilterTestClient.Reply> replies = send(EXTERNAL, message(PLAIN));
+        assertEquals(List.of('i', 'q', 'c'), replies.stream().map(MilterTestClient.Reply::code).toList());
+    }
+
+    @Test
+    void aPendingLookupHoldsOnlyItsOwnConnectionNotTheEventLoop() throws Exception {
+        start(VerificationActions.DEFAULTS, 1, MilterLimits.DEFAULTS);
+        byte[] waiting = signed(message(PLAIN), "slow");
+        try (MilterTestClient slow = client(); MilterTestClient other = client()) {
+            CompletableFuture<List<MilterTestClient.Reply>> slowReplies = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return slow.sendMessage(MTA, EXTERNAL, "4SLOW", waiting);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            while (!pending.containsKey("example.com")) {
+                Thread.sleep(5);
+            }
+            // one event-loop thread: the other connection is served while the lookup is pending
+            assertEquals('c', last(other.sendMessage(MTA, EXTERNAL, "4FAST", signed(message(PLAIN), "sel"))));
+            assertFalse(slowReplies.isDone());
+            pending.get("example.com").complete(List.of(KeyRecordText.of(key).value()));
+            assertTrue(insertedResults(slowReplies.get()).contains("dkim=pass"));
+        }
+    }
+
+    @Test
+    void aLookupThatNeverCompletesIsTemperrorAfterTheCommandTimeout() throws Exception {
+        start(VerificationActions.DEFAULTS, 1, MilterLimits.DEFAULTS.withTimeouts(Duration.ofMillis(300),
+                MilterLimits.DEFAULTS.idleTimeout()));
+        List<MilterTestClient.Reply> replies = send(EXTERNAL, signed(message(PLAIN), "slow"));
+        assertTrue(insertedResults(replies).contains("dkim=temperror (key lookup failed temporarily: key lookup"
+                + " timed out"), insertedResults(replies));
+        assertEquals('c', last(replies));
+    }
+}
