@@ -153,8 +153,8 @@ final class HoconSettings {
 
     /** The actions on verification results, the signatures examined and the largest signature field. */
     private static MilterSettings.Verification verification(Config c) {
-        VerificationActions actions = VerificationOptions.actions(o -> string(c, o.hoconName()),
-                o -> where(c, o.hoconName()));
+        VerificationActions actions = VerificationOptions.actions(
+                o -> string(c, VerificationOptions.hoconName(o)), o -> where(c, VerificationOptions.hoconName(o)));
         return new MilterSettings.Verification(actions, positiveInt(c, "maximum-signatures-to-verify", 1),
                 (int) bytes(c, "max-signature-field", 256, 1 << 20));
     }

@@ -84,8 +84,7 @@ final class OpenDkimSettings {
 
     /** On-BadSignature and the other verification actions, MaximumSignaturesToVerify. */
     private static MilterSettings.Verification verification(OpenDkimConf conf) {
-        VerificationActions actions = VerificationOptions.actions(o -> conf.string(o.openDkimName()),
-                o -> conf.origin(o.openDkimName()));
+        VerificationActions actions = VerificationOptions.actions(conf::string, conf::origin);
         int max = conf.integer("MaximumSignaturesToVerify")
                 .orElse(MilterSettings.Verification.DEFAULTS.maxSignatures());
         if (max < 1) {

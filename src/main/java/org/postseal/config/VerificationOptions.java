@@ -1,54 +1,21 @@
 package org.postseal.config;
 
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
 import org.postseal.policy.VerificationAction;
 import org.postseal.policy.VerificationActions;
+import org.postseal.policy.VerificationCase;
 
 /**
  * Reads the actions on verification results, the same way from opendkim.conf and from postseal's configuration:
- * {@code On-Default} (a blanket) first, then each specific option over it, each option's value an OpenDKIM handling
- * word. Options not given keep {@link VerificationActions#DEFAULTS}.
+ * {@code On-Default} (a blanket) first, then each {@link VerificationCase}'s option over it ({@code On-BadSignature}
+ * in opendkim.conf, {@code on-bad-signature} in postseal.conf), each value an OpenDKIM handling word. Options not
+ * given keep each case's default.
  */
 final class VerificationOptions {
-    /** One option, with its name in opendkim.conf and in postseal's configuration, and what it sets. */
-    enum Option {
-        DEFAULT("On-Default", "on-default"),
-        BAD_SIGNATURE("On-BadSignature", "on-bad-signature"),
-        KEY_NOT_FOUND("On-KeyNotFound", "on-key-not-found"),
-        DNS_ERROR("On-DNSError", "on-dns-error"),
-        NO_SIGNATURE("On-NoSignature", "on-no-signature"),
-        INTERNAL_ERROR("On-InternalError", "on-internal-error"),
-        SECURITY("On-Security", "on-security");
-
-        private final String openDkimName;
-        private final String hoconName;
-
-        Option(String openDkimName, String hoconName) {
-            this.openDkimName = openDkimName;
-            this.hoconName = hoconName;
-        }
-
-        String openDkimName() {
-            return openDkimName;
-        }
-
-        String hoconName() {
-            return hoconName;
-        }
-
-        VerificationActions apply(VerificationActions actions, VerificationAction action) {
-            return switch (this) {
-                case DEFAULT -> VerificationActions.all(action);
-                case BAD_SIGNATURE -> actions.withBadSignature(action);
-                case KEY_NOT_FOUND -> actions.withKeyNotFound(action);
-                case DNS_ERROR -> actions.withDnsError(action);
-                case NO_SIGNATURE -> actions.withNoSignature(action);
-                case INTERNAL_ERROR -> actions.withInternalError(action);
-                case SECURITY -> actions.withSecurity(action);
-            };
-        }
-    }
+    /** OpenDKIM's blanket option. */
+    static final String DEFAULT = "On-Default";
 
     private VerificationOptions() {
     }
@@ -56,21 +23,29 @@ final class VerificationOptions {
     /**
      * The actions the options give.
      *
-     * @param value an option's value, empty when not set
-     * @param where an option's place, for errors ({@code file:line (name)})
+     * @param value an option's value by its opendkim.conf name, empty when not set
+     * @param where an option's place by its opendkim.conf name, for errors
      * @throws ConfigException for a value that is not a handling word
      */
-    static VerificationActions actions(Function<Option, Optional<String>> value, Function<Option, String> where) {
-        VerificationActions actions = VerificationActions.DEFAULTS;
-        for (Option option : Option.values()) {
-            Optional<String> given = value.apply(option);
+    static VerificationActions actions(Function<String, Optional<String>> value, Function<String, String> where) {
+        VerificationActions actions = value.apply(DEFAULT).map(v -> VerificationActions.all(action(v,
+                where.apply(DEFAULT)))).orElse(VerificationActions.DEFAULTS);
+        for (VerificationCase c : VerificationCase.values()) {
+            Optional<String> given = value.apply(c.option());
             if (given.isPresent()) {
-                VerificationAction action = VerificationAction.parse(given.get()).orElseThrow(() ->
-                        ConfigException.at(where.apply(option), "'" + given.get() + "' is not a handling action"
-                                + " (expected: accept, reject, tempfail, discard or quarantine)"));
-                actions = option.apply(actions, action);
+                actions = actions.with(c, action(given.get(), where.apply(c.option())));
             }
         }
         return actions;
+    }
+
+    /** {@code On-BadSignature} as postseal.conf spells it: {@code on-bad-signature}. */
+    static String hoconName(String openDkimOption) {
+        return openDkimOption.replace("DNS", "Dns").replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+    }
+
+    private static VerificationAction action(String value, String where) {
+        return VerificationAction.parse(value).orElseThrow(() -> ConfigException.at(where, "'" + value
+                + "' is not a handling action (expected: accept, reject, tempfail, discard or quarantine)"));
     }
 }

@@ -44,25 +44,25 @@ final class MilterReplies {
      * removes the field.
      */
     static MilterPacket changeHeader(int index, String name, String value) {
+        return indexedField(ResponseCode.SMFIR_CHGHEADER, index, name, value);
+    }
+
+    /** The payload INSHEADER and CHGHEADER share: a 32-bit index, the name and the value as C strings. */
+    private static MilterPacket indexedField(ResponseCode code, int index, String name, String value) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        writeInt(out, index);
+        out.write(index >>> 24);
+        out.write(index >>> 16);
+        out.write(index >>> 8);
+        out.write(index);
         out.writeBytes(cString(name));
         out.writeBytes(value.getBytes(StandardCharsets.ISO_8859_1));
         out.write(0);
-        return new MilterPacket(ResponseCode.SMFIR_CHGHEADER, out.toByteArray());
+        return new MilterPacket(code, out.toByteArray());
     }
 
     private static byte[] cString(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
-        byte[] out = java.util.Arrays.copyOf(bytes, bytes.length + 1);
-        return out;
-    }
-
-    private static void writeInt(ByteArrayOutputStream out, int value) {
-        out.write(value >>> 24);
-        out.write(value >>> 16);
-        out.write(value >>> 8);
-        out.write(value);
+        return java.util.Arrays.copyOf(bytes, bytes.length + 1);
     }
 
     static MilterPacket negotiate(Negotiation negotiation) {
@@ -70,26 +70,14 @@ final class MilterReplies {
     }
 
     /**
-     * SMFIR_INSHEADER at {@code index} of a field as it stands in a message: its value after the colon, leading space
+     * SMFIR_INSHEADER at {@code index} (0 = the very top, above the MTA's own Received field) of a field as it
+     * stands in a message: its value after the colon, leading space
      * and CRLF folds included. Folds become LF TAB for the MTA; without SMFIP_HDR_LEADSPC the leading space goes
      * (the MTA adds it back).
      */
     static MilterPacket insertField(int index, String name, String rawValue, Negotiation negotiation) {
         String value = rawValue.replace("\r\n", "\n");
-        return insertHeader(index, name, negotiation.leadingSpace() ? value : value.stripLeading());
-    }
-
-    /**
-     * SMFIR_INSHEADER at {@code index} (0 = the very top, above the MTA's own Received field).
-     *
-     * @param value the value as it is to appear after the colon, folds written as LF TAB
-     */
-    static MilterPacket insertHeader(int index, String name, String value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        writeInt(out, index);
-        out.writeBytes(cString(name));
-        out.writeBytes(value.getBytes(StandardCharsets.ISO_8859_1));
-        out.write(0);
-        return new MilterPacket(ResponseCode.SMFIR_INSHEADER, out.toByteArray());
+        return indexedField(ResponseCode.SMFIR_INSHEADER, index, name,
+                negotiation.leadingSpace() ? value : value.stripLeading());
     }
 }

@@ -1,13 +1,13 @@
 package org.postseal.milter;
 
 import java.util.List;
-import java.util.function.Function;
 import org.nightcode.milter.codec.MilterPacket;
 import org.postseal.dkim.AuthResult;
 import org.postseal.dkim.VerificationFailure;
 import org.postseal.dkim.VerificationResult;
 import org.postseal.policy.VerificationAction;
 import org.postseal.policy.VerificationActions;
+import org.postseal.policy.VerificationCase;
 
 /**
  * Which of OpenDKIM's cases a verified message falls in, and so which configured action applies: the one place
@@ -18,28 +18,28 @@ import org.postseal.policy.VerificationActions;
  */
 enum VerificationVerdict {
     /** At least one signature verified, or every failing one has its key in test mode. */
-    ACCEPTABLE(a -> VerificationAction.ACCEPT, "5.7.0", "4.7.0", "DKIM signature verified"),
+    ACCEPTABLE(null, "5.7.0", "4.7.0", "DKIM signature verified"),
     /** No signature passed, one could not be checked for now. */
-    DNS_ERROR(VerificationActions::dnsError, "5.7.20", "4.4.3", "DKIM key lookup failed temporarily"),
+    DNS_ERROR(VerificationCase.DNS_ERROR, "5.7.20", "4.4.3", "DKIM key lookup failed temporarily"),
     /** No signature passed, one failed or could not be used. */
-    BAD_SIGNATURE(VerificationActions::badSignature, "5.7.20", "4.7.20", "no valid DKIM signature"),
+    BAD_SIGNATURE(VerificationCase.BAD_SIGNATURE, "5.7.20", "4.7.20", "no valid DKIM signature"),
     /** No signature passed, and every key was missing. */
-    KEY_NOT_FOUND(VerificationActions::keyNotFound, "5.7.20", "4.7.20", "DKIM key not found"),
+    KEY_NOT_FOUND(VerificationCase.KEY_NOT_FOUND, "5.7.20", "4.7.20", "DKIM key not found"),
     /** The message carries no DKIM-Signature. */
-    NO_SIGNATURE(VerificationActions::noSignature, "5.7.20", "4.7.20", "no DKIM signature"),
+    NO_SIGNATURE(VerificationCase.NO_SIGNATURE, "5.7.20", "4.7.20", "no DKIM signature"),
     /** Verification failed unexpectedly. */
-    INTERNAL_ERROR(VerificationActions::internalError, "5.3.0", "4.3.0", "DKIM verification failed"),
+    INTERNAL_ERROR(VerificationCase.INTERNAL_ERROR, "5.3.0", "4.3.0", "DKIM verification failed"),
     /** The message could not be examined safely. */
-    SECURITY(VerificationActions::security, "5.7.0", "4.7.0", "message could not be examined for DKIM");
+    SECURITY(VerificationCase.SECURITY, "5.7.0", "4.7.0", "message could not be examined for DKIM");
 
-    private final Function<VerificationActions, VerificationAction> action;
+    /** The configurable case; null for a message that is simply accepted. */
+    private final VerificationCase verificationCase;
     private final String rejectStatus;
     private final String tempfailStatus;
     private final String text;
 
-    VerificationVerdict(Function<VerificationActions, VerificationAction> action, String rejectStatus,
-            String tempfailStatus, String text) {
-        this.action = action;
+    VerificationVerdict(VerificationCase verificationCase, String rejectStatus, String tempfailStatus, String text) {
+        this.verificationCase = verificationCase;
         this.rejectStatus = rejectStatus;
         this.tempfailStatus = tempfailStatus;
         this.text = text;
@@ -64,7 +64,7 @@ enum VerificationVerdict {
 
     /** The action configured for this case. */
     VerificationAction action(VerificationActions actions) {
-        return action.apply(actions);
+        return verificationCase == null ? VerificationAction.ACCEPT : actions.action(verificationCase);
     }
 
     /**

@@ -23,6 +23,7 @@ import org.postseal.policy.SigningDecision;
 import org.postseal.signing.OnError;
 import org.postseal.policy.VerificationAction;
 import org.postseal.policy.VerificationActions;
+import org.postseal.policy.VerificationCase;
 
 class MilterSettingsTest {
     @TempDir
@@ -180,15 +181,15 @@ class MilterSettingsTest {
     void verificationActionsFromOpenDkimConfOnDefaultFirstThenEachOption() throws Exception {
         MilterSettings defaults = openDkim("Socket inet:1\n");
         assertEquals(MilterSettings.Verification.DEFAULTS, defaults.verification());
-        assertEquals(VerificationAction.ACCEPT, defaults.verification().actions().dnsError(),
+        assertEquals(VerificationAction.ACCEPT, defaults.verification().actions().action(VerificationCase.DNS_ERROR),
                 "a DNS outage never holds up mail");
-        assertEquals(VerificationAction.TEMPFAIL, defaults.verification().actions().internalError());
+        assertEquals(VerificationAction.TEMPFAIL, defaults.verification().actions().action(VerificationCase.INTERNAL_ERROR));
         MilterSettings settings = openDkim("Socket inet:1\nOn-BadSignature r\nOn-Default quarantine\n"
                 + "On-DNSError tempfail\nMaximumSignaturesToVerify 5\n");
         VerificationActions actions = settings.verification().actions();
-        assertEquals(VerificationAction.REJECT, actions.badSignature());
-        assertEquals(VerificationAction.TEMPFAIL, actions.dnsError());
-        assertEquals(VerificationAction.QUARANTINE, actions.noSignature(), "On-Default for the rest");
+        assertEquals(VerificationAction.REJECT, actions.action(VerificationCase.BAD_SIGNATURE));
+        assertEquals(VerificationAction.TEMPFAIL, actions.action(VerificationCase.DNS_ERROR));
+        assertEquals(VerificationAction.QUARANTINE, actions.action(VerificationCase.NO_SIGNATURE), "On-Default for the rest");
         assertEquals(5, settings.verification().maxSignatures());
         assertTrue(settings.warnings().stream().noneMatch(w -> w.contains("On-BadSignature")
                 || w.contains("MaximumSignaturesToVerify")), settings.warnings().toString());
@@ -203,10 +204,22 @@ class MilterSettingsTest {
         MilterSettings settings = hocon("postseal.milter {\n  on-default = tempfail\n  on-no-signature = a\n"
                 + "  maximum-signatures-to-verify = 2\n  max-signature-field = 4KiB\n}\n", Map.of());
         VerificationActions actions = settings.verification().actions();
-        assertEquals(VerificationAction.TEMPFAIL, actions.badSignature());
-        assertEquals(VerificationAction.ACCEPT, actions.noSignature());
+        assertEquals(VerificationAction.TEMPFAIL, actions.action(VerificationCase.BAD_SIGNATURE));
+        assertEquals(VerificationAction.ACCEPT, actions.action(VerificationCase.NO_SIGNATURE));
         assertEquals(2, settings.verification().maxSignatures());
         assertEquals(4096, settings.verification().maxSignatureFieldBytes());
+        assertTrue(settings.warnings().stream().noneMatch(w -> w.contains("unknown")), settings.warnings().toString());
+    }
+
+    @Test
+    void everyVerificationCaseHasItsHoconSetting() throws Exception {
+        StringBuilder text = new StringBuilder("postseal.milter {\n");
+        for (VerificationCase c : VerificationCase.values()) {
+            text.append("  ").append(VerificationOptions.hoconName(c.option())).append(" = discard\n");
+        }
+        MilterSettings settings = hocon(text + "}\n", Map.of());
+        assertEquals(VerificationActions.all(VerificationAction.DISCARD), settings.verification().actions());
+        assertEquals("on-dns-error", VerificationOptions.hoconName("On-DNSError"));
         assertTrue(settings.warnings().stream().noneMatch(w -> w.contains("unknown")), settings.warnings().toString());
     }
 

@@ -33,6 +33,7 @@ import org.postseal.message.HeaderBlock;
 import org.postseal.message.HeaderField;
 import org.postseal.policy.VerificationAction;
 import org.postseal.policy.VerificationActions;
+import org.postseal.policy.VerificationCase;
 import org.postseal.signing.OnError;
 import org.postseal.signing.SignatureChoice;
 
@@ -247,7 +248,7 @@ class MilterVerificationTest {
 
     @Test
     void onBadSignatureRejectRefusesAFailingMessageWith550() throws Exception {
-        start(VerificationActions.DEFAULTS.withBadSignature(VerificationAction.REJECT), 1, MilterLimits.DEFAULTS);
+        start(VerificationActions.DEFAULTS.with(VerificationCase.BAD_SIGNATURE, VerificationAction.REJECT), 1, MilterLimits.DEFAULTS);
         byte[] tampered = new String(signed(message(PLAIN), "sel"), StandardCharsets.ISO_8859_1)
                 .replace("a test", "a tost").getBytes(StandardCharsets.ISO_8859_1);
         List<MilterTestClient.Reply> replies = send(EXTERNAL, tampered);
@@ -259,7 +260,7 @@ class MilterVerificationTest {
 
     @Test
     void onNoSignatureQuarantinePutsTheMessageOnHold() throws Exception {
-        start(VerificationActions.DEFAULTS.withNoSignature(VerificationAction.QUARANTINE), 1,
+        start(VerificationActions.DEFAULTS.with(VerificationCase.NO_SIGNATURE, VerificationAction.QUARANTINE), 1,
                 MilterLimits.DEFAULTS);
         List<MilterTestClient.Reply> replies = send(EXTERNAL, message(PLAIN));
         assertEquals(List.of('i', 'q', 'c'), replies.stream().map(MilterTestClient.Reply::code).toList());
