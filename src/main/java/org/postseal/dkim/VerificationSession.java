@@ -287,7 +287,7 @@ public final class VerificationSession {
             keyBits = key instanceof RSAPublicKey rsa ? rsa.getModulus().bitLength() : ED25519_BITS;
             if (key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() < minimumRsaBits) {
                 throw new DkimFailureException(VerificationFailure.KEY_TOO_SHORT,
-                        rsa.getModulus().bitLength() + " bits (minimum " + minimumRsaBits + ")");
+                        rsa.getModulus().bitLength() + " bits, minimum " + minimumRsaBits);
             }
             return key;
         }

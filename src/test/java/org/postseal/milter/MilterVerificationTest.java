@@ -47,14 +47,22 @@ class MilterVerificationTest {
     private static final String EXTERNAL = "192.0.2.7";
     private static SigningKey key;
     private static SigningKey ownKey;
+    private static SigningKey edKey;
+    private static SigningKey shortKey;
     private final List<String> lookups = new CopyOnWriteArrayList<>();
     private final Map<String, CompletableFuture<List<String>>> pending = new ConcurrentHashMap<>();
     private MilterServer server;
 
     @BeforeAll
-    static void keys() {
+    static void keys() throws Exception {
         key = DkimKeyGenerator.rsa(2048);
         ownKey = DkimKeyGenerator.rsa(1024);
+        edKey = DkimKeyGenerator.ed25519();
+        java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(512);
+        java.security.KeyPair pair = rsa.generateKeyPair();
+        shortKey = new SigningKey(org.postseal.dkim.SignatureAlgorithm.RSA_SHA256, pair.getPrivate(),
+                pair.getPublic());
     }
 
     @BeforeEach
@@ -67,7 +75,10 @@ class MilterVerificationTest {
         server.close();
     }
 
-    /** Keys: sel/s0..s49 at example.com; "temp" fails for now; "slow" waits for the test; the rest do not exist. */
+    /**
+     * Keys at example.com: sel and s0..s49 the RSA-2048 key, ed the Ed25519 key, short the RSA-512 key; "temp" fails
+     * for now; "slow" waits for the test; the rest do not exist.
+     */
     private KeyRecordSource source() {
         String record = KeyRecordText.of(key).value();
         KeyRecordSource answered = KeyRecordSource.of((selector, domain) -> {
@@ -76,6 +87,12 @@ class MilterVerificationTest {
             }
             if (domain.equals("example.com") && (selector.equals("sel") || selector.matches("s\\d+"))) {
                 return List.of(record);
+            }
+            if (domain.equals("example.com") && selector.equals("ed")) {
+                return List.of(KeyRecordText.of(edKey).value());
+            }
+            if (domain.equals("example.com") && selector.equals("short")) {
+                return List.of(KeyRecordText.of(shortKey).value());
             }
             throw KeyLookupException.notFound("NXDOMAIN " + selector + "._domainkey." + domain);
         });
@@ -129,12 +146,16 @@ class MilterVerificationTest {
     private static final String[] PLAIN = {"From: Joe <joe@example.com>", "To: suzie@example.net",
         "Subject: a test"};
 
-    /** The message with DKIM-Signature fields by {@code selectors} (at example.com) on top. */
+    /** The message with DKIM-Signature fields by {@code selectors} (at example.com, the RSA-2048 key) on top. */
     private static byte[] signed(byte[] message, String... selectors) throws Exception {
         List<SignatureSpec> specs = new ArrayList<>();
         for (String selector : selectors) {
             specs.add(SignatureSpec.builder("example.com", selector, key).build());
         }
+        return signed(message, specs);
+    }
+
+    private static byte[] signed(byte[] message, List<SignatureSpec> specs) throws Exception {
         SigningSession session = new DkimSigner(Clock.systemUTC()).newSession(specs);
         int bodyStart = new String(message, StandardCharsets.ISO_8859_1).indexOf("\r\n\r\n") + 4;
         HeaderBlock.parseFields(java.util.Arrays.copyOf(message, bodyStart)).forEach(session::header);
@@ -264,6 +285,49 @@ class MilterVerificationTest {
                 MilterLimits.DEFAULTS);
         List<MilterTestClient.Reply> replies = send(EXTERNAL, message(PLAIN));
         assertEquals(List.of('i', 'q', 'c'), replies.stream().map(MilterTestClient.Reply::code).toList());
+    }
+
+    @Test
+    void ed25519VerifiesAndRfc8301RefusesShortKeysAndSha1() throws Exception {
+        byte[] ed = signed(message(PLAIN), List.of(SignatureSpec.builder("example.com", "ed", edKey).build()));
+        assertTrue(insertedResults(send(EXTERNAL, ed)).contains(" dkim=pass (256-bit key; unprotected)"
+                + " header.d=example.com header.i=@example.com header.a=ed25519-sha256 header.s=ed"));
+        byte[] tooShort = signed(message(PLAIN),
+                List.of(SignatureSpec.builder("example.com", "short", shortKey).build()));
+        assertTrue(insertedResults(send(EXTERNAL, tooShort)).contains(" dkim=permerror (512-bit key; unprotected;"
+                + " key too short: 512 bits, minimum 1024)"), insertedResults(send(EXTERNAL, tooShort)));
+        byte[] sha1 = new String(signed(message(PLAIN), "sel"), StandardCharsets.ISO_8859_1)
+                .replaceFirst("a=rsa-sha256", "a=rsa-sha1").getBytes(StandardCharsets.ISO_8859_1);
+        assertTrue(insertedResults(send(EXTERNAL, sha1)).contains(" dkim=permerror (algorithm not allowed by"
+                + " RFC 8301: a=rsa-sha1) header.d=example.com"), insertedResults(send(EXTERNAL, sha1)));
+    }
+
+    @Test
+    void contentAfterTheSignedLengthIsReported() throws Exception {
+        byte[] signed = signed(message(PLAIN),
+                List.of(SignatureSpec.builder("example.com", "sel", key).bodyLengthTag(true).build()));
+        byte[] appended = new String(signed, StandardCharsets.ISO_8859_1).concat("Click here.\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        assertTrue(insertedResults(send(EXTERNAL, appended)).contains(" dkim=pass (2048-bit key; unprotected;"
+                + " l= leaves 13 body bytes unsigned)"), insertedResults(send(EXTERNAL, appended)));
+    }
+
+    @Test
+    void aHeaderBeyondTheLimitIsNotExaminedAndOnSecurityApplies() throws Exception {
+        MilterLimits d = MilterLimits.DEFAULTS;
+        start(VerificationActions.DEFAULTS.with(VerificationCase.SECURITY, VerificationAction.ACCEPT), 1,
+                new MilterLimits(d.maxConnections(), d.bufferMemoryBytes(), d.maxPacketBytes(), 200,
+                        d.commandTimeout(), d.idleTimeout()));
+        byte[] big = message("Authentication-Results: mx.test; dkim=pass", "From: joe@example.com",
+                "X-Padding: " + "x".repeat(300));
+        List<MilterTestClient.Reply> replies = send(EXTERNAL, big);
+        assertEquals(" mx.test; dkim=permerror (header larger than 200 bytes)", insertedResults(replies));
+        assertEquals('m', replies.get(0).code(), "the forged field is still removed");
+        start(VerificationActions.DEFAULTS, 1, new MilterLimits(d.maxConnections(), d.bufferMemoryBytes(),
+                d.maxPacketBytes(), 200, d.commandTimeout(), d.idleTimeout()));
+        List<MilterTestClient.Reply> refused = send(EXTERNAL, big);
+        assertEquals(1, refused.size());
+        assertTrue(refused.get(0).text().startsWith("451 4.7.0 "), "On-Security tempfail by default");
     }
 
     @Test
