@@ -7,10 +7,12 @@ import org.postseal.dkim.VerificationResult;
 
 /**
  * The value of the Authentication-Results field (RFC 8601) the milter adds: the authserv-id, then one {@code dkim=}
- * result per signature examined, in OpenDKIM's layout, for example
+ * result per signature examined, in OpenDKIM 2.11's words and order, for example
  * {@code dkim=pass (2048-bit key; unprotected) header.d=example.com header.i=@example.com header.a=rsa-sha256
- * header.s=sel header.b="AbCd/fGh"}. The comment holds the key size ("unprotected": the key record was not
- * DNSSEC-validated), the reason for any result but pass, test mode, and the body bytes an {@code l=} leaves unsigned.
+ * header.s=sel header.b="AbCd/fGh"} or {@code dkim=fail reason="signature did not verify" (2048-bit key;
+ * unprotected) header.d=...}. Any result but pass has its reason as RFC 8601's {@code reason=}, as OpenDKIM writes
+ * it; the comment holds the key size ("unprotected": the key record was not DNSSEC-validated), test mode, and the
+ * body bytes an {@code l=} leaves unsigned.
  * {@code header.b} is the first 8 characters of {@code b=}, so that two signatures of one domain can be told apart.
  * Each result starts its own line; lines are folded at white space before column 78, with CRLF TAB.
  */
@@ -39,20 +41,21 @@ final class AuthenticationResultsField {
 
     /** The value for a message that could not be examined: {@code dkim=permerror} with the reason. */
     static String unverified(String authservId, String reason) {
-        return fold(authservId, List.of(List.of("dkim=permerror", comment(List.of(reason)))));
+        return fold(authservId, List.of(List.of("dkim=permerror", reason(reason))));
     }
 
     private static List<String> resinfo(VerificationResult result) {
         List<String> words = new ArrayList<>();
         words.add("dkim=" + result.result().word());
+        if (!result.passed()) {
+            words.add(reason(result.detail()));
+        }
         List<String> notes = new ArrayList<>();
         if (result.keyBits() > 0) {
             notes.add(result.keyBits() + "-bit key");
             notes.add("unprotected");
         }
-        if (!result.detail().isEmpty()) {
-            notes.add(result.detail());
-        } else if (result.testing()) {
+        if (result.testing()) {
             notes.add("key in test mode");
         }
         if (result.unsignedBodyBytes() > 0) {
@@ -95,6 +98,15 @@ final class AuthenticationResultsField {
                 && DOT_ATOM.matcher(printable.substring(0, at)).matches()) {
             return printable;
         }
+        return quoted(printable);
+    }
+
+    /** RFC 8601's {@code reason="..."}, always quoted. */
+    private static String reason(String text) {
+        return "reason=" + quoted(printable(text));
+    }
+
+    private static String quoted(String printable) {
         return "\"" + printable.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 

@@ -85,12 +85,23 @@ class AuthenticationResultsFieldTest {
                 Optional.of(VerificationFailure.SIGNATURE_SYNTAX), "signature syntax error: (bad) \\ tag\u0007",
                 "evil.example", "x\"y", Optional.empty(), false, 0, 0);
         String value = AuthenticationResultsField.value("mx", List.of(fail, unparsed));
-        assertTrue(value.startsWith("mx;\r\n\tdkim=fail (1024-bit key; unprotected; body hash did not verify)"),
-                value);
+        assertTrue(value.startsWith("mx;\r\n\tdkim=fail"), value);
+        assertTrue(unfolded(value).startsWith("mx; dkim=fail reason=\"body hash did not verify\" (1024-bit key;"
+                + " unprotected) header.d=example.com"), value);
         assertTrue(value.contains("header.b=" + quotedIfNeeded(b8()) + ";\r\n\tdkim=neutral"), value);
-        assertTrue(unfolded(value).endsWith("dkim=neutral (signature syntax error: \\(bad\\) \\\\ tag?)"
+        assertTrue(unfolded(value).endsWith("dkim=neutral reason=\"signature syntax error: (bad) \\\\ tag?\""
                 + " header.d=evil.example header.s=\"x\\\"y\""), value);
         assertFoldedWithin78(value);
+    }
+
+    @Test
+    void testModeAndParenthesesFromOutsideGoInTheCommentQuoted() {
+        VerificationResult testing = new VerificationResult(AuthResult.PASS, Optional.empty(), "key in test mode",
+                "example.com", "sel", Optional.of(signature), true, 2048, 0);
+        assertTrue(unfolded(AuthenticationResultsField.value("mx", List.of(testing)))
+                .contains("dkim=pass (2048-bit key; unprotected; key in test mode) header.d="));
+        assertEquals("mx; dkim=permerror reason=\"header larger than 1 (or 2) bytes\"",
+                unfolded(AuthenticationResultsField.unverified("mx", "header larger than 1 (or 2) bytes")));
     }
 
     @Test

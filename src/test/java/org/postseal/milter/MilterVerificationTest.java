@@ -203,7 +203,7 @@ class MilterVerificationTest {
                 .replace("Hello, world.", "Hello, wallet.").getBytes(StandardCharsets.ISO_8859_1);
         List<MilterTestClient.Reply> replies = send(EXTERNAL, tampered);
         // the body hash is checked before the key: no key size
-        assertTrue(insertedResults(replies).contains(" dkim=fail (body hash did not verify) header.d=example.com"),
+        assertTrue(insertedResults(replies).contains(" dkim=fail reason=\"body hash did not verify\" header.d=example.com"),
                 insertedResults(replies));
         assertEquals('c', last(replies), "On-BadSignature accept by default");
     }
@@ -211,15 +211,15 @@ class MilterVerificationTest {
     @Test
     void anUnknownSelectorIsAPermanentError() throws Exception {
         List<MilterTestClient.Reply> replies = send(EXTERNAL, signed(message(PLAIN), "nokey"));
-        assertTrue(insertedResults(replies).contains(" dkim=permerror (no key for signature: NXDOMAIN"
-                + " nokey._domainkey.example.com) header.d=example.com"), insertedResults(replies));
+        assertTrue(insertedResults(replies).contains(" dkim=permerror reason=\"no key for signature: NXDOMAIN"
+                + " nokey._domainkey.example.com\" header.d=example.com"), insertedResults(replies));
         assertEquals('c', last(replies));
     }
 
     @Test
     void aTemporaryLookupFailureIsTemperrorAndTheMessageIsAccepted() throws Exception {
         List<MilterTestClient.Reply> replies = send(EXTERNAL, signed(message(PLAIN), "temp"));
-        assertTrue(insertedResults(replies).contains(" dkim=temperror (key lookup failed temporarily: SERVFAIL)"),
+        assertTrue(insertedResults(replies).contains(" dkim=temperror reason=\"key lookup failed temporarily: SERVFAIL\""),
                 insertedResults(replies));
         assertEquals('c', last(replies), "DNS errors never refuse mail by default");
     }
@@ -294,12 +294,12 @@ class MilterVerificationTest {
                 + " header.d=example.com header.i=@example.com header.a=ed25519-sha256 header.s=ed"));
         byte[] tooShort = signed(message(PLAIN),
                 List.of(SignatureSpec.builder("example.com", "short", shortKey).build()));
-        assertTrue(insertedResults(send(EXTERNAL, tooShort)).contains(" dkim=permerror (512-bit key; unprotected;"
-                + " key too short: 512 bits, minimum 1024)"), insertedResults(send(EXTERNAL, tooShort)));
+        assertTrue(insertedResults(send(EXTERNAL, tooShort)).contains(" dkim=permerror reason=\"key too short: 512 bits,"
+                + " minimum 1024\" (512-bit key; unprotected)"), insertedResults(send(EXTERNAL, tooShort)));
         byte[] sha1 = new String(signed(message(PLAIN), "sel"), StandardCharsets.ISO_8859_1)
                 .replaceFirst("a=rsa-sha256", "a=rsa-sha1").getBytes(StandardCharsets.ISO_8859_1);
-        assertTrue(insertedResults(send(EXTERNAL, sha1)).contains(" dkim=permerror (algorithm not allowed by"
-                + " RFC 8301: a=rsa-sha1) header.d=example.com"), insertedResults(send(EXTERNAL, sha1)));
+        assertTrue(insertedResults(send(EXTERNAL, sha1)).contains(" dkim=permerror reason=\"algorithm not allowed by"
+                + " RFC 8301: a=rsa-sha1\" header.d=example.com"), insertedResults(send(EXTERNAL, sha1)));
     }
 
     @Test
@@ -321,7 +321,7 @@ class MilterVerificationTest {
         byte[] big = message("Authentication-Results: mx.test; dkim=pass", "From: joe@example.com",
                 "X-Padding: " + "x".repeat(300));
         List<MilterTestClient.Reply> replies = send(EXTERNAL, big);
-        assertEquals(" mx.test; dkim=permerror (header larger than 200 bytes)", insertedResults(replies));
+        assertEquals(" mx.test; dkim=permerror reason=\"header larger than 200 bytes\"", insertedResults(replies));
         assertEquals('m', replies.get(0).code(), "the forged field is still removed");
         start(VerificationActions.DEFAULTS, 1, new MilterLimits(d.maxConnections(), d.bufferMemoryBytes(),
                 d.maxPacketBytes(), 200, d.commandTimeout(), d.idleTimeout()));
@@ -358,7 +358,7 @@ class MilterVerificationTest {
         start(VerificationActions.DEFAULTS, 1, MilterLimits.DEFAULTS.withTimeouts(Duration.ofMillis(300),
                 MilterLimits.DEFAULTS.idleTimeout()));
         List<MilterTestClient.Reply> replies = send(EXTERNAL, signed(message(PLAIN), "slow"));
-        assertTrue(insertedResults(replies).contains("dkim=temperror (key lookup failed temporarily: key lookup"
+        assertTrue(insertedResults(replies).contains("dkim=temperror reason=\"key lookup failed temporarily: key lookup"
                 + " timed out"), insertedResults(replies));
         assertEquals('c', last(replies));
     }
