@@ -167,15 +167,26 @@ final class MilterSession {
 
     /**
      * Gives up on the current message after an unexpected error, and says what to answer the MTA if it waits for a
-     * reply: accept unsigned or tempfail, as configured.
+     * reply: accept unsigned or tempfail, as configured; for a message being verified, On-InternalError's action.
      */
     Outcome abandon(byte code, RuntimeException error) {
-        LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), onError.wording(),
-                LogText.escape(error.toString()), error);
+        boolean wasVerifying = state == State.VERIFYING_HEADER || state == State.VERIFYING_BODY;
+        if (wasVerifying) {
+            LOG.error("{}: cannot verify, internal error: {}", queueId(), LogText.escape(error.toString()), error);
+        } else {
+            LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), onError.wording(),
+                    LogText.escape(error.toString()), error);
+        }
         resetMessage();
         state = negotiation == null ? State.NEGOTIATING : State.SKIPPING;
         if (!expectsReply(code)) {
             return Outcome.NOTHING;
+        }
+        if (wasVerifying) {
+            // On-InternalError; a quarantine is only possible at the end of the message
+            VerificationVerdict verdict = VerificationVerdict.INTERNAL_ERROR;
+            return new Outcome(verdict.replies(verdict.action(verification.orElseThrow().actions()),
+                    code == MilterCommand.END_OF_BODY && negotiation.canQuarantine()), false, null, null);
         }
         return Outcome.reply(onErrorReply());
     }

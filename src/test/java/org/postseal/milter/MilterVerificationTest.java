@@ -98,6 +98,9 @@ class MilterVerificationTest {
         });
         return (selector, domain) -> {
             lookups.add(selector + "._domainkey." + domain);
+            if (selector.equals("broken")) {
+                return CompletableFuture.completedFuture(null); // a source breaking its contract
+            }
             return selector.equals("slow") ? pending.computeIfAbsent(domain, d -> new CompletableFuture<>())
                     : answered.lookup(selector, domain);
         };
@@ -328,6 +331,18 @@ class MilterVerificationTest {
         List<MilterTestClient.Reply> refused = send(EXTERNAL, big);
         assertEquals(1, refused.size());
         assertTrue(refused.get(0).text().startsWith("451 4.7.0 "), "On-Security tempfail by default");
+    }
+
+    @Test
+    void anInternalErrorTempfailsByDefaultAndKeepsTheConnection() throws Exception {
+        try (MilterTestClient client = client()) {
+            List<MilterTestClient.Reply> replies = client.sendMessage(MTA, EXTERNAL, "4BRK",
+                    signed(message(PLAIN), "broken"));
+            assertEquals(1, replies.size());
+            assertTrue(replies.get(0).text().startsWith("451 4.3.0 "), replies.get(0).text());
+            assertTrue(insertedResults(client.sendMessage(MTA, EXTERNAL, "4OK", signed(message(PLAIN), "sel")))
+                    .contains("dkim=pass"), "the next message on the connection is verified");
+        }
     }
 
     @Test
