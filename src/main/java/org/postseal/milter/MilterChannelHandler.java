@@ -14,9 +14,9 @@ import org.postseal.logging.LogText;
  * Moves commands from the wire into a {@link MilterSession} and its replies back out, flushing once per batch of
  * input so that every reply leaves in as few segments as possible (no delayed-ACK stall). At the end of a message
  * each signature is made in its own event-loop task, with reading paused meanwhile; a verified message's replies
- * wait, reading paused too, until its key lookups complete, and are then made in an event-loop task. A protocol error closes this
- * connection only, with a log line; an unexpected error abandons the current message (accepted unsigned or
- * tempfailed, as configured) and keeps the connection.
+ * wait, reading paused too, until its key lookups complete, and are then made in an event-loop task. A protocol
+ * error closes this connection only, with a log line; an unexpected error abandons the current message (accepted
+ * unsigned or tempfailed, as configured) and keeps the connection.
  */
 final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterCommand> {
     private static final Logger LOG = LoggerFactory.getLogger(MilterChannelHandler.class);

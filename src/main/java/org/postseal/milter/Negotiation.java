@@ -6,9 +6,9 @@ import org.nightcode.milter.ProtocolSteps;
  * The result of SMFIC_OPTNEG: the protocol version both sides speak, the actions postseal may take, and the steps
  * the MTA skips or sends without waiting for a reply. postseal asks only for what signing needs: the client
  * (CONNECT), the sender and its authentication macros (MAIL), the header and the body, and the right to add a
- * header field (when verifying, also to change header fields and to quarantine); it skips HELO, RCPT and unknown commands. Where the MTA offers them (version 6), it asks for no
- * replies to headers and body chunks and for the header values with their leading space, which makes simple header
- * canonicalization exact.
+ * header field (when verifying, also to change header fields and to quarantine); it skips HELO, RCPT and unknown
+ * commands. Where the MTA offers them (version 6), it asks for no replies to headers and body chunks and for the
+ * header values with their leading space, which makes simple header canonicalization exact.
  *
  * @param version the protocol version postseal answers with (the MTA's, at most 6)
  * @param actions the SMFIF_* actions postseal will use

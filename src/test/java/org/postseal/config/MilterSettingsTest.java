@@ -183,13 +183,15 @@ class MilterSettingsTest {
         assertEquals(MilterSettings.Verification.DEFAULTS, defaults.verification());
         assertEquals(VerificationAction.ACCEPT, defaults.verification().actions().action(VerificationCase.DNS_ERROR),
                 "a DNS outage never holds up mail");
-        assertEquals(VerificationAction.TEMPFAIL, defaults.verification().actions().action(VerificationCase.INTERNAL_ERROR));
+        assertEquals(VerificationAction.TEMPFAIL,
+                defaults.verification().actions().action(VerificationCase.INTERNAL_ERROR));
         MilterSettings settings = openDkim("Socket inet:1\nOn-BadSignature r\nOn-Default quarantine\n"
                 + "On-DNSError tempfail\nMaximumSignaturesToVerify 5\n");
         VerificationActions actions = settings.verification().actions();
         assertEquals(VerificationAction.REJECT, actions.action(VerificationCase.BAD_SIGNATURE));
         assertEquals(VerificationAction.TEMPFAIL, actions.action(VerificationCase.DNS_ERROR));
-        assertEquals(VerificationAction.QUARANTINE, actions.action(VerificationCase.NO_SIGNATURE), "On-Default for the rest");
+        assertEquals(VerificationAction.QUARANTINE, actions.action(VerificationCase.NO_SIGNATURE),
+                "On-Default for the rest");
         assertEquals(5, settings.verification().maxSignatures());
         assertTrue(settings.warnings().stream().noneMatch(w -> w.contains("On-BadSignature")
                 || w.contains("MaximumSignaturesToVerify")), settings.warnings().toString());
