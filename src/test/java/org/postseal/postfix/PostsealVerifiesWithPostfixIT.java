@@ -41,7 +41,7 @@ import org.postseal.postfix.PostfixInstance.Options;
  * postseal in Mode sv behind a real Postfix, from an opendkim.conf with no Mode line (OpenDKIM's default): mail from
  * an external client, signed by dkimpy, arrives with an Authentication-Results field saying {@code dkim=pass} under
  * Postfix's host name (the {@code j} macro), a tampered copy with {@code dkim=fail}, an unsigned one with
- * {@code dkim=none}; a forged Authentication-Results claiming that host name is gone, another's stays; an internal
+ * {@code dkim=none}; two forged Authentication-Results claiming that host name are gone, another's stays; an internal
  * client's mail is still signed and not verified. Keys come from a map behind {@link KeyRecordSource}, the port the
  * DNS lookups stand behind.
  */
@@ -106,8 +106,10 @@ class PostsealVerifiesWithPostfixIT {
                 "peer.example", peerKey, "rsa-sha256", "relaxed/simple"), StandardCharsets.UTF_8)
                 .replace("this is tampered", "this is TAMPERED").getBytes(StandardCharsets.UTF_8);
         String mta = PostfixInstance.HOSTNAME;
+        // two forged fields around another's: removed last first, so that Postfix's count of the first is unchanged
         byte[] forged = message("ann@peer.example", "forged results", "Authentication-Results: " + mta
-                + "; dkim=pass header.d=bank.example\r\nAuthentication-Results: elsewhere.example; dkim=pass\r\n");
+                + "; dkim=pass header.d=bank.example\r\nAuthentication-Results: elsewhere.example; dkim=pass\r\n"
+                + "Authentication-Results: (again) " + mta.toUpperCase(java.util.Locale.ROOT) + " 1; spf=pass\r\n");
         try (PostfixInstance postfix = PostfixInstance.start(options)) {
             postfix.sendSmtp("ann@peer.example", RCPT, signed, "127.0.0.2");
             postfix.sendSmtp("ann@peer.example", RCPT, tampered, "127.0.0.2");
@@ -132,7 +134,7 @@ class PostsealVerifiesWithPostfixIT {
             DeliveredMessage forgedOut = delivered.get("forged results");
             List<String> fields = forgedOut.headerFields("Authentication-Results");
             assertEquals(2, fields.size(), forgedOut.text());
-            assertEquals(mta + "; dkim=none", ours(forgedOut, mta), "the forged one is gone");
+            assertEquals(mta + "; dkim=none", ours(forgedOut, mta), "the forged ones are gone");
             assertTrue(fields.stream().anyMatch(f -> f.contains("elsewhere.example; dkim=pass")), forgedOut.text());
 
             DeliveredMessage internal = delivered.get("internal");
