@@ -21,6 +21,10 @@ import org.postseal.milter.MilterLimits;
 import org.postseal.milter.MilterServer;
 import org.postseal.milter.MilterSessions;
 import org.postseal.milter.SigningPort;
+import org.postseal.milter.VerificationSettings;
+import org.postseal.dkim.VerificationLimits;
+import org.postseal.dns.DnsKeyRecordSource;
+import org.postseal.dns.KeyRecordSource;
 import org.postseal.signing.SignatureSelector;
 import org.postseal.transport.ExitStatus;
 import org.postseal.transport.UnixSockets;
@@ -74,20 +78,28 @@ final class MilterDaemonCommand implements Callable<Integer> {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         settings.warnings().forEach(w -> LOG.warn("{}", w));
-        if (!settings.signing()) {
-            throw new CommandFailure(ExitStatus.CONFIG, "Mode " + (settings.verifying() ? "v" : "none")
-                    + ": this version of postseal signs only; set Mode s (or sv)");
+        if (!settings.signing() && !settings.verifying()) {
+            throw new CommandFailure(ExitStatus.CONFIG, "Mode: neither s nor v; set Mode s, v or sv");
         }
         if (settings.softwareHeader()) {
             LOG.warn("software-header / SoftwareHeader: the DKIM-Filter field is not added by this version");
         }
-        if (settings.verifying()) {
-            LOG.warn("Mode includes v: verifying in the milter is not implemented yet; only signing is done");
+        SigningPort signing;
+        int keyCount = 0;
+        if (settings.signing()) {
+            SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG,
+                    settings::signatureSelector);
+            signing = SigningPort.of(selector);
+            keyCount = selector.keyCount();
+        } else {
+            signing = SigningPort.none("Mode v: verifying only");
         }
-        SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG, settings::signatureSelector);
         SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
-        MilterSessions sessions = new MilterSessions(SigningPort.of(selector), settings.onError(),
+        MilterSessions sessions = new MilterSessions(signing, settings.onError(),
                 limits(settings), Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
+        if (settings.verifying()) {
+            sessions = sessions.withVerification(verification(settings));
+        }
         MilterServer server;
         try {
             server = MilterServer.start(address(socket), sessions, socketMode(settings),
@@ -95,7 +107,8 @@ final class MilterDaemonCommand implements Callable<Integer> {
         } catch (IOException | IllegalStateException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        LOG.info("postseal milter ready ({}, {} key(s), {})", settings.source(), selector.keyCount(),
+        LOG.info("postseal milter ready ({}, Mode {}{}, {} key(s), {})", settings.source(),
+                settings.signing() ? "s" : "", settings.verifying() ? "v" : "", keyCount,
                 org.postseal.dkim.CryptoProviders.description());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postseal-shutdown"));
         server.awaitClose();
@@ -109,6 +122,32 @@ final class MilterDaemonCommand implements Callable<Integer> {
                     l.maxHeaderBytes(), l.commandTimeout(), l.idleTimeout());
         } catch (IllegalArgumentException e) {
             throw new CommandFailure(ExitStatus.CONFIG, "postseal.milter.limits: " + e.getMessage());
+        }
+    }
+
+    /** How the milter verifies: the settings' actions and limits, keys from {@link #keyRecords}. */
+    private static VerificationSettings verification(MilterSettings settings) {
+        MilterSettings.Verification v = settings.verification();
+        try {
+            return new VerificationSettings(keyRecords(settings), settings.authservId(), localHostName(),
+                    v.actions(), new VerificationLimits(v.maxSignatures(), v.maxSignatureFieldBytes()));
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(ExitStatus.CONFIG, "AuthservID / authserv-id: " + e.getMessage());
+        }
+    }
+
+    /** Where verification gets key records: DNS through the configured resolver, with its cache. */
+    static KeyRecordSource keyRecords(MilterSettings settings) {
+        return DnsKeyRecordSource.create(settings.dns());
+    }
+
+    /** This machine's host name, for an authserv-id when the MTA sends none; "localhost" if it has none. */
+    private static String localHostName() {
+        try {
+            String name = InetAddress.getLocalHost().getHostName();
+            return name.isEmpty() || name.contains(" ") ? "localhost" : name;
+        } catch (UnknownHostException e) {
+            return "localhost";
         }
     }
 

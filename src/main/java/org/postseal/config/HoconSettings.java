@@ -19,6 +19,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.policy.SigningPolicy;
+import org.postseal.policy.VerificationActions;
 
 /**
  * Reads {@link MilterSettings} from postseal's own configuration, {@code postseal.milter} in HOCON:
@@ -33,7 +34,10 @@ final class HoconSettings {
             "canonicalization", "sign-headers", "oversign-headers", "signature-algorithm", "signature-ttl",
             "key-table", "signing-table", "multiple-signatures", "domain", "selector", "key-file", "sub-domains",
             "internal-hosts", "peer-list", "external-ignore-list", "macro-list", "mta", "minimum-key-bits",
-            "require-safe-keys", "on-error", "authserv-id", "software-header", "limits");
+            "require-safe-keys", "on-error", "authserv-id", "software-header", "limits",
+            // verification
+            "on-default", "on-bad-signature", "on-key-not-found", "on-dns-error", "on-no-signature",
+            "on-internal-error", "on-security", "maximum-signatures-to-verify", "max-signature-field");
     /** OpenDKIM's option names (used by {@link PolicyInputs}) and the settings that stand for them here. */
     private static final Map<String, String> BY_OPENDKIM_NAME = Map.of("KeyTable", "key-table", "SigningTable",
             "signing-table", "Domain", "domain", "Selector", "selector", "KeyFile", "key-file", "SubDomains",
@@ -137,6 +141,7 @@ final class HoconSettings {
         }
         settings.limits(limits(c));
         settings.dns(DnsSettingsReader.fromHocon(c));
+        settings.verification(verification(c));
         string(c, "authserv-id").ifPresent(settings::authservId);
         string(c, "socket-group").ifPresent(settings::socketGroup);
         string(c, "socket-mode").ifPresent(v -> {
@@ -146,6 +151,14 @@ final class HoconSettings {
             settings.socketMode(Integer.parseInt(v, 8));
         });
         return settings.warnings(warnings.list()).build();
+    }
+
+    /** The actions on verification results, the signatures examined and the largest signature field. */
+    private static MilterSettings.Verification verification(Config c) {
+        VerificationActions actions = VerificationOptions.actions(
+                o -> string(c, VerificationOptions.hoconName(o)), o -> where(c, VerificationOptions.hoconName(o)));
+        return new MilterSettings.Verification(actions, positiveInt(c, "maximum-signatures-to-verify", 1),
+                (int) bytes(c, "max-signature-field", 256, 1 << 20));
     }
 
     private static final Set<String> LIMITS = Set.of("max-connections", "buffer-memory", "max-packet",

@@ -12,6 +12,7 @@ import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dns.DnsSettings;
 import org.postseal.policy.SigningPolicy;
+import org.postseal.policy.VerificationActions;
 import org.postseal.signing.KeyRules;
 import org.postseal.signing.OnError;
 import org.postseal.signing.SignatureSelector;
@@ -46,6 +47,30 @@ public final class MilterSettings {
                 Duration.ofSeconds(600));
     }
 
+    /**
+     * How incoming mail is verified (Mode v): the actions on results ({@code On-BadSignature}...), how many
+     * signatures are examined per message ({@code MaximumSignaturesToVerify}) and the largest signature field parsed.
+     *
+     * @param actions what to do with a message in each case
+     * @param maxSignatures DKIM-Signature fields examined per message, top down
+     * @param maxSignatureFieldBytes the longest DKIM-Signature field parsed
+     */
+    public record Verification(VerificationActions actions, int maxSignatures, int maxSignatureFieldBytes) {
+        /** OpenDKIM's defaults (DNS errors accepted), 3 signatures, 8 KiB per signature field. */
+        public static final Verification DEFAULTS = new Verification(VerificationActions.DEFAULTS, 3, 8192);
+
+        /**
+         * @throws IllegalArgumentException if a bound is below 1
+         */
+        public Verification {
+            Objects.requireNonNull(actions, "actions");
+            if (maxSignatures < 1 || maxSignatureFieldBytes < 1) {
+                throw new IllegalArgumentException("maxSignatures: " + maxSignatures + ", maxSignatureFieldBytes: "
+                        + maxSignatureFieldBytes + " (expected: >= 1)");
+            }
+        }
+    }
+
     private final SocketSpec socket;
     private final OptionalInt socketMode;
     private final Optional<String> socketGroup;
@@ -64,6 +89,7 @@ public final class MilterSettings {
     private final boolean softwareHeader;
     private final Limits limits;
     private final DnsSettings dns;
+    private final Verification verification;
     private final String source;
     private final List<String> warnings;
 
@@ -86,6 +112,7 @@ public final class MilterSettings {
         this.softwareHeader = b.softwareHeader;
         this.limits = b.limits;
         this.dns = b.dns;
+        this.verification = b.verification;
         this.source = b.source;
         this.warnings = List.copyOf(b.warnings);
     }
@@ -146,7 +173,7 @@ public final class MilterSettings {
         return signing;
     }
 
-    /** Whether Mode asks for verifying (v); postseal's milter does not verify, the flag is kept for the log. */
+    /** Whether mail this milter does not sign is verified (Mode v). */
     public boolean verifying() {
         return verifying;
     }
@@ -233,6 +260,11 @@ public final class MilterSettings {
         return dns;
     }
 
+    /** How incoming mail is verified, when {@link #verifying()}. */
+    public Verification verification() {
+        return verification;
+    }
+
     /** The file(s) the settings came from, for the start-up log line. */
     public String source() {
         return source;
@@ -269,6 +301,7 @@ public final class MilterSettings {
         private boolean softwareHeader;
         private Limits limits = Limits.DEFAULTS;
         private DnsSettings dns = DnsSettings.DEFAULTS;
+        private Verification verification = Verification.DEFAULTS;
         private String source = "(built)";
         private List<String> warnings = List.of();
 
@@ -367,6 +400,11 @@ public final class MilterSettings {
 
         public Builder dns(DnsSettings value) {
             this.dns = Objects.requireNonNull(value, "dns");
+            return this;
+        }
+
+        public Builder verification(Verification value) {
+            this.verification = Objects.requireNonNull(value, "verification");
             return this;
         }
 

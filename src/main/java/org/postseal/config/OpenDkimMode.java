@@ -5,7 +5,7 @@ package org.postseal.config;
  * milter is asked for. A value with names instead of a pair of flags; {@code sv} and {@code vs} are the same mode.
  *
  * @param signs whether {@code s} is given
- * @param verifies whether {@code v} is given (postseal's milter does not verify; the flag is kept for the log)
+ * @param verifies whether {@code v} is given: mail the milter does not sign is verified
  */
 record OpenDkimMode(boolean signs, boolean verifies) {
     /**

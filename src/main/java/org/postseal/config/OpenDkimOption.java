@@ -27,7 +27,7 @@ final class OpenDkimOption {
     private static final String PROCESS = "postseal leaves this to the service manager (systemd)";
     private static final String DNS = "postseal looks keys up with its own resolver (only Nameservers and DNSTimeout"
             + " apply)";
-    private static final String VERIFY = "it only affects verifying, which postseal's milter does not do";
+    private static final String VERIFY = "postseal's verification does not support it";
     private static final String UNSUPPORTED = "postseal does not support it";
 
     private static final Map<String, OpenDkimOption> BY_NAME = new HashMap<>();
@@ -64,6 +64,12 @@ final class OpenDkimOption {
         applied("AuthservID", Type.STRING);
         applied("Nameservers", Type.STRING);
         applied("DNSTimeout", Type.INTEGER);
+        // verification (Mode v)
+        for (String name : new String[] {"On-BadSignature", "On-DNSError", "On-InternalError", "On-KeyNotFound",
+                "On-NoSignature", "On-Security"}) {
+            applied(name, Type.STRING);
+        }
+        applied("MaximumSignaturesToVerify", Type.INTEGER);
         BY_NAME.put("x-header", new OpenDkimOption("X-Header", Type.BOOLEAN, true,
                 "X-Header is the old name of SoftwareHeader; postseal reads it as SoftwareHeader"));
 
@@ -98,14 +104,12 @@ final class OpenDkimOption {
             ignored(name, Type.BOOLEAN, VERIFY);
         }
         for (String name : new String[] {"MustBeSigned", "TrustSignaturesFrom", "Minimum", "RemoveARFrom",
-                "On-BadSignature", "On-DNSError", "On-InternalError", "On-KeyNotFound", "On-NoSignature",
-                "On-Security", "On-ReputationError", "ReportAddress", "ReportBccAddress", "MTACommand", "SMTPURI",
+                "On-ReputationError", "ReportAddress", "ReportBccAddress", "MTACommand", "SMTPURI",
                 "RedirectFailuresTo",
                 "TestPublicKeys", "TestDNSData", "ScreenPolicyScript", "FinalPolicyScript", "VBR-Certifiers",
                 "VBR-TrustedCertifiers", "VBR-Type", "ATPSDomains", "ATPSHashAlgorithm"}) {
             ignored(name, Type.STRING, VERIFY);
         }
-        ignored("MaximumSignaturesToVerify", Type.INTEGER, VERIFY);
         ignored("ClockDrift", Type.INTEGER, VERIFY);
         ignored("VBR-PurgeFields", Type.BOOLEAN, VERIFY);
         ignored("VBR-TrustedCertifiersOnly", Type.BOOLEAN, VERIFY);

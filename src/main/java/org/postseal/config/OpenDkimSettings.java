@@ -7,6 +7,7 @@ import java.util.OptionalInt;
 import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.policy.SigningPolicy;
+import org.postseal.policy.VerificationActions;
 import org.postseal.signing.OnError;
 
 /** Turns an {@link OpenDkimConf} into {@link MilterSettings}, with OpenDKIM's defaults and consistency rules. */
@@ -59,6 +60,7 @@ final class OpenDkimSettings {
         }
         conf.authservId().ifPresent(settings::authservId);
         settings.dns(DnsSettingsReader.fromOpenDkim(conf));
+        settings.verification(verification(conf));
 
         Optional<String> handling = conf.string("On-SignatureError");
         String handlingOption = "On-SignatureError";
@@ -79,5 +81,17 @@ final class OpenDkimSettings {
                     .ifPresent(settings::socketGroup);
         }
         return settings.warnings(warnings.list()).build();
+    }
+
+    /** On-BadSignature and the other verification actions, MaximumSignaturesToVerify. */
+    private static MilterSettings.Verification verification(OpenDkimConf conf) {
+        VerificationActions actions = VerificationOptions.actions(conf::string, conf::origin);
+        int max = conf.integer("MaximumSignaturesToVerify")
+                .orElse(MilterSettings.Verification.DEFAULTS.maxSignatures());
+        if (max < 1) {
+            throw ConfigException.at(conf.origin("MaximumSignaturesToVerify"), max + " (expected: >= 1)");
+        }
+        return new MilterSettings.Verification(actions, max,
+                MilterSettings.Verification.DEFAULTS.maxSignatureFieldBytes());
     }
 }

@@ -62,6 +62,9 @@ public final class DkimSignature {
             throw new DkimFailureException(VerificationFailure.UNSUPPORTED_VERSION, "v=" + version);
         }
         String a = require(tags, "a");
+        if (a.equalsIgnoreCase("rsa-sha1")) {
+            throw new DkimFailureException(VerificationFailure.ALGORITHM_NOT_ALLOWED, "a=" + a);
+        }
         SignatureAlgorithm algorithm = SignatureAlgorithm.fromTag(a).orElseThrow(
                 () -> new DkimFailureException(VerificationFailure.UNSUPPORTED_ALGORITHM, "a=" + a));
         byte[] signature = base64(tags, "b");

@@ -13,7 +13,9 @@ public enum VerificationFailure {
     UNSUPPORTED_QUERY_METHOD("unsupported query method", AuthResult.NEUTRAL),
     FROM_NOT_SIGNED("From field not signed", AuthResult.NEUTRAL),
     IDENTITY_MISMATCH("i= not within d=", AuthResult.NEUTRAL),
-    // The key cannot be used: permerror.
+    SIGNATURE_TOO_LARGE("signature field too large", AuthResult.NEUTRAL),
+    // Never acceptable (RFC 8301), or the key cannot be used: permerror.
+    ALGORITHM_NOT_ALLOWED("algorithm not allowed by RFC 8301", AuthResult.PERMERROR),
     KEY_NOT_FOUND("no key for signature", AuthResult.PERMERROR),
     KEY_SYNTAX("key record syntax error", AuthResult.PERMERROR),
     KEY_REVOKED("key revoked", AuthResult.PERMERROR),

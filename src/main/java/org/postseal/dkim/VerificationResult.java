@@ -15,9 +15,13 @@ import java.util.Optional;
  * @param selector the {@code s=} value, or empty if unreadable
  * @param signature the parsed signature, empty if it could not be parsed
  * @param testing whether the key record says the domain is testing ({@code t=y})
+ * @param keyBits the size of the public key in bits, or 0 if no key was obtained
+ * @param unsignedBodyBytes canonical body bytes after the {@code l=} limit, which the signature does not cover (content
+ *     appended after signing, as in the "Composition Kills" attack); 0 without {@code l=} or when it covers the body
  */
 public record VerificationResult(AuthResult result, Optional<VerificationFailure> failure, String detail,
-        String domain, String selector, Optional<DkimSignature> signature, boolean testing) {
+        String domain, String selector, Optional<DkimSignature> signature, boolean testing, int keyBits,
+        long unsignedBodyBytes) {
 
     public VerificationResult {
         Objects.requireNonNull(result, "result");
@@ -26,20 +30,25 @@ public record VerificationResult(AuthResult result, Optional<VerificationFailure
         Objects.requireNonNull(domain, "domain");
         Objects.requireNonNull(selector, "selector");
         Objects.requireNonNull(signature, "signature");
+        if (keyBits < 0 || unsignedBodyBytes < 0) {
+            throw new IllegalArgumentException("keyBits: " + keyBits + ", unsignedBodyBytes: " + unsignedBodyBytes
+                    + " (expected: >= 0)");
+        }
         if (failure.isPresent() != (result != AuthResult.PASS)) {
             throw new IllegalArgumentException("result: " + result + " (expected: a failure exactly when not pass)");
         }
     }
 
-    static VerificationResult pass(DkimSignature signature, boolean testing) {
+    static VerificationResult pass(DkimSignature signature, boolean testing, int keyBits, long unsignedBodyBytes) {
         return new VerificationResult(AuthResult.PASS, Optional.empty(), testing ? "key in test mode" : "",
-                signature.domain(), signature.selector(), Optional.of(signature), testing);
+                signature.domain(), signature.selector(), Optional.of(signature), testing, keyBits,
+                unsignedBodyBytes);
     }
 
     static VerificationResult failed(DkimFailureException e, String domain, String selector,
-            Optional<DkimSignature> signature, boolean testing) {
+            Optional<DkimSignature> signature, boolean testing, int keyBits) {
         return new VerificationResult(e.failure().result(), Optional.of(e.failure()), e.getMessage(), domain,
-                selector, signature, testing);
+                selector, signature, testing, keyBits, 0);
     }
 
     /** Whether the signature verified. */

@@ -25,20 +25,24 @@ public final class VerificationSession {
     private static final String SIGNATURE_FIELD = "DKIM-Signature";
     private static final Pattern LOOSE_TAG = Pattern.compile("(?:^|;)\\s*([ds])\\s*=\\s*([^;\\s]*)");
 
+    private static final int ED25519_BITS = 256;
+
     private enum State { HEADERS, BODY, DONE }
 
     private final KeyRecordLookup lookup;
     private final Instant now;
     private final java.time.Duration allowedClockSkew;
     private final int minimumRsaBits;
+    private final VerificationLimits limits;
     private final List<HeaderField> headers = new ArrayList<>();
     private final List<Candidate> candidates = new ArrayList<>();
     private final Map<BodyHasher.Key, BodyHasher> hashers = new HashMap<>();
     private State state = State.HEADERS;
 
     VerificationSession(KeyRecordLookup lookup, Instant now, java.time.Duration allowedClockSkew,
-            int minimumRsaBits) {
+            int minimumRsaBits, VerificationLimits limits) {
         this.lookup = lookup;
+        this.limits = limits;
         this.now = now;
         this.allowedClockSkew = allowedClockSkew;
         this.minimumRsaBits = minimumRsaBits;
@@ -78,6 +82,30 @@ public final class VerificationSession {
         body(bytes, 0, bytes.length);
     }
 
+    /**
+     * Ends the header: parses the DKIM-Signature fields to be examined (at most
+     * {@link VerificationLimits#maxSignatures()}, top down) and says which key records {@link #finish()} will ask
+     * for, each once, so that a caller can fetch them while the body arrives.
+     *
+     * @throws IllegalStateException if the header has already ended
+     */
+    public List<KeyName> endOfHeader() {
+        if (state != State.HEADERS) {
+            throw new IllegalStateException("endOfHeader after " + state);
+        }
+        endOfHeaders();
+        List<KeyName> keys = new ArrayList<>();
+        for (Candidate candidate : candidates) {
+            if (candidate.signature != null) {
+                KeyName key = new KeyName(candidate.signature.selector(), candidate.signature.domain());
+                if (!keys.contains(key)) {
+                    keys.add(key);
+                }
+            }
+        }
+        return List.copyOf(keys);
+    }
+
     /** Whether the header holds at least one DKIM-Signature field. */
     public boolean hasSignatures() {
         return headers.stream().anyMatch(h -> h.hasName(SIGNATURE_FIELD));
@@ -109,8 +137,15 @@ public final class VerificationSession {
             if (!field.hasName(SIGNATURE_FIELD)) {
                 continue;
             }
+            if (candidates.size() == limits.maxSignatures()) {
+                break;
+            }
             String value = field.value();
             try {
+                if (field.rawValue().length > limits.maxSignatureBytes()) {
+                    throw new DkimFailureException(VerificationFailure.SIGNATURE_TOO_LARGE,
+                            field.rawValue().length + " bytes (limit " + limits.maxSignatureBytes() + ")");
+                }
                 DkimSignature signature = DkimSignature.parse(value);
                 BodyHasher.Key key = new BodyHasher.Key(signature.canonicalization().body(),
                         signature.bodyLength().orElse(-1));
@@ -128,6 +163,7 @@ public final class VerificationSession {
         private final BodyHasher hasher;
         private final DkimFailureException parseFailure;
         private boolean testing;
+        private int keyBits;
 
         Candidate(HeaderField field, DkimSignature signature, BodyHasher hasher, DkimFailureException parseFailure) {
             this.field = field;
@@ -140,14 +176,16 @@ public final class VerificationSession {
             if (parseFailure != null) {
                 String value = field.value();
                 return VerificationResult.failed(parseFailure, looseTag(value, "d"), looseTag(value, "s"),
-                        Optional.empty(), false);
+                        Optional.empty(), false, 0);
             }
             try {
                 check();
-                return VerificationResult.pass(signature, testing);
+                long unsigned = signature.bodyLength().isPresent()
+                        ? hasher.canonicalLength() - signature.bodyLength().getAsLong() : 0;
+                return VerificationResult.pass(signature, testing, keyBits, unsigned);
             } catch (DkimFailureException e) {
                 return VerificationResult.failed(e, signature.domain(), signature.selector(), Optional.of(signature),
-                        testing);
+                        testing, keyBits);
             }
         }
 
@@ -246,9 +284,10 @@ public final class VerificationSession {
             } catch (PublicKeyFormatException e) {
                 throw new DkimFailureException(VerificationFailure.KEY_SYNTAX, e.getMessage());
             }
+            keyBits = key instanceof RSAPublicKey rsa ? rsa.getModulus().bitLength() : ED25519_BITS;
             if (key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() < minimumRsaBits) {
                 throw new DkimFailureException(VerificationFailure.KEY_TOO_SHORT,
-                        rsa.getModulus().bitLength() + " bits (minimum " + minimumRsaBits + ")");
+                        rsa.getModulus().bitLength() + " bits, minimum " + minimumRsaBits);
             }
             return key;
         }

@@ -13,9 +13,10 @@ import org.postseal.logging.LogText;
 /**
  * Moves commands from the wire into a {@link MilterSession} and its replies back out, flushing once per batch of
  * input so that every reply leaves in as few segments as possible (no delayed-ACK stall). At the end of a message
- * each signature is made in its own event-loop task, with reading paused meanwhile. A protocol error closes this
- * connection only, with a log line; an unexpected error abandons the current message (accepted unsigned or
- * tempfailed, as configured) and keeps the connection.
+ * each signature is made in its own event-loop task, with reading paused meanwhile; a verified message's replies
+ * wait, reading paused too, until its key lookups complete, and are then made in an event-loop task. A protocol
+ * error closes this connection only, with a log line; an unexpected error abandons the current message (accepted
+ * unsigned or tempfailed, as configured) and keeps the connection.
  */
 final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterCommand> {
     private static final Logger LOG = LoggerFactory.getLogger(MilterChannelHandler.class);
@@ -47,7 +48,27 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
         if (outcome.endOfMessage() != null) {
             ctx.channel().config().setAutoRead(false);
             sign(ctx, outcome.endOfMessage(), 0);
+        } else if (outcome.verification() != null) {
+            ctx.channel().config().setAutoRead(false);
+            MilterSession.Outcome pending = outcome;
+            outcome.verification().keysReady().whenComplete((ignored, error) -> {
+                try {
+                    ctx.executor().execute(() -> finish(ctx, pending.verification().replies()));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    LOG.debug("event loop shut down before a verification completed");
+                }
+            });
         }
+    }
+
+    /** Writes the end-of-message replies, then reads the next command. */
+    private static void finish(ChannelHandlerContext ctx, Iterable<MilterPacket> replies) {
+        for (MilterPacket reply : replies) {
+            ctx.write(reply);
+        }
+        ctx.flush();
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
     }
 
     /** Makes signature {@code index}, then schedules the next one, then writes the replies. */
@@ -57,12 +78,7 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
             ctx.executor().execute(() -> sign(ctx, work, index + 1));
             return;
         }
-        for (MilterPacket reply : work.replies()) {
-            ctx.write(reply);
-        }
-        ctx.flush();
-        ctx.channel().config().setAutoRead(true);
-        ctx.read();
+        finish(ctx, work.replies());
     }
 
     @Override

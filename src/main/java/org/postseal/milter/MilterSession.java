@@ -2,6 +2,8 @@ package org.postseal.milter;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * it in the session breaks the protocol (postseal never asks the MTA to skip CONNECT) and closes the connection: an
  * unknown client is never taken for a local one.
  *
- * <p>Only the header fields of a message are kept; body chunks go straight into the signing session's hashers.
+ * <p>Only the header fields of a message are kept; body chunks go straight into the signing session's hashers, or,
+ * for a message this milter does not sign when it verifies (Mode v), into the verification's hashers: its key
+ * lookups start at the end of the header and are awaited at the end of the message ({@link MessageVerification}).
  */
 final class MilterSession {
     private static final Logger LOG = LoggerFactory.getLogger(MilterSession.class);
@@ -41,6 +45,10 @@ final class MilterSession {
         HEADER,
         /** After EOH of a message being signed. */
         BODY,
+        /** After MAIL, collecting the header of a message to verify. */
+        VERIFYING_HEADER,
+        /** After EOH of a message being verified. */
+        VERIFYING_BODY,
         /** This message is not signed; wait for its end. */
         SKIPPING
     }
@@ -49,6 +57,9 @@ final class MilterSession {
     private final DkimSigner signer;
     private final OnError onError;
     private final int maxHeaderBytes;
+    private final Optional<VerificationSettings> verification;
+    private final Clock clock;
+    private final Duration keyTimeout;
     private final Macros macros = new Macros();
 
     private State state = State.NEGOTIATING;
@@ -59,13 +70,29 @@ final class MilterSession {
     private final List<HeaderField> headers = new ArrayList<>();
     private int headerBytes;
     private SigningSession signing;
+    /** Why the header cannot be signed or examined (too large, malformed), or null. */
     private String unsignableReason;
+    /** The Authentication-Results fields claiming our authserv-id, when verifying; null otherwise. */
+    private ForgedResults forged;
+    private MessageVerification verifying;
 
     MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes) {
+        this(port, signer, onError, maxHeaderBytes, Optional.empty(), Clock.systemUTC(), Duration.ofSeconds(30));
+    }
+
+    /**
+     * @param verification how mail this milter does not sign is verified; empty not to verify
+     * @param keyTimeout how long a key lookup may take before it counts as a temporary failure
+     */
+    MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes,
+            Optional<VerificationSettings> verification, Clock clock, Duration keyTimeout) {
         this.port = port;
         this.signer = signer;
         this.onError = onError;
         this.maxHeaderBytes = maxHeaderBytes;
+        this.verification = verification;
+        this.clock = clock;
+        this.keyTimeout = keyTimeout;
     }
 
     /**
@@ -140,15 +167,26 @@ final class MilterSession {
 
     /**
      * Gives up on the current message after an unexpected error, and says what to answer the MTA if it waits for a
-     * reply: accept unsigned or tempfail, as configured.
+     * reply: accept unsigned or tempfail, as configured; for a message being verified, On-InternalError's action.
      */
     Outcome abandon(byte code, RuntimeException error) {
-        LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), onError.wording(),
-                LogText.escape(error.toString()), error);
+        boolean wasVerifying = state == State.VERIFYING_HEADER || state == State.VERIFYING_BODY;
+        if (wasVerifying) {
+            LOG.error("{}: cannot verify, internal error: {}", queueId(), LogText.escape(error.toString()), error);
+        } else {
+            LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), onError.wording(),
+                    LogText.escape(error.toString()), error);
+        }
         resetMessage();
         state = negotiation == null ? State.NEGOTIATING : State.SKIPPING;
         if (!expectsReply(code)) {
             return Outcome.NOTHING;
+        }
+        if (wasVerifying) {
+            // On-InternalError; a quarantine is only possible at the end of the message
+            VerificationVerdict verdict = VerificationVerdict.INTERNAL_ERROR;
+            return new Outcome(verdict.replies(verdict.action(verification.orElseThrow().actions()),
+                    code == MilterCommand.END_OF_BODY && negotiation.canQuarantine()), false, null, null);
         }
         return Outcome.reply(onErrorReply());
     }
@@ -163,7 +201,8 @@ final class MilterSession {
             throw new MilterProtocolException("option negotiation repeated");
         }
         MilterPayload payload = command.reader();
-        negotiation = Negotiation.answer(payload.int32(), payload.int32(), payload.int32());
+        negotiation = Negotiation.answer(payload.int32(), payload.int32(), payload.int32(),
+                verification.isPresent());
         state = State.CONNECTED;
         return Outcome.reply(MilterReplies.negotiate(negotiation));
     }
@@ -186,8 +225,14 @@ final class MilterSession {
         String sender = payload.hasRemaining() ? payload.text() : "";
         envelopeSender = sender.startsWith("<") && sender.endsWith(">") ? sender.substring(1, sender.length() - 1)
                 : sender;
+        forged = verification.map(v -> new ForgedResults(v.authservId(macros.get("j")))).orElse(null);
         Optional<SignatureChoice.Skip> skip = port.mayClientSign(context(Optional.empty()));
         if (skip.isPresent()) {
+            if (forged != null) {
+                LOG.debug("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.get().reason()));
+                state = State.VERIFYING_HEADER;
+                return Outcome.reply(MilterReplies.continueReply());
+            }
             return skip(skip.get());
         }
         state = State.HEADER;
@@ -195,12 +240,15 @@ final class MilterSession {
     }
 
     private void header(MilterCommand command) {
-        if (state != State.HEADER) {
+        if (state != State.HEADER && state != State.VERIFYING_HEADER) {
             return; // a message we are not signing, or a header outside a message: nothing to keep
         }
         MilterPayload payload = command.reader();
         byte[] name = payload.cString();
         byte[] value = payload.cString();
+        if (forged != null) {
+            forged.field(new String(name, StandardCharsets.ISO_8859_1), new String(value, StandardCharsets.ISO_8859_1));
+        }
         headerBytes += name.length + value.length + 4;
         if (headerBytes > maxHeaderBytes) {
             unsignable("header larger than " + maxHeaderBytes + " bytes");
@@ -226,6 +274,9 @@ final class MilterSession {
     }
 
     private Outcome endOfHeaders() {
+        if (state == State.VERIFYING_HEADER) {
+            return startVerifying();
+        }
         if (state != State.HEADER) {
             return Outcome.reply(state == State.SKIPPING ? MilterReplies.accept() : MilterReplies.continueReply());
         }
@@ -239,6 +290,10 @@ final class MilterSession {
         }
         SignatureChoice choice = port.select(context(from));
         if (choice instanceof SignatureChoice.Skip skip) {
+            if (forged != null) {
+                LOG.info("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.reason()));
+                return startVerifying();
+            }
             resetMessage();
             return skip(skip);
         }
@@ -251,13 +306,35 @@ final class MilterSession {
         return Outcome.reply(MilterReplies.continueReply());
     }
 
+    /** Ends the header of a message to verify: its key lookups start now. */
+    private Outcome startVerifying() {
+        VerificationSettings settings = verification.orElseThrow();
+        verifying = unsignableReason != null
+                ? MessageVerification.unexamined(settings, forged, queueId(), negotiation, unsignableReason)
+                : MessageVerification.start(settings, clock, keyTimeout, forged, queueId(), negotiation, headers);
+        headers.clear();
+        state = State.VERIFYING_BODY;
+        return Outcome.reply(MilterReplies.continueReply());
+    }
+
     private void body(byte[] chunk) {
         if (state == State.BODY && chunk.length > 0) {
             signing.body(chunk, 0, chunk.length);
+        } else if (state == State.VERIFYING_BODY) {
+            verifying.body(chunk);
         }
     }
 
     private Outcome endOfBody(byte[] lastChunk) {
+        if (state == State.VERIFYING_HEADER) {
+            startVerifying(); // a message with no EOH: its header ends here
+        }
+        if (state == State.VERIFYING_BODY) {
+            body(lastChunk);
+            MessageVerification work = verifying;
+            resetMessage();
+            return new Outcome(List.of(), false, null, work);
+        }
         if (state != State.BODY) {
             boolean wasUnsignable = state == State.HEADER && unsignableReason != null;
             resetMessage();
@@ -267,7 +344,7 @@ final class MilterSession {
         SigningSession session = signing;
         String queueId = queueId();
         resetMessage();
-        return new Outcome(List.of(), false, new EndOfMessage(session, queueId));
+        return new Outcome(List.of(), false, new EndOfMessage(session, queueId), null);
     }
 
     /** Leaves a message the rules do not sign alone: accepted, with a log line (a warning for a notice). */
@@ -311,6 +388,8 @@ final class MilterSession {
         headerBytes = 0;
         signing = null;
         unsignableReason = null;
+        forged = null;
+        verifying = null;
         if (state != State.NEGOTIATING) {
             state = State.CONNECTED;
         }
@@ -358,19 +437,14 @@ final class MilterSession {
             List<MilterPacket> replies = new ArrayList<>();
             // each insert goes to the top, so the last signature is inserted first
             for (int i = signatures.size() - 1; i >= 0; i--) {
-                replies.add(MilterReplies.insertHeader(0, SIGNATURE_FIELD, milterValue(signatures.get(i))));
+                replies.add(MilterReplies.insertField(0, SIGNATURE_FIELD,
+                        new String(signatures.get(i).rawValue(), StandardCharsets.ISO_8859_1), negotiation));
             }
             for (HeaderField signature : signatures) {
                 LOG.info("{}: DKIM-Signature field added ({})", queueId, describe(signature));
             }
             replies.add(MilterReplies.continueReply());
             return replies;
-        }
-
-        private String milterValue(HeaderField field) {
-            String value = new String(field.rawValue(), StandardCharsets.ISO_8859_1).replace("\r\n", "\n");
-            // with SMFIP_HDR_LEADSPC the value is sent as it stands; without, Postfix adds the space itself
-            return negotiation.leadingSpace() ? value : value.stripLeading();
         }
     }
 
@@ -387,18 +461,20 @@ final class MilterSession {
     }
 
     /**
-     * What to do after a command: packets to write, whether to close, or signing work to run first.
+     * What to do after a command: packets to write, whether to close, or end-of-message work to run first.
      *
      * @param replies packets to write, in order
      * @param close whether to close the connection after writing them
      * @param endOfMessage signing work whose replies follow, or null
+     * @param verification verification whose replies follow once its key lookups complete, or null
      */
-    record Outcome(List<MilterPacket> replies, boolean close, EndOfMessage endOfMessage) {
-        static final Outcome NOTHING = new Outcome(List.of(), false, null);
-        static final Outcome CLOSE = new Outcome(List.of(), true, null);
+    record Outcome(List<MilterPacket> replies, boolean close, EndOfMessage endOfMessage,
+            MessageVerification verification) {
+        static final Outcome NOTHING = new Outcome(List.of(), false, null, null);
+        static final Outcome CLOSE = new Outcome(List.of(), true, null, null);
 
         static Outcome reply(MilterPacket packet) {
-            return new Outcome(List.of(packet), false, null);
+            return new Outcome(List.of(packet), false, null, null);
         }
     }
 }

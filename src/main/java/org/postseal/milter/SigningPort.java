@@ -16,6 +16,27 @@ public interface SigningPort {
     /** The signatures to make for this message, or why none. */
     SignatureChoice select(MessageContext context);
 
+    /** A port that signs nothing (Mode v), for {@code reason}. */
+    static SigningPort none(String reason) {
+        SignatureChoice.Skip skip = SignatureChoice.skip(reason);
+        return new SigningPort() {
+            @Override
+            public Optional<SignatureChoice.Skip> mayClientSign(MessageContext context) {
+                return Optional.of(skip);
+            }
+
+            @Override
+            public SignatureChoice select(MessageContext context) {
+                return skip;
+            }
+
+            @Override
+            public String toString() {
+                return "no signing (" + reason + ")";
+            }
+        };
+    }
+
     /** The port served by {@code selector}, the same rules as every other door. */
     static SigningPort of(SignatureSelector selector) {
         return new SigningPort() {

@@ -116,6 +116,34 @@ class MilterCommandIT {
         assertFalse(log.contains("never matches"), "the first entry is read as written:\n" + log);
     }
 
+    /** Mode v needs no key: the milter starts, verifies external mail and says so at start-up. */
+    @Test
+    void modeVStartsWithoutKeysAndAddsAuthenticationResults() throws Exception {
+        int port = freePort();
+        Path conf = Files.createDirectories(dir.resolve("mode-v")).resolve("opendkim.conf");
+        Files.writeString(conf, "Mode v\nSocket inet:" + port + "@127.0.0.1\nAuthservID mx.example.org\n");
+        Process milter = start("milter", "--opendkim-conf", conf.toString());
+        String log;
+        List<MilterTestClient.Reply> replies;
+        try {
+            awaitListening(milter, port);
+            try (MilterTestClient client = new MilterTestClient(new InetSocketAddress("127.0.0.1", port))) {
+                client.negotiate(6, MilterTestClient.POSTFIX_ACTIONS, MilterTestClient.POSTFIX_STEPS_V6);
+                replies = client.sendMessage("mta.example.org", "127.0.0.1", "4ABC", ("From: joe@example.com\r\n"
+                        + "Authentication-Results: mx.example.org; dkim=pass\r\n\r\nHi.\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+            }
+        } finally {
+            log = stop(milter);
+        }
+        assertFalse(log.contains("not implemented"), log);
+        assertEquals(List.of('m', 'i', 'c'), replies.stream().map(MilterTestClient.Reply::code).toList(),
+                "the forged field removed, ours added, even for a local client in Mode v");
+        assertTrue(replies.get(1).text().contains("Authentication-Results\0 mx.example.org; dkim=none"),
+                replies.get(1).text());
+        assertTrue(log.contains("4ABC: DKIM verification: no signature; accept; 1 forged"), log);
+    }
+
     private static Path keyFileConf(String name, String keyFile) throws IOException {
         Path conf = Files.createDirectories(dir.resolve(name)).resolve("opendkim.conf");
         Files.writeString(conf, "Mode s\nDomain example.com\nSelector mail\nKeyFile " + keyFile

@@ -21,6 +21,9 @@ import org.postseal.policy.Client;
 import org.postseal.policy.SignatureRequest;
 import org.postseal.policy.SigningDecision;
 import org.postseal.signing.OnError;
+import org.postseal.policy.VerificationAction;
+import org.postseal.policy.VerificationActions;
+import org.postseal.policy.VerificationCase;
 
 class MilterSettingsTest {
     @TempDir
@@ -175,6 +178,54 @@ class MilterSettingsTest {
     }
 
     @Test
+    void verificationActionsFromOpenDkimConfOnDefaultFirstThenEachOption() throws Exception {
+        MilterSettings defaults = openDkim("Socket inet:1\n");
+        assertEquals(MilterSettings.Verification.DEFAULTS, defaults.verification());
+        assertEquals(VerificationAction.ACCEPT, defaults.verification().actions().action(VerificationCase.DNS_ERROR),
+                "a DNS outage never holds up mail");
+        assertEquals(VerificationAction.TEMPFAIL,
+                defaults.verification().actions().action(VerificationCase.INTERNAL_ERROR));
+        MilterSettings settings = openDkim("Socket inet:1\nOn-BadSignature r\nOn-Default quarantine\n"
+                + "On-DNSError tempfail\nMaximumSignaturesToVerify 5\n");
+        VerificationActions actions = settings.verification().actions();
+        assertEquals(VerificationAction.REJECT, actions.action(VerificationCase.BAD_SIGNATURE));
+        assertEquals(VerificationAction.TEMPFAIL, actions.action(VerificationCase.DNS_ERROR));
+        assertEquals(VerificationAction.QUARANTINE, actions.action(VerificationCase.NO_SIGNATURE),
+                "On-Default for the rest");
+        assertEquals(5, settings.verification().maxSignatures());
+        assertTrue(settings.warnings().stream().noneMatch(w -> w.contains("On-BadSignature")
+                || w.contains("MaximumSignaturesToVerify")), settings.warnings().toString());
+        Path conf = dir.resolve("opendkim.conf");
+        assertEquals(conf + ":2 (On-KeyNotFound): 'bounce' is not a handling action (expected: accept, reject,"
+                + " tempfail, discard or quarantine)", assertThrows(ConfigException.class,
+                        () -> openDkim("Socket inet:1\nOn-KeyNotFound bounce\n")).getMessage());
+    }
+
+    @Test
+    void verificationSettingsInHocon() throws Exception {
+        MilterSettings settings = hocon("postseal.milter {\n  on-default = tempfail\n  on-no-signature = a\n"
+                + "  maximum-signatures-to-verify = 2\n  max-signature-field = 4KiB\n}\n", Map.of());
+        VerificationActions actions = settings.verification().actions();
+        assertEquals(VerificationAction.TEMPFAIL, actions.action(VerificationCase.BAD_SIGNATURE));
+        assertEquals(VerificationAction.ACCEPT, actions.action(VerificationCase.NO_SIGNATURE));
+        assertEquals(2, settings.verification().maxSignatures());
+        assertEquals(4096, settings.verification().maxSignatureFieldBytes());
+        assertTrue(settings.warnings().stream().noneMatch(w -> w.contains("unknown")), settings.warnings().toString());
+    }
+
+    @Test
+    void everyVerificationCaseHasItsHoconSetting() throws Exception {
+        StringBuilder text = new StringBuilder("postseal.milter {\n");
+        for (VerificationCase c : VerificationCase.values()) {
+            text.append("  ").append(VerificationOptions.hoconName(c.option())).append(" = discard\n");
+        }
+        MilterSettings settings = hocon(text + "}\n", Map.of());
+        assertEquals(VerificationActions.all(VerificationAction.DISCARD), settings.verification().actions());
+        assertEquals("on-dns-error", VerificationOptions.hoconName("On-DNSError"));
+        assertTrue(settings.warnings().stream().noneMatch(w -> w.contains("unknown")), settings.warnings().toString());
+    }
+
+    @Test
     void postsealsOwnDefaults() throws Exception {
         MilterSettings settings = MilterSettings.load(Optional.empty(), Map.of(), dir);
         assertEquals(SocketSpec.parse("inet:8891@localhost"), settings.socket());
@@ -182,7 +233,8 @@ class MilterSettingsTest {
         assertEquals(List.of("From"), settings.oversignedHeaders());
         assertEquals(SignatureSpec.DEFAULT_SIGNED_HEADERS, settings.signedHeaders());
         assertTrue(settings.signing());
-        assertFalse(settings.verifying());
+        assertTrue(settings.verifying(), "mode sv, as OpenDKIM's default");
+        assertEquals(MilterSettings.Verification.DEFAULTS, settings.verification());
         assertEquals(OnError.ACCEPT, settings.onError());
         assertEquals(1024, settings.minimumKeyBits());
         assertEquals(OptionalInt.empty(), settings.socketMode());

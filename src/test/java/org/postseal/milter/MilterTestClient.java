@@ -127,15 +127,56 @@ public final class MilterTestClient implements AutoCloseable {
         return payload.toByteArray();
     }
 
-    /** Reads replies until a final one (anything but an INSHEADER/ADDHEADER/progress), returning all of them. */
+    /**
+     * Reads replies until a final one (anything but an INSHEADER/ADDHEADER/CHGHEADER/QUARANTINE/progress), returning
+     * all of them.
+     */
     public List<Reply> readUntilFinal() throws IOException {
         List<Reply> replies = new ArrayList<>();
         while (true) {
             Reply reply = read();
             replies.add(reply);
-            if (reply.code() != 'i' && reply.code() != 'h' && reply.code() != 'p') {
+            if ("ihmqp".indexOf(reply.code()) < 0) {
                 return replies;
             }
+        }
+    }
+
+    /**
+     * Sends one whole message as Postfix does at protocol version 6 once negotiated with
+     * {@link #POSTFIX_STEPS_V6} (header values with their leading space, no replies to header fields and body
+     * chunks): CONNECT from {@code clientAddress} with {@code j} = {@code mtaHostName}, MAIL, the fields, EOH, the
+     * body, EOM. Returns MAIL's reply when it is final (ACCEPT), otherwise the end-of-message replies.
+     */
+    public List<Reply> sendMessage(String mtaHostName, String clientAddress, String queueId, byte[] message)
+            throws IOException {
+        macro('C', "j", mtaHostName);
+        send('C', connectPayload("client.example", '4', 12345, clientAddress));
+        expect('c');
+        macro('M', "i", queueId);
+        send('M', strings("<sender@example.org>"));
+        Reply mail = read();
+        if (mail.code() != 'c') {
+            return List.of(mail);
+        }
+        String text = new String(message, StandardCharsets.ISO_8859_1);
+        int end = text.indexOf("\r\n\r\n");
+        for (String field : text.substring(0, end).split("\r\n(?![ \t])")) {
+            int colon = field.indexOf(':');
+            send('L', header(field.substring(0, colon).getBytes(StandardCharsets.ISO_8859_1),
+                    field.substring(colon + 1).replace("\r\n", "\n").getBytes(StandardCharsets.ISO_8859_1)));
+        }
+        send('N', new byte[0]);
+        expect('c');
+        send('B', java.util.Arrays.copyOfRange(message, end + 4, message.length));
+        send('E', new byte[0]);
+        return readUntilFinal();
+    }
+
+    private void expect(char code) throws IOException {
+        Reply reply = read();
+        if (reply.code() != code) {
+            throw new IOException("expected " + code + ", got " + reply.code() + " " + reply.text());
         }
     }
 

@@ -64,6 +64,23 @@ class NegotiationTest {
     }
 
     @Test
+    void verifyingAlsoNeedsChangeHeadersAndTakesQuarantineWhenOffered() {
+        int add = Negotiation.ADD_HEADERS;
+        int change = Negotiation.CHANGE_HEADERS;
+        int quarantine = Negotiation.QUARANTINE;
+        for (int actions = 0; actions <= MilterTestClient.POSTFIX_ACTIONS; actions++) {
+            if ((actions & (add | change)) == (add | change)) {
+                Negotiation n = Negotiation.answer(6, actions, 0, true);
+                assertEquals(add | change | (actions & quarantine), n.actions());
+                assertEquals((actions & quarantine) != 0, n.canQuarantine());
+            } else if ((actions & add) != 0) {
+                int refused = actions;
+                assertThrows(MilterProtocolException.class, () -> Negotiation.answer(6, refused, 0, true));
+            }
+        }
+    }
+
+    @Test
     void versionsBelowTwoAreRefusedAndAboveSixAnsweredWithSix() {
         for (int version : new int[] {0, 1}) {
             assertEquals("MTA protocol version " + version + " (expected: 2 or later)",

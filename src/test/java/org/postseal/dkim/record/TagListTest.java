@@ -47,7 +47,8 @@ class TagListTest {
     @Test
     void signatureProblemsHaveTheirReasons() {
         assertFailure(VerificationFailure.UNSUPPORTED_VERSION, GOOD.replace("v=1", "v=2"));
-        assertFailure(VerificationFailure.UNSUPPORTED_ALGORITHM, GOOD.replace("rsa-sha256", "rsa-sha1"));
+        assertFailure(VerificationFailure.ALGORITHM_NOT_ALLOWED, GOOD.replace("rsa-sha256", "rsa-sha1"));
+        assertFailure(VerificationFailure.UNSUPPORTED_ALGORITHM, GOOD.replace("rsa-sha256", "rsa-md5"));
         assertFailure(VerificationFailure.SIGNATURE_SYNTAX, GOOD.replace(" d=example.com;", ""));
         assertFailure(VerificationFailure.FROM_NOT_SIGNED, GOOD.replace("h=From:To", "h=To"));
         assertFailure(VerificationFailure.IDENTITY_MISMATCH, GOOD + "; i=joe@example.org");
