@@ -28,7 +28,7 @@ import org.postseal.transport.ExitStatus;
  * be wrong has its own exit code and one line saying what to fix. Also {@code postseal verify}'s exit code when DNS
  * does not answer.
  */
-class TestkeyIT {
+class CheckPublishedKeyIT {
     private static final String DOMAIN = "example.com";
 
     @TempDir
@@ -48,7 +48,7 @@ class TestkeyIT {
         dns.addTxt("garbled._domainkey." + DOMAIN, "v=spf1 -all");
         dns.addTxt("badkey._domainkey." + DOMAIN, "v=DKIM1; k=rsa; p=AAAAB3NzaC1yc2E");
         dns.addTxt("short._domainkey." + DOMAIN, "v=DKIM1; k=rsa; p=" + rsa512PublicKey());
-        Files.copy(TestkeyIT.class.getResourceAsStream("/keys/rsa512-pkcs1.pem"), dir.resolve("short.private"));
+        Files.copy(CheckPublishedKeyIT.class.getResourceAsStream("/keys/rsa512-pkcs1.pem"), dir.resolve("short.private"));
     }
 
     @AfterAll
@@ -141,7 +141,7 @@ class TestkeyIT {
 
     private static String rsa512PublicKey() throws Exception {
         try (PEMParser pem = new PEMParser(new InputStreamReader(
-                TestkeyIT.class.getResourceAsStream("/keys/rsa512-pkcs1.pem"), StandardCharsets.US_ASCII))) {
+                CheckPublishedKeyIT.class.getResourceAsStream("/keys/rsa512-pkcs1.pem"), StandardCharsets.US_ASCII))) {
             return Base64.getEncoder().encodeToString(((PEMKeyPair) pem.readObject()).getPublicKeyInfo()
                     .getEncoded());
         }
