@@ -65,10 +65,11 @@ import org.postseal.postfix.PostfixInstance.Options;
  * postseal does (without it OpenDKIM adds no field for an unsigned message).
  *
  * <p>SPF cannot decide anything here: libspf2, which OpenDMARC checks SPF with, passes every loopback client
- * (seen here: {@code spf=pass} from 127.0.0.2 against {@code ip4:192.0.2.1 -all}), and every client of a test Postfix is on loopback. So the envelope sender is in a
- * third domain ({@value #ENVELOPE_DOMAIN}, its SPF record allowing 192.0.2.1 only), SPF is never aligned
- * with the From domain, and each DMARC verdict rests on the DKIM result OpenDMARC read from the verifier's
- * Authentication-Results alone. The test asserts that SPF result and domain, so a change there shows.
+ * (seen here: {@code spf=pass} from 127.0.0.2 against {@code ip4:192.0.2.1 -all}), and every client of a test
+ * Postfix is on loopback. So the envelope sender is in a third domain ({@value #ENVELOPE_DOMAIN}, its SPF record
+ * allowing 192.0.2.1 only), SPF is never aligned with the From domain, and each DMARC verdict rests on the DKIM
+ * result OpenDMARC read from the verifier's Authentication-Results alone. The test asserts that SPF result and
+ * domain, so a change there shows.
  *
  * <p>OpenDMARC and libspf2 resolve through glibc's resolver, which reads {@code /etc/resolv.conf} and only talks to
  * port 53; OpenDMARC has no name server setting. So PowerDNS also answers on port 53 of a loopback address of its own
@@ -223,8 +224,13 @@ class OpenDmarcChainIT {
                 .mainCf("non_smtpd_milters =").build();
         try (Daemon opendmarc = Daemon.start(command, dmarcPort, dir.resolve("opendmarc.log"));
                 PostfixInstance postfix = PostfixInstance.start(options)) {
-            for (Map.Entry<String, byte[]> m : messages.entrySet()) {
-                postfix.sendSmtp("bounces@" + ENVELOPE_DOMAIN, RCPT, m.getValue(), "127.0.0.2");
+            try {
+                for (Map.Entry<String, byte[]> m : messages.entrySet()) {
+                    postfix.sendSmtp("bounces@" + ENVELOPE_DOMAIN, RCPT, m.getValue(), "127.0.0.2");
+                }
+            } catch (RuntimeException e) {
+                throw new AssertionError(e + "\nPostfix log:\n" + postfix.log() + "\nOpenDMARC:\n"
+                        + Files.readString(dir.resolve("opendmarc.log")), e);
             }
             Map<String, Results> results = new LinkedHashMap<>();
             for (DeliveredMessage m : postfix.awaitDelivered(messages.size(), DELIVERY)) {
