@@ -69,12 +69,14 @@ public final class PowerDns implements AutoCloseable {
 
     private final Path directory;
     private final int port;
+    private final List<InetSocketAddress> alsoOn;
     private final Set<String> zones = new TreeSet<>();
     private Process process;
 
-    private PowerDns(Path directory, int port) {
+    private PowerDns(Path directory, int port, List<InetSocketAddress> alsoOn) {
         this.directory = directory;
         this.port = port;
+        this.alsoOn = alsoOn;
     }
 
     /**
@@ -84,13 +86,22 @@ public final class PowerDns implements AutoCloseable {
      * @throws AssertionError under {@code CI=true} when PowerDNS is not installed (the test is skipped elsewhere)
      */
     public static PowerDns start(Path parent) {
+        return start(parent, List.of());
+    }
+
+    /**
+     * As {@link #start(Path)}, the server also answering on each of {@code alsoOn} (UDP and TCP), for a client that
+     * cannot be given a port: the system resolver (glibc's {@code resolv.conf}) only talks to port 53, so a test that
+     * runs such a client gives it a loopback address of its own at port 53 (binding it needs root).
+     */
+    public static PowerDns start(Path parent, List<InetSocketAddress> alsoOn) {
         requireInstalled();
         try {
             Path directory = Files.createTempDirectory(parent, "pdns-");
             createDatabase(directory.resolve("pdns.sqlite3"));
             IOException last = null;
             for (int attempt = 0; attempt < 3; attempt++) {
-                PowerDns dns = new PowerDns(directory, freePort());
+                PowerDns dns = new PowerDns(directory, freePort(), List.copyOf(alsoOn));
                 try {
                     dns.writeConfig();
                     dns.launch();
@@ -255,7 +266,9 @@ public final class PowerDns implements AutoCloseable {
         Files.writeString(directory.resolve("pdns.conf"), String.join("\n",
                 "launch=gsqlite3",
                 "gsqlite3-database=" + directory.resolve("pdns.sqlite3"),
-                "local-address=127.0.0.1",
+                "local-address=127.0.0.1" + alsoOn.stream()
+                        .map(a -> ", " + a.getAddress().getHostAddress() + ":" + a.getPort())
+                        .reduce("", String::concat),
                 "local-port=" + port,
                 "socket-dir=" + directory,
                 "guardian=no",
