@@ -195,10 +195,16 @@ final class HoconSettings {
         return value;
     }
 
-    private static java.time.Duration positiveDuration(Config c, String key) {
-        java.time.Duration value = c.getDuration(key);
-        if (value.toMillis() < 1) {
-            throw ConfigException.at(where(c, key), key + " = " + value + " (expected: at least 1 ms)");
+    /** A duration setting that must be more than zero; either error names the file and line. */
+    static java.time.Duration positiveDuration(Config c, String key) {
+        java.time.Duration value;
+        try {
+            value = c.getDuration(key);
+        } catch (com.typesafe.config.ConfigException e) {
+            throw ConfigException.at(where(c, key), e.getMessage());
+        }
+        if (value.isNegative() || value.isZero()) {
+            throw ConfigException.at(where(c, key), key + " = " + value + " (expected: more than 0)");
         }
         return value;
     }

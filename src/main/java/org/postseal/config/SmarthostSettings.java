@@ -1,5 +1,6 @@
 package org.postseal.config;
 
+import static org.postseal.config.HoconSettings.positiveDuration;
 import static org.postseal.config.HoconSettings.string;
 import static org.postseal.config.HoconSettings.where;
 
@@ -153,10 +154,10 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
                 SettingReaders.canonicalization(c.getString("canonicalization"), where(c, "canonicalization")),
                 c.getInt("minimum-key-bits"), c.getBoolean("require-safe-keys"),
                 SettingReaders.onError(c.getString("on-error"), where(c, "on-error"), warnings),
-                c.getBoolean("read-envelope-from"), string(c, "hostname"), max, positive(c, "read-timeout"),
-                positive(c, "message-deadline"), positive(c, "relay-wait"),
-                positive(c, "retry.first"), positive(c, "retry.max"), positive(c, "retry.lifetime"), threads,
-                positive(c, "queue-tick"), warnings.list());
+                c.getBoolean("read-envelope-from"), string(c, "hostname"), max,
+                positiveDuration(c, "read-timeout"), positiveDuration(c, "message-deadline"),
+                positiveDuration(c, "relay-wait"), positiveDuration(c, "retry.first"), positiveDuration(c, "retry.max"),
+                positiveDuration(c, "retry.lifetime"), threads, positiveDuration(c, "queue-tick"), warnings.list());
     }
 
     private static Signing signing(Config c, Path base, Warnings warnings) {
@@ -216,19 +217,6 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
      */
     public SignatureSelector signatureSelector() {
         return signing.selector(keyRules(), signatureTemplate());
-    }
-
-    private static Duration positive(Config c, String key) {
-        Duration d;
-        try {
-            d = c.getDuration(key);
-        } catch (com.typesafe.config.ConfigException e) {
-            throw ConfigException.at(where(c, key), e.getMessage());
-        }
-        if (d.isNegative() || d.isZero()) {
-            throw ConfigException.at(where(c, key), key + " = " + d + " (expected: more than 0)");
-        }
-        return d;
     }
 
     private static Optional<Path> path(Config c, String key, Path base) {

@@ -45,7 +45,7 @@ class ArchitectureTest {
                         "org.postseal.config..")
                 .layer("Signing, policy and protocols").definedBy("org.postseal.signing..", "org.postseal.policy..",
                         "org.postseal.dns..", "org.postseal.smtp..", "org.postseal.sendmail..",
-                        "org.postseal.sendmail..", "org.postseal.keys..")
+                        "org.postseal.keys..")
                 .layer("DKIM engine").definedBy("org.postseal.dkim..")
                 .layer("Leaves").definedBy(LEAVES)
                 .whereLayer("Command line").mayNotBeAccessedByAnyLayer()
