@@ -78,6 +78,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         settings.warnings().forEach(w -> LOG.warn("{}", w));
+        RunningUser.current().warnings("the milter", settings.user()).forEach(w -> LOG.warn("{}", w));
         if (!settings.signing() && !settings.verifying()) {
             throw new CommandFailure(ExitStatus.CONFIG, "Mode: neither s nor v; set Mode s, v or sv");
         }

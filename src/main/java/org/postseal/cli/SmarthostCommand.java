@@ -93,6 +93,7 @@ final class SmarthostCommand implements Callable<Integer> {
             endpoint = endpoint(settings, warnings);
             settings.warnings().forEach(w -> LOG.warn("{}", w));
             warnings.list().forEach(w -> LOG.warn("{}", w));
+            RunningUser.current().warnings("the smarthost", Optional.empty()).forEach(w -> LOG.warn("{}", w));
         } catch (ConfigException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
