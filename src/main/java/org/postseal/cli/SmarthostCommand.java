@@ -93,7 +93,6 @@ final class SmarthostCommand implements Callable<Integer> {
             endpoint = endpoint(settings, warnings);
             settings.warnings().forEach(w -> LOG.warn("{}", w));
             warnings.list().forEach(w -> LOG.warn("{}", w));
-            RunningUser.current().warnings("the smarthost", Optional.empty()).forEach(w -> LOG.warn("{}", w));
         } catch (ConfigException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
@@ -129,6 +128,7 @@ final class SmarthostCommand implements Callable<Integer> {
             lock.get().close();
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
+        RunningUser.current().warnings("the smarthost", Optional.empty()).forEach(w -> LOG.warn("{}", w));
         LOG.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({})", settings.socket(),
                 endpoint, signer, settings.spool(), CryptoProviders.description());
         SpoolLock held = lock.get();
