@@ -21,15 +21,20 @@ enum VerificationVerdict {
     /** At least one signature verified, or every failing one has its key in test mode. */
     ACCEPTABLE(null, MessageVerified.Verdict.PASS, "5.7.0", "4.7.0", "DKIM signature verified"),
     /** No signature passed, one could not be checked for now. */
-    DNS_ERROR(VerificationCase.DNS_ERROR, MessageVerified.Verdict.DNS_ERROR, "5.7.20", "4.4.3", "DKIM key lookup failed temporarily"),
+    DNS_ERROR(VerificationCase.DNS_ERROR, MessageVerified.Verdict.DNS_ERROR,
+            "5.7.20", "4.4.3", "DKIM key lookup failed temporarily"),
     /** No signature passed, one failed or could not be used. */
-    BAD_SIGNATURE(VerificationCase.BAD_SIGNATURE, MessageVerified.Verdict.BAD_SIGNATURE, "5.7.20", "4.7.20", "no valid DKIM signature"),
+    BAD_SIGNATURE(VerificationCase.BAD_SIGNATURE, MessageVerified.Verdict.BAD_SIGNATURE,
+            "5.7.20", "4.7.20", "no valid DKIM signature"),
     /** No signature passed, and every key was missing. */
-    KEY_NOT_FOUND(VerificationCase.KEY_NOT_FOUND, MessageVerified.Verdict.KEY_NOT_FOUND, "5.7.20", "4.7.20", "DKIM key not found"),
+    KEY_NOT_FOUND(VerificationCase.KEY_NOT_FOUND, MessageVerified.Verdict.KEY_NOT_FOUND,
+            "5.7.20", "4.7.20", "DKIM key not found"),
     /** The message carries no DKIM-Signature. */
-    NO_SIGNATURE(VerificationCase.NO_SIGNATURE, MessageVerified.Verdict.NO_SIGNATURE, "5.7.20", "4.7.20", "no DKIM signature"),
+    NO_SIGNATURE(VerificationCase.NO_SIGNATURE, MessageVerified.Verdict.NO_SIGNATURE,
+            "5.7.20", "4.7.20", "no DKIM signature"),
     /** Verification failed unexpectedly. */
-    INTERNAL_ERROR(VerificationCase.INTERNAL_ERROR, MessageVerified.Verdict.INTERNAL_ERROR, "5.3.0", "4.3.0", "DKIM verification failed"),
+    INTERNAL_ERROR(VerificationCase.INTERNAL_ERROR, MessageVerified.Verdict.INTERNAL_ERROR,
+            "5.3.0", "4.3.0", "DKIM verification failed"),
     /** The message could not be examined safely. */
     SECURITY(VerificationCase.SECURITY, MessageVerified.Verdict.NOT_EXAMINED, "5.7.0", "4.7.0",
             "message could not be examined for DKIM");
