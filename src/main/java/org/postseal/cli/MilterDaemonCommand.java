@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.postseal.config.ConfigException;
+import org.postseal.config.MetricsAddress;
 import org.postseal.config.MilterSettings;
 import org.postseal.config.OpenDkimConf;
 import org.postseal.config.SocketSpec;
@@ -25,6 +26,7 @@ import org.postseal.milter.VerificationSettings;
 import org.postseal.dkim.VerificationLimits;
 import org.postseal.dns.DnsKeyRecordSource;
 import org.postseal.dns.KeyRecordSource;
+import org.postseal.events.MailEvents;
 import org.postseal.signing.SignatureSelector;
 import org.postseal.transport.ExitStatus;
 import org.postseal.transport.UnixSockets;
@@ -58,6 +60,11 @@ final class MilterDaemonCommand implements Callable<Integer> {
                     + "local:/path (overrides the configuration).")
     private String listen;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics, /health and /ready over HTTP there (a port alone: 127.0.0.1); "
+                    + "overrides metrics.listen. Off by default.")
+    private String metricsListen;
+
     @Option(names = "--data-directory", paramLabel = "DIR",
             description = "Where the built-in setup keeps its demonstration key (default: /var/lib/postseal for "
                     + "root, ~/.postseal otherwise; or $POSTSEAL_DATA_DIR).")
@@ -77,6 +84,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
+        java.time.Instant loadedAt = java.time.Instant.now();
         settings.warnings().forEach(w -> LOG.warn("{}", w));
         if (!settings.signing() && !settings.verifying()) {
             throw new CommandFailure(ExitStatus.CONFIG, "Mode: neither s nor v; set Mode s, v or sv");
@@ -86,33 +94,46 @@ final class MilterDaemonCommand implements Callable<Integer> {
         }
         SigningPort signing;
         int keyCount = 0;
+        SignatureSelector selector = null;
         if (settings.signing()) {
-            SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG,
-                    settings::signatureSelector);
+            selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG, settings::signatureSelector);
             signing = SigningPort.of(selector);
             keyCount = selector.keyCount();
         } else {
             signing = SigningPort.none("Mode v: verifying only");
         }
         SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
+        DaemonMetrics metrics = DaemonMetrics.start(metricsListen != null ? Optional.of(parseMetrics(metricsListen))
+                : settings.metricsListen(), loadedAt);
+        if (selector != null) {
+            metrics.signingKeys(selector);
+        }
         MilterSessions sessions = new MilterSessions(signing, settings.onError(),
-                limits(settings), Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
+                limits(settings), Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC())
+                .withEvents(metrics.events());
         if (settings.verifying()) {
-            sessions = sessions.withVerification(verification(settings));
+            sessions = sessions.withVerification(verification(settings, metrics.events()));
         }
         MilterServer server;
         try {
             server = MilterServer.start(address(socket), sessions, socketMode(settings),
                     settings.socketGroup());
         } catch (IOException | IllegalStateException e) {
+            metrics.close();
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         // once it serves: a start-up refused for a bad file says one line, this is about the running milter
         RunningUser.current().warnings("the milter", settings.user()).forEach(w -> LOG.warn("{}", w));
+        metrics.ifOn(m -> m.milterSessions(server::openConnections));
+        metrics.ready(true);
         LOG.info("postseal milter ready ({}, Mode {}{}, {} key(s), {})", settings.source(),
                 settings.signing() ? "s" : "", settings.verifying() ? "v" : "", keyCount,
                 org.postseal.dkim.CryptoProviders.description());
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postseal-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            metrics.ready(false);
+            server.close();
+            metrics.close();
+        }, "postseal-shutdown"));
         server.awaitClose();
         return ExitStatus.OK;
     }
@@ -128,10 +149,10 @@ final class MilterDaemonCommand implements Callable<Integer> {
     }
 
     /** How the milter verifies: the settings' actions and limits, keys from {@link #keyRecords}. */
-    private static VerificationSettings verification(MilterSettings settings) {
+    private static VerificationSettings verification(MilterSettings settings, MailEvents events) {
         MilterSettings.Verification v = settings.verification();
         try {
-            return new VerificationSettings(keyRecords(settings), settings.authservId(), localHostName(),
+            return new VerificationSettings(keyRecords(settings, events), settings.authservId(), localHostName(),
                     v.actions(), new VerificationLimits(v.maxSignatures(), v.maxSignatureFieldBytes()));
         } catch (IllegalArgumentException e) {
             throw new CommandFailure(ExitStatus.CONFIG, "AuthservID / authserv-id: " + e.getMessage());
@@ -139,8 +160,8 @@ final class MilterDaemonCommand implements Callable<Integer> {
     }
 
     /** Where verification gets key records: DNS through the configured resolver, with its cache. */
-    static KeyRecordSource keyRecords(MilterSettings settings) {
-        return DnsKeyRecordSource.create(settings.dns());
+    static KeyRecordSource keyRecords(MilterSettings settings, MailEvents events) {
+        return DnsKeyRecordSource.create(settings.dns(), events);
     }
 
     /** This machine's host name, for an authserv-id when the MTA sends none; "localhost" if it has none. */
@@ -186,6 +207,14 @@ final class MilterDaemonCommand implements Callable<Integer> {
             return SocketSpec.parse(value);
         } catch (ConfigException | IllegalArgumentException e) {
             throw new CommandFailure(ExitStatus.USAGE, "--listen: " + e.getMessage());
+        }
+    }
+
+    private static MetricsAddress parseMetrics(String value) {
+        try {
+            return MetricsAddress.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(ExitStatus.USAGE, "--metrics-listen: " + e.getMessage());
         }
     }
 

@@ -13,6 +13,7 @@ import org.postseal.config.MsmtpConfig;
 import org.postseal.config.SmarthostSettings;
 import org.postseal.config.Warnings;
 import org.postseal.dkim.CryptoProviders;
+import org.postseal.events.MailEvents;
 import org.postseal.sendmail.MessagePreparer;
 import org.postseal.smarthost.MessageSigner;
 import org.postseal.smarthost.OutgoingMessages;
@@ -83,6 +84,10 @@ final class SmarthostCommand implements Callable<Integer> {
     @Option(names = "--max-message-size", paramLabel = "BYTES", description = "Largest message (default 10M).")
     private String maxMessageSize;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics, /health "
+            + "and /ready over HTTP there (a port alone: 127.0.0.1). Off by default.")
+    private String metricsListen;
+
     @Override
     public Integer call() throws Exception {
         SmarthostSettings settings;
@@ -96,7 +101,10 @@ final class SmarthostCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        MessageSigner signer = signer(settings);
+        java.time.Instant loadedAt = java.time.Instant.now();
+        org.postseal.signing.SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG,
+                settings::signatureSelector);
+        MessageSigner signer = MessageSigner.of(selector, Clock.systemUTC());
         Spool spoolDir;
         Optional<SpoolLock> lock;
         try {
@@ -109,8 +117,16 @@ final class SmarthostCommand implements Callable<Integer> {
             throw new CommandFailure(ExitStatus.CONFIG, "spool " + settings.spool() + " is in use by another "
                     + "smarthost");
         }
+        DaemonMetrics metrics;
+        try {
+            metrics = DaemonMetrics.start(settings.metricsListen(), loadedAt);
+        } catch (CommandFailure e) {
+            lock.get().close();
+            throw e;
+        }
+        metrics.signingKeys(selector);
         SmtpClient client = new SmtpClient();
-        Smarthost smarthost = new Smarthost(spoolDir, outgoing(settings, signer),
+        Smarthost smarthost = new Smarthost(spoolDir, outgoing(settings, signer, metrics.events()),
                 (envelope, message) -> client.deliver(endpoint, envelope, message),
                 new RetrySchedule(settings.retryFirst(), settings.retryMax(), settings.lifetime()),
                 Clock.systemDefaultZone(), settings.relayWait(), settings.deliveryThreads());
@@ -126,13 +142,17 @@ final class SmarthostCommand implements Callable<Integer> {
             smarthost.close();
             client.close();
             lock.get().close();
+            metrics.close();
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         RunningUser.current().warnings("the smarthost", Optional.empty()).forEach(w -> LOG.warn("{}", w));
+        metrics.ifOn(m -> m.spool(smarthost::queuedCount, () -> failedCount(spoolDir), smarthost::oldestQueued));
+        metrics.ready(true);
         LOG.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({})", settings.socket(),
                 endpoint, signer, settings.spool(), CryptoProviders.description());
         SpoolLock held = lock.get();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            metrics.ready(false);
             server.close();
             smarthost.close();
             client.close();
@@ -141,6 +161,7 @@ final class SmarthostCommand implements Callable<Integer> {
             } catch (IOException e) {
                 // exiting
             }
+            metrics.close();
         }, "postseal-shutdown"));
         server.awaitClose();
         return ExitStatus.OK;
@@ -160,6 +181,7 @@ final class SmarthostCommand implements Callable<Integer> {
         put(map, "key-table", keyTable);
         put(map, "signing-table", signingTable);
         put(map, "max-message-size", maxMessageSize);
+        put(map, "metrics.listen", metricsListen);
         return map;
     }
 
@@ -190,8 +212,22 @@ final class SmarthostCommand implements Callable<Integer> {
 
     /** How submissions are prepared and signed under these settings. */
     static OutgoingMessages outgoing(SmarthostSettings settings, MessageSigner signer) {
+        return outgoing(settings, signer, MailEvents.NONE);
+    }
+
+    /** How submissions are prepared and signed under these settings, telling {@code events} what became of each. */
+    static OutgoingMessages outgoing(SmarthostSettings settings, MessageSigner signer, MailEvents events) {
         return new OutgoingMessages(MessagePreparer.forThisMachine(settings.hostname()), signer, settings.onError(),
-                settings.readEnvelopeFrom());
+                settings.readEnvelopeFrom(), events);
+    }
+
+    /** The failed messages in the spool, -1 if the directory cannot be read (the gauge then says so). */
+    private static int failedCount(Spool spool) {
+        try {
+            return spool.failedCount();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /** The signing the settings ask for, every key read and checked now (exit 78 on a bad one). */

@@ -34,7 +34,7 @@ final class HoconSettings {
             "canonicalization", "sign-headers", "oversign-headers", "signature-algorithm", "signature-ttl",
             "key-table", "signing-table", "multiple-signatures", "domain", "selector", "key-file", "sub-domains",
             "internal-hosts", "peer-list", "external-ignore-list", "macro-list", "mta", "minimum-key-bits",
-            "require-safe-keys", "on-error", "authserv-id", "software-header", "limits",
+            "require-safe-keys", "on-error", "authserv-id", "software-header", "limits", "metrics",
             // verification
             "on-default", "on-bad-signature", "on-key-not-found", "on-dns-error", "on-no-signature",
             "on-internal-error", "on-security", "maximum-signatures-to-verify", "max-signature-field");
@@ -141,6 +141,7 @@ final class HoconSettings {
         }
         settings.limits(limits(c));
         settings.dns(DnsSettingsReader.fromHocon(c));
+        metrics(c, ROOT).ifPresent(settings::metricsListen);
         settings.verification(verification(c));
         string(c, "authserv-id").ifPresent(settings::authservId);
         string(c, "socket-group").ifPresent(settings::socketGroup);
@@ -176,6 +177,35 @@ final class HoconSettings {
                 bytes(l, "buffer-memory", 65536, Long.MAX_VALUE), (int) bytes(l, "max-packet", 65536, 1 << 30),
                 (int) bytes(l, "max-header", 1024, 1 << 30), positiveDuration(l, "command-timeout"),
                 positiveDuration(l, "idle-timeout"));
+    }
+
+    /**
+     * {@code metrics.listen}, the metrics listener's address, if set (the section {@code root} names it in errors).
+     *
+     * @throws ConfigException naming file and line for a bad address or an unknown setting under {@code metrics}
+     */
+    static Optional<MetricsAddress> metrics(Config c, String root) {
+        if (!c.hasPath("metrics")) {
+            return Optional.empty();
+        }
+        Config m;
+        try {
+            m = c.getConfig("metrics");
+        } catch (com.typesafe.config.ConfigException.WrongType e) {
+            throw ConfigException.at(where(c, "metrics"), root + ".metrics must be a section: metrics { listen = "
+                    + "\"127.0.0.1:9891\" }");
+        }
+        for (String key : new TreeSet<>(m.root().keySet())) {
+            if (!key.equals("listen")) {
+                throw ConfigException.at(where(m, key), "unknown setting " + root + ".metrics." + key);
+            }
+        }
+        Optional<String> listen = string(m, "listen").map(String::strip).filter(v -> !v.isEmpty());
+        try {
+            return listen.map(MetricsAddress::parse);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.at(where(m, "listen"), root + ".metrics.listen: " + e.getMessage());
+        }
     }
 
     private static int positiveInt(Config c, String key, int min) {

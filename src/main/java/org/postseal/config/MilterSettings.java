@@ -91,6 +91,7 @@ public final class MilterSettings {
     private final Limits limits;
     private final DnsSettings dns;
     private final Verification verification;
+    private final Optional<MetricsAddress> metricsListen;
     private final String source;
     private final List<String> warnings;
 
@@ -115,6 +116,7 @@ public final class MilterSettings {
         this.limits = b.limits;
         this.dns = b.dns;
         this.verification = b.verification;
+        this.metricsListen = b.metricsListen;
         this.source = b.source;
         this.warnings = List.copyOf(b.warnings);
     }
@@ -276,6 +278,11 @@ public final class MilterSettings {
         return verification;
     }
 
+    /** Where the metrics listener binds ({@code metrics.listen}); empty for no metrics (the default). */
+    public Optional<MetricsAddress> metricsListen() {
+        return metricsListen;
+    }
+
     /** The file(s) the settings came from, for the start-up log line. */
     public String source() {
         return source;
@@ -314,6 +321,7 @@ public final class MilterSettings {
         private Limits limits = Limits.DEFAULTS;
         private DnsSettings dns = DnsSettings.DEFAULTS;
         private Verification verification = Verification.DEFAULTS;
+        private Optional<MetricsAddress> metricsListen = Optional.empty();
         private String source = "(built)";
         private List<String> warnings = List.of();
 
@@ -423,6 +431,11 @@ public final class MilterSettings {
 
         public Builder verification(Verification value) {
             this.verification = Objects.requireNonNull(value, "verification");
+            return this;
+        }
+
+        public Builder metricsListen(MetricsAddress value) {
+            this.metricsListen = Optional.of(value);
             return this;
         }
 

@@ -53,6 +53,7 @@ import org.postseal.signing.UnusableKeyException;
  * @param lifetime how long a message may stay queued
  * @param deliveryThreads deliveries at once
  * @param queueTick how often the queue runner looks
+ * @param metricsListen where the metrics listener binds; empty for no metrics
  * @param warnings what was found odd, to log
  */
 public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<String> socketGroup, Path msmtprc,
@@ -60,13 +61,14 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
         int minimumKeyBits, boolean requireSafeKeys, OnError onError, boolean readEnvelopeFrom,
         Optional<String> hostname,
         long maxMessageBytes, Duration readTimeout, Duration messageDeadline, Duration relayWait, Duration retryFirst,
-        Duration retryMax, Duration lifetime, int deliveryThreads, Duration queueTick, List<String> warnings) {
+        Duration retryMax, Duration lifetime, int deliveryThreads, Duration queueTick,
+        Optional<MetricsAddress> metricsListen, List<String> warnings) {
     static final String ROOT = "postseal.smarthost";
     private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "msmtprc", "account",
             "spool", "domain", "selector", "key", "key-table", "signing-table", "multiple-signatures",
             "canonicalization", "minimum-key-bits", "require-safe-keys", "on-error", "hostname", "max-message-size",
             "read-timeout", "message-deadline", "relay-wait", "retry", "delivery-threads", "queue-tick",
-            "read-envelope-from");
+            "read-envelope-from", "metrics");
 
     public SmarthostSettings {
         warnings = List.copyOf(warnings);
@@ -157,7 +159,8 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
                 c.getBoolean("read-envelope-from"), string(c, "hostname"), max,
                 positiveDuration(c, "read-timeout"), positiveDuration(c, "message-deadline"),
                 positiveDuration(c, "relay-wait"), positiveDuration(c, "retry.first"), positiveDuration(c, "retry.max"),
-                positiveDuration(c, "retry.lifetime"), threads, positiveDuration(c, "queue-tick"), warnings.list());
+                positiveDuration(c, "retry.lifetime"), threads, positiveDuration(c, "queue-tick"),
+                HoconSettings.metrics(c, ROOT), warnings.list());
     }
 
     private static Signing signing(Config c, Path base, Warnings warnings) {

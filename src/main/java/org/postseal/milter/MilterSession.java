@@ -14,6 +14,12 @@ import org.postseal.dkim.SigningSession;
 import org.postseal.dkim.UnsignableMessageException;
 import org.postseal.dkim.record.TagList;
 import org.postseal.dkim.record.TagSyntaxException;
+import org.postseal.events.ErrorKind;
+import org.postseal.events.MailEvents;
+import org.postseal.events.MessageNotSigned;
+import org.postseal.events.MessageSigned;
+import org.postseal.events.MessageVerified;
+import org.postseal.events.NotSignedReason;
 import org.postseal.logging.LogText;
 import org.postseal.signing.OnError;
 import org.postseal.signing.SignatureChoice;
@@ -60,6 +66,7 @@ final class MilterSession {
     private final Optional<VerificationSettings> verification;
     private final Clock clock;
     private final Duration keyTimeout;
+    private final MailEvents events;
     private final Macros macros = new Macros();
 
     private State state = State.NEGOTIATING;
@@ -70,6 +77,8 @@ final class MilterSession {
     private final List<HeaderField> headers = new ArrayList<>();
     private int headerBytes;
     private SigningSession signing;
+    /** The distinct d= of the signatures being made, while signing. */
+    private List<String> signingDomains = List.of();
     /** Why the header cannot be signed or examined (too large, malformed), or null. */
     private String unsignableReason;
     /** The Authentication-Results fields claiming our authserv-id, when verifying; null otherwise. */
@@ -77,15 +86,17 @@ final class MilterSession {
     private MessageVerification verifying;
 
     MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes) {
-        this(port, signer, onError, maxHeaderBytes, Optional.empty(), Clock.systemUTC(), Duration.ofSeconds(30));
+        this(port, signer, onError, maxHeaderBytes, Optional.empty(), Clock.systemUTC(), Duration.ofSeconds(30),
+                MailEvents.NONE);
     }
 
     /**
      * @param verification how mail this milter does not sign is verified; empty not to verify
      * @param keyTimeout how long a key lookup may take before it counts as a temporary failure
+     * @param events hears each message's outcome
      */
     MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes,
-            Optional<VerificationSettings> verification, Clock clock, Duration keyTimeout) {
+            Optional<VerificationSettings> verification, Clock clock, Duration keyTimeout, MailEvents events) {
         this.port = port;
         this.signer = signer;
         this.onError = onError;
@@ -93,6 +104,7 @@ final class MilterSession {
         this.verification = verification;
         this.clock = clock;
         this.keyTimeout = keyTimeout;
+        this.events = events;
     }
 
     /**
@@ -171,6 +183,12 @@ final class MilterSession {
      */
     Outcome abandon(byte code, RuntimeException error) {
         boolean wasVerifying = state == State.VERIFYING_HEADER || state == State.VERIFYING_BODY;
+        events.error(ErrorKind.INTERNAL);
+        if (wasVerifying) {
+            events.verified(new MessageVerified(MessageVerified.Verdict.INTERNAL_ERROR, List.of()));
+        } else if (state == State.HEADER || state == State.BODY) {
+            events.notSigned(new MessageNotSigned(NotSignedReason.INTERNAL_ERROR, signingDomains));
+        }
         if (wasVerifying) {
             LOG.error("{}: cannot verify, internal error: {}", queueId(), LogText.escape(error.toString()), error);
         } else {
@@ -230,6 +248,7 @@ final class MilterSession {
         if (skip.isPresent()) {
             if (forged != null) {
                 LOG.debug("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.get().reason()));
+                events.notSigned(MessageNotSigned.of(skip.get().kind()));
                 state = State.VERIFYING_HEADER;
                 return Outcome.reply(MilterReplies.continueReply());
             }
@@ -281,26 +300,29 @@ final class MilterSession {
             return Outcome.reply(state == State.SKIPPING ? MilterReplies.accept() : MilterReplies.continueReply());
         }
         if (unsignableReason != null) {
-            return failed(unsignableReason);
+            return failed(NotSignedReason.UNSIGNABLE_MESSAGE, unsignableReason);
         }
         Optional<String> from = headers.stream().filter(h -> h.hasName("From")).findFirst()
                 .map(h -> h.value().replace("\r\n", "").strip());
         if (from.isEmpty()) {
-            return failed("message has no From header field");
+            return failed(NotSignedReason.NO_FROM_ADDRESS, "message has no From header field");
         }
         SignatureChoice choice = port.select(context(from));
         if (choice instanceof SignatureChoice.Skip skip) {
             if (forged != null) {
                 LOG.info("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.reason()));
+                events.notSigned(MessageNotSigned.of(skip.kind()));
                 return startVerifying();
             }
             resetMessage();
             return skip(skip);
         }
         if (choice instanceof SignatureChoice.Fail fail) {
-            return failed(fail.reason());
+            return failed(NotSignedReason.KEY_ERROR, fail.reason());
         }
-        signing = signer.newSession(((SignatureChoice.Sign) choice).specs());
+        List<org.postseal.dkim.SignatureSpec> specs = ((SignatureChoice.Sign) choice).specs();
+        signing = signer.newSession(specs);
+        signingDomains = specs.stream().map(org.postseal.dkim.SignatureSpec::domain).distinct().toList();
         headers.forEach(signing::header);
         state = State.BODY;
         return Outcome.reply(MilterReplies.continueReply());
@@ -310,8 +332,9 @@ final class MilterSession {
     private Outcome startVerifying() {
         VerificationSettings settings = verification.orElseThrow();
         verifying = unsignableReason != null
-                ? MessageVerification.unexamined(settings, forged, queueId(), negotiation, unsignableReason)
-                : MessageVerification.start(settings, clock, keyTimeout, forged, queueId(), negotiation, headers);
+                ? MessageVerification.unexamined(settings, forged, queueId(), negotiation, unsignableReason, events)
+                : MessageVerification.start(settings, clock, keyTimeout, forged, queueId(), negotiation, headers,
+                        events);
         headers.clear();
         state = State.VERIFYING_BODY;
         return Outcome.reply(MilterReplies.continueReply());
@@ -337,14 +360,15 @@ final class MilterSession {
         }
         if (state != State.BODY) {
             boolean wasUnsignable = state == State.HEADER && unsignableReason != null;
+            String reason = unsignableReason; // read before the reset clears it
             resetMessage();
-            return wasUnsignable ? failed(unsignableReason) : Outcome.reply(MilterReplies.continueReply());
+            return wasUnsignable ? failed(NotSignedReason.UNSIGNABLE_MESSAGE, reason)
+                    : Outcome.reply(MilterReplies.continueReply());
         }
         body(lastChunk);
-        SigningSession session = signing;
-        String queueId = queueId();
+        EndOfMessage work = new EndOfMessage(signing, signingDomains, queueId());
         resetMessage();
-        return new Outcome(List.of(), false, new EndOfMessage(session, queueId), null);
+        return new Outcome(List.of(), false, work, null);
     }
 
     /** Leaves a message the rules do not sign alone: accepted, with a log line (a warning for a notice). */
@@ -353,12 +377,14 @@ final class MilterSession {
             LOG.warn("{}: {}", queueId(), LogText.escape(skip.reason()));
         }
         LOG.info("{}: not signing: {}", queueId(), LogText.escape(skip.reason()));
+        events.notSigned(MessageNotSigned.of(skip.kind()));
         state = State.SKIPPING;
         return Outcome.reply(MilterReplies.accept());
     }
 
-    private Outcome failed(String reason) {
+    private Outcome failed(NotSignedReason kind, String reason) {
         LOG.warn("{}: cannot sign, {}: {}", queueId(), onError.wording(), LogText.escape(reason));
+        events.notSigned(MessageNotSigned.of(kind));
         resetMessage();
         state = State.SKIPPING;
         return Outcome.reply(onErrorReply());
@@ -387,6 +413,7 @@ final class MilterSession {
         headers.clear();
         headerBytes = 0;
         signing = null;
+        signingDomains = List.of();
         unsignableReason = null;
         forged = null;
         verifying = null;
@@ -401,12 +428,16 @@ final class MilterSession {
      */
     final class EndOfMessage {
         private final SigningSession session;
+        private final List<String> domains;
         private final String queueId;
+        private final long started = System.nanoTime();
         private final List<HeaderField> signatures = new ArrayList<>();
         private String failure;
+        private NotSignedReason failureKind;
 
-        EndOfMessage(SigningSession session, String queueId) {
+        EndOfMessage(SigningSession session, List<String> domains, String queueId) {
             this.session = session;
+            this.domains = domains;
             this.queueId = queueId;
         }
 
@@ -423,8 +454,10 @@ final class MilterSession {
                 signatures.add(session.sign(index));
             } catch (UnsignableMessageException e) {
                 failure = e.getMessage();
+                failureKind = NotSignedReason.UNSIGNABLE_MESSAGE;
             } catch (GeneralSecurityException | RuntimeException e) {
                 failure = "signing failed: " + e;
+                failureKind = NotSignedReason.SIGNING_ERROR;
             }
         }
 
@@ -432,6 +465,7 @@ final class MilterSession {
         List<MilterPacket> replies() {
             if (failure != null) {
                 LOG.warn("{}: cannot sign, {}: {}", queueId, onError.wording(), LogText.escape(failure));
+                events.notSigned(new MessageNotSigned(failureKind, domains));
                 return List.of(onErrorReply());
             }
             List<MilterPacket> replies = new ArrayList<>();
@@ -444,6 +478,7 @@ final class MilterSession {
                 LOG.info("{}: DKIM-Signature field added ({})", queueId, describe(signature));
             }
             replies.add(MilterReplies.continueReply());
+            events.signed(new MessageSigned(domains, Duration.ofNanos(System.nanoTime() - started)));
             return replies;
         }
     }

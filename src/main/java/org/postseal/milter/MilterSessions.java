@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
 import org.postseal.dkim.DkimSigner;
+import org.postseal.events.MailEvents;
 import org.postseal.signing.OnError;
 
 /**
@@ -16,15 +17,17 @@ import org.postseal.signing.OnError;
  * @param threads event-loop threads serving connections
  * @param clock the time for {@code t=} and for checking {@code x=}
  * @param verification how mail this milter does not sign is verified (Mode v); empty not to verify
+ * @param events hears what happens to each message and connection ({@link MailEvents#NONE} by default)
  */
 public record MilterSessions(SigningPort signing, OnError onError, MilterLimits limits,
-        int threads, Clock clock, Optional<VerificationSettings> verification) {
+        int threads, Clock clock, Optional<VerificationSettings> verification, MailEvents events) {
     public MilterSessions {
         Objects.requireNonNull(signing, "signing");
         Objects.requireNonNull(onError, "onError");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(verification, "verification");
+        Objects.requireNonNull(events, "events");
         if (threads < 1) {
             throw new IllegalArgumentException("threads: " + threads + " (expected: >= 1)");
         }
@@ -32,7 +35,7 @@ public record MilterSessions(SigningPort signing, OnError onError, MilterLimits 
 
     /** Sessions that sign only. */
     public MilterSessions(SigningPort signing, OnError onError, MilterLimits limits, int threads, Clock clock) {
-        this(signing, onError, limits, threads, clock, Optional.empty());
+        this(signing, onError, limits, threads, clock, Optional.empty(), MailEvents.NONE);
     }
 
     /** Default limits, one thread per core, signing only. */
@@ -43,17 +46,22 @@ public record MilterSessions(SigningPort signing, OnError onError, MilterLimits 
 
     /** These settings with other limits. */
     public MilterSessions withLimits(MilterLimits value) {
-        return new MilterSessions(signing, onError, value, threads, clock, verification);
+        return new MilterSessions(signing, onError, value, threads, clock, verification, events);
     }
 
     /** These settings, verifying the mail they do not sign as {@code value} says. */
     public MilterSessions withVerification(VerificationSettings value) {
-        return new MilterSessions(signing, onError, limits, threads, clock, Optional.of(value));
+        return new MilterSessions(signing, onError, limits, threads, clock, Optional.of(value), events);
+    }
+
+    /** These settings, telling {@code value} what happens. */
+    public MilterSessions withEvents(MailEvents value) {
+        return new MilterSessions(signing, onError, limits, threads, clock, verification, value);
     }
 
     /** Key lookups not complete within the command timeout count as temporary failures. */
     MilterSession newSession() {
         return new MilterSession(signing, new DkimSigner(clock), onError, limits.maxHeaderBytes(), verification,
-                clock, limits.commandTimeout());
+                clock, limits.commandTimeout(), events);
     }
 }

@@ -73,6 +73,11 @@ public final class SigningKeys {
         return keys.computeIfAbsent(file, source);
     }
 
+    /** The key read from {@code file}, if it has been read; never reads it. */
+    public Optional<SigningKey> loaded(String file) {
+        return Optional.ofNullable(keys.get(file));
+    }
+
     /** How many keys are held now. */
     public int size() {
         return keys.size();

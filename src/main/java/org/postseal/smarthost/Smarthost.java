@@ -241,6 +241,16 @@ public final class Smarthost implements AutoCloseable {
         return queued.values().stream().sorted(java.util.Comparator.comparing(SpooledMessage::created)).toList();
     }
 
+    /** How many messages are queued now (for the spool metrics). */
+    public int queuedCount() {
+        return queued.size();
+    }
+
+    /** When the oldest queued message came, empty when none is queued (for the spool metrics). */
+    public java.util.Optional<Instant> oldestQueued() {
+        return queued.values().stream().map(SpooledMessage::created).min(java.util.Comparator.naturalOrder());
+    }
+
     /** Stops the runner and waits (a little) for deliveries in progress. */
     @Override
     public void close() {
