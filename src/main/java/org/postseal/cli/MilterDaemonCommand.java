@@ -17,6 +17,7 @@ import org.postseal.config.ConfigException;
 import org.postseal.config.MilterSettings;
 import org.postseal.config.OpenDkimConf;
 import org.postseal.config.SocketSpec;
+import org.postseal.config.Warnings;
 import org.postseal.milter.MilterLimits;
 import org.postseal.milter.MilterServer;
 import org.postseal.milter.MilterSessions;
@@ -78,11 +79,41 @@ final class MilterDaemonCommand implements Callable<Integer> {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         settings.warnings().forEach(w -> LOG.warn("{}", w));
-        if (!settings.signing() && !settings.verifying()) {
-            throw new CommandFailure(ExitStatus.CONFIG, "Mode: neither s nor v; set Mode s, v or sv");
-        }
         if (settings.softwareHeader()) {
             LOG.warn("software-header / SoftwareHeader: the DKIM-Filter field is not added by this version");
+        }
+        Prepared prepared = prepare(settings);
+        SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
+        MilterSessions sessions = new MilterSessions(prepared.signing(), settings.onError(), prepared.limits(),
+                Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
+        if (prepared.verification().isPresent()) {
+            sessions = sessions.withVerification(prepared.verification().get());
+        }
+        MilterServer server;
+        try {
+            server = MilterServer.start(address(socket), sessions, socketMode(settings),
+                    settings.socketGroup());
+        } catch (IOException | IllegalStateException e) {
+            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
+        }
+        LOG.info("postseal milter ready ({}, Mode {}{}, {} key(s), {})", settings.source(),
+                settings.signing() ? "s" : "", settings.verifying() ? "v" : "", prepared.keyCount(),
+                org.postseal.dkim.CryptoProviders.description());
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postseal-shutdown"));
+        server.awaitClose();
+        return ExitStatus.OK;
+    }
+
+    /**
+     * What start-up builds from the settings before it opens the socket: the signing port with every key read and
+     * test-signed, the limits, the verification settings. {@code postseal check} runs exactly this, so that it
+     * passes a configuration only if the milter would start with it.
+     *
+     * @throws CommandFailure with exit 78 and the file and line, where start-up stops
+     */
+    static Prepared prepare(MilterSettings settings) {
+        if (!settings.signing() && !settings.verifying()) {
+            throw new CommandFailure(ExitStatus.CONFIG, "Mode: neither s nor v; set Mode s, v or sv");
         }
         SigningPort signing;
         int keyCount = 0;
@@ -94,25 +125,22 @@ final class MilterDaemonCommand implements Callable<Integer> {
         } else {
             signing = SigningPort.none("Mode v: verifying only");
         }
-        SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
-        MilterSessions sessions = new MilterSessions(signing, settings.onError(),
-                limits(settings), Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
-        if (settings.verifying()) {
-            sessions = sessions.withVerification(verification(settings));
-        }
-        MilterServer server;
-        try {
-            server = MilterServer.start(address(socket), sessions, socketMode(settings),
-                    settings.socketGroup());
-        } catch (IOException | IllegalStateException e) {
-            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
-        }
-        LOG.info("postseal milter ready ({}, Mode {}{}, {} key(s), {})", settings.source(),
-                settings.signing() ? "s" : "", settings.verifying() ? "v" : "", keyCount,
-                org.postseal.dkim.CryptoProviders.description());
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postseal-shutdown"));
-        server.awaitClose();
-        return ExitStatus.OK;
+        MilterLimits limits = limits(settings);
+        Optional<VerificationSettings> verification = settings.verifying() ? Optional.of(verification(settings))
+                : Optional.empty();
+        return new Prepared(signing, keyCount, limits, verification);
+    }
+
+    /**
+     * What {@link #prepare} built.
+     *
+     * @param signing what messages are signed with, or why not
+     * @param keyCount the keys read at start-up
+     * @param limits the milter's protection bounds
+     * @param verification how unsigned mail is verified; empty without Mode v
+     */
+    record Prepared(SigningPort signing, int keyCount, MilterLimits limits,
+            Optional<VerificationSettings> verification) {
     }
 
     private static MilterLimits limits(MilterSettings settings) {
@@ -152,19 +180,26 @@ final class MilterDaemonCommand implements Callable<Integer> {
     }
 
     private MilterSettings settings() throws IOException {
-        if (openDkimConf != null) {
-            if (!Files.isReadable(openDkimConf)) {
-                throw new CommandFailure(ExitStatus.CONFIG, openDkimConf + ": no such readable file");
-            }
-            return MilterSettings.fromOpenDkim(OpenDkimConf.read(openDkimConf));
+        if (openDkimConf == null && config == null) {
+            return BuiltInSetup.settings(dataDirectory(), spec.commandLine().getErr());
         }
-        if (config != null) {
-            if (!Files.isReadable(config)) {
-                throw new CommandFailure(ExitStatus.CONFIG, config + ": no such readable file");
-            }
-            return MilterSettings.load(config);
+        return readSettings(Optional.ofNullable(config), Optional.ofNullable(openDkimConf), new Warnings());
+    }
+
+    /**
+     * Reads postseal's configuration ({@code config}) or an opendkim.conf, as start-up does.
+     *
+     * @param warnings gets the warnings, and decides what a bad table line does (start-up: stop there)
+     * @throws CommandFailure with exit 78 if the file is missing or unreadable
+     * @throws ConfigException naming the file and line of an error
+     */
+    static MilterSettings readSettings(Optional<Path> config, Optional<Path> openDkimConf, Warnings warnings) {
+        Path file = openDkimConf.or(() -> config).orElseThrow();
+        if (!Files.isReadable(file)) {
+            throw new CommandFailure(ExitStatus.CONFIG, file + ": no such readable file");
         }
-        return BuiltInSetup.settings(dataDirectory(), spec.commandLine().getErr());
+        return openDkimConf.isPresent() ? MilterSettings.fromOpenDkim(OpenDkimConf.read(file), warnings)
+                : MilterSettings.load(file, warnings);
     }
 
     private Path dataDirectory() {

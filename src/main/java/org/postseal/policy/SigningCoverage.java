@@ -12,8 +12,9 @@ import java.util.Set;
  * What a policy can sign for, rule by rule, and what in its tables never decides anything ({@code postseal check}
  * without a From address): each SigningTable line with the mail it covers and the KeyTable line it names, or
  * OpenDKIM's Domain list with its one key; lines that can never match ({@link SigningTable#neverMatches}), {@code
- * refile:} patterns that an earlier pattern always matches first, KeyTable keys no line can reach, and an InternalHosts
- * list that leaves out the mail Postfix hands over from this machine. Pure and immutable.
+ * refile:} patterns that an earlier pattern always matches first, KeyTable keys no line can reach; and
+ * ({@link #localMailWarning}) an InternalHosts list that leaves out the mail Postfix hands over from this machine.
+ * Pure and immutable.
  */
 public final class SigningCoverage {
     /** How Postfix presents mail from its own {@code sendmail} command (non_smtpd_milters) to a milter. */
@@ -70,14 +71,23 @@ public final class SigningCoverage {
         if (!rules.isEmpty() && rules.stream().noneMatch(Rule::canMatch)) {
             warnings.add("no rule can ever match: nothing will be signed");
         }
-        if (keys.isPresent() && !policy.isOriginating(LOCAL_SUBMISSION)) {
-            HostList internal = policy.internalHosts();
-            warnings.add("InternalHosts (" + (internal.source().isEmpty() ? String.join(", ", internal.entries())
-                    : internal.source()) + ") does not take in localhost [127.0.0.1], which is how Postfix presents"
-                    + " mail from this machine (its sendmail command, non_smtpd_milters, local web applications):"
-                    + " that mail is not signed unless it authenticates; add 127.0.0.1 and ::1 to the list");
-        }
         return new SigningCoverage(rules, warnings);
+    }
+
+    /**
+     * A warning when mail from this machine is not signed: InternalHosts (or MacroList, MTA) does not take in
+     * {@code localhost [127.0.0.1]}, which is how Postfix presents mail from its sendmail command
+     * (non_smtpd_milters) to a milter. Empty when it does, or when the policy signs nothing anyway.
+     */
+    public static Optional<String> localMailWarning(SigningPolicy policy) {
+        if (policy.keys().isEmpty() || policy.isOriginating(LOCAL_SUBMISSION)) {
+            return Optional.empty();
+        }
+        HostList internal = policy.internalHosts();
+        return Optional.of("InternalHosts (" + (internal.source().isEmpty() ? String.join(", ", internal.entries())
+                : internal.source()) + ") does not take in localhost [127.0.0.1], which is how Postfix presents"
+                + " mail from this machine (its sendmail command, non_smtpd_milters, local web applications):"
+                + " that mail is not signed unless it authenticates; add 127.0.0.1 and ::1 to the list");
     }
 
     private static void tableRules(KeySetup.Tables tables, List<Rule> rules, List<String> warnings) {
@@ -147,8 +157,8 @@ public final class SigningCoverage {
     }
 
     /**
-     * What the tables cannot do that start-up does not already warn about: shadowed patterns, unused keys, local mail
-     * left out of InternalHosts, nothing to sign at all.
+     * What the tables cannot do that start-up does not already warn about: shadowed patterns, unused keys, nothing to
+     * sign at all.
      */
     public List<String> warnings() {
         return warnings;
