@@ -208,8 +208,9 @@ final class CheckCommand implements Callable<Integer> {
             boolean fromDomain = key.domain().equals(KeyTable.FROM_DOMAIN);
             String domain = fromDomain ? "(the From domain)" : key.domain();
             Optional<SigningKey> held = keys.held(key.keyFile());
-            domains.add(domain + ": s=" + key.selector() + held.map(k -> ", " + k.algorithm().tag() + " with a "
-                    + MessageCheck.describe(k)).orElse("") + ", key " + key.keyFile() + ", for " + rule.covers());
+            domains.add(domain + ": s=" + key.selector() + held.map(k -> ", " + k.algorithm().tag() + " with "
+                    + (k.publicKey() instanceof RSAPublicKey ? "a " : "an ") + MessageCheck.describe(k)).orElse("")
+                    + ", key " + key.keyFile() + ", for " + rule.covers());
             domains.add("    decided by " + (rule.where().isEmpty() ? rule.text() : "SigningTable " + rule.where())
                     + (key.where().isEmpty() ? "" : " and KeyTable " + key.where()));
             held.flatMap(k -> RecordBesideKey.check(Path.of(key.keyFile()), key.selector(),

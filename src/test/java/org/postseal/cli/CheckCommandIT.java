@@ -94,7 +94,7 @@ class CheckCommandIT {
                 + " test-signed).");
         assertSays(outcome, "  example.com: s=mail, rsa-sha256 with a 2048-bit RSA key, key "
                 + dir.resolve("keys/mail.private") + ", for From addresses matching *@example.com");
-        assertSays(outcome, "  example.org: s=ed, ed25519-sha256 with a Ed25519 key");
+        assertSays(outcome, "  example.org: s=ed, ed25519-sha256 with an Ed25519 key");
         assertSays(outcome, "DNS: " + dir.resolve("keys/mail.txt") + " holds the key's public half, the record to"
                 + " publish at mail._domainkey.example.com");
         assertSays(outcome, "Postfix's main.cf: smtpd_milters = inet:127.0.0.1:8891");

@@ -68,7 +68,7 @@ class CheckCommandTest {
         assertEquals(ExitStatus.OK, listing.exitCode(), listing.out() + listing.err());
         assertTrue(listing.out().contains("Mode s: signs mail from internal and authenticated clients, verifies"
                 + " nothing"), listing.out());
-        assertTrue(listing.out().contains("  (the From domain): s=mail, ed25519-sha256 with a Ed25519 key, key "
+        assertTrue(listing.out().contains("  (the From domain): s=mail, ed25519-sha256 with an Ed25519 key, key "
                 + keyFile + ", for mail from the Domain list"), listing.out());
         assertTrue(listing.out().contains(dir.resolve("mail.txt") + " holds another public key than that of " + keyFile),
                 "a record file for another key is a warning:\n" + listing.out());
