@@ -82,6 +82,9 @@ final class CheckCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
+    /** {@link #openDkim()}'s answer, once read; null before. */
+    private Optional<OpenDkimConf> openDkimRead;
+
     @Override
     public Integer call() {
         if ((config == null) == (openDkimConf == null)) {
@@ -179,15 +182,20 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     private String modeOrigin() {
-        if (openDkimConf == null) {
-            return "";
+        return openDkim().map(conf -> conf.has("Mode") ? " (" + conf.origin("Mode") + ")"
+                : " (no Mode line: OpenDKIM's default)").orElse("");
+    }
+
+    /** The opendkim.conf, read once more for what the settings do not keep (where Mode is set, UserID's user). */
+    private Optional<OpenDkimConf> openDkim() {
+        if (openDkimRead == null) {
+            try {
+                openDkimRead = Optional.ofNullable(openDkimConf).map(OpenDkimConf::read);
+            } catch (ConfigException e) {
+                openDkimRead = Optional.empty();
+            }
         }
-        try {
-            OpenDkimConf conf = OpenDkimConf.read(openDkimConf);
-            return conf.has("Mode") ? " (" + conf.origin("Mode") + ")" : " (no Mode line: OpenDKIM's default)";
-        } catch (ConfigException e) {
-            return "";
-        }
+        return openDkimRead;
     }
 
     /** What the tables can sign, domain by domain, and the lines that never decide. */
@@ -302,13 +310,6 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     private Optional<String> userId() {
-        if (openDkimConf == null) {
-            return Optional.empty();
-        }
-        try {
-            return OpenDkimConf.read(openDkimConf).userId().map(String::strip).filter(u -> !u.isEmpty());
-        } catch (ConfigException e) {
-            return Optional.empty();
-        }
+        return openDkim().flatMap(OpenDkimConf::userId).map(String::strip).filter(u -> !u.isEmpty());
     }
 }

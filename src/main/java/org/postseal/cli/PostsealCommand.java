@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
             TestkeyCommand.class, CheckCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            " 0:success", " 1:not verified (verify), key mismatch (testkey), warnings (check --strict)", " 2:published key too short (testkey)",
+            " 0:success", " 1:not verified (verify), key mismatch (testkey), warnings (check --strict)",
+            " 2:published key too short (testkey)",
             "64:usage error", "65:data error (malformed message or key)", "66:no input file",
             "68:no key record published (testkey)", "74:I/O error", "75:temporary failure (DNS down)",
             "76:published record is not a DKIM key (testkey)", "78:configuration error"})

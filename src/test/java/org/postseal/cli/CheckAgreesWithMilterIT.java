@@ -45,7 +45,8 @@ class CheckAgreesWithMilterIT {
         Files.writeString(dir.resolve("InternalHosts"), "127.0.0.1\n192.168.0.0/16\nrelay.example.com\n");
         port = freePort();
         conf = Files.writeString(dir.resolve("opendkim.conf"), "KeyTable " + dir.resolve("KeyTable")
-                + "\nSigningTable refile:" + dir.resolve("SigningTable") + "\nInternalHosts " + dir.resolve("InternalHosts")
+                + "\nSigningTable refile:" + dir.resolve("SigningTable")
+                + "\nInternalHosts " + dir.resolve("InternalHosts")
                 + "\nPeerList 192.0.2.99\nSocket inet:" + port + "@127.0.0.1\n");
         milter = new ProcessBuilder("java", "-jar", PostsealProcess.jar().toString(), "milter", "--opendkim-conf",
                 conf.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("milter.log").toFile()).start();

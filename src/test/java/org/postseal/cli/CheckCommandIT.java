@@ -105,8 +105,8 @@ class CheckCommandIT {
     void anUntrustedClientIsNotSignedAndItsMailIsVerified() throws Exception {
         PostsealProcess.Outcome outcome = check(conf, "--from", "joe@example.com", "--client", "203.0.113.7");
         assertEquals(ExitStatus.OK, outcome.exitCode(), "a valid configuration, whatever the answer");
-        assertSays(outcome, "not signed: client 203.0.113.7 is not in InternalHosts (127.0.0.1, ::1, 192.168.0.0/16: file:"
-                + dir.resolve("site/InternalHosts"));
+        assertSays(outcome, "not signed: client 203.0.113.7 is not in InternalHosts (127.0.0.1, ::1, 192.168.0.0/16:"
+                + " file:" + dir.resolve("site/InternalHosts"));
         assertSays(outcome, "and did not authenticate");
         assertEquals("Result: not signed; verified: its DKIM signatures are checked and an Authentication-Results"
                 + " field is added (Mode v)", result(outcome));
@@ -135,8 +135,8 @@ class CheckCommandIT {
 
     @Test
     void aMalformedTableLineExits78WithItsFileAndLine() throws Exception {
-        Path bad = openDkimConf("bad", "mail._domainkey.example.com example.com:mail:" + dir.resolve("keys/mail.private")
-                + "\nthis line is wrong\nother example.org:ed\n", "*@example.com mail._domainkey.example.com\n");
+        Path bad = openDkimConf("bad", "mail._domainkey.example.com example.com:mail:"
+                + dir.resolve("keys/mail.private") + "\nthis line is wrong\nother example.org:ed\n", "*@example.com mail._domainkey.example.com\n");
         PostsealProcess.Outcome outcome = check(bad, "--from", "joe@example.com");
         assertEquals(ExitStatus.CONFIG, outcome.exitCode(), outcome.out() + outcome.stderr());
         String keyTable = dir.resolve("bad/KeyTable").toString();
@@ -226,8 +226,8 @@ class CheckCommandIT {
         assertEquals(ExitStatus.OK, third.exitCode(), third.out() + third.stderr());
         assertSays(third, "no rule can ever match: nothing will be signed");
         assertSays(third, "Signing domains: none");
-        assertSays(third, "Rules that never match:\n  " + signingTable + ":1 '@example.com mail._domainkey.example.com':"
-                + " '@example.com' is never looked up");
+        assertSays(third, "Rules that never match:\n  " + signingTable + ":1 '@example.com"
+                + " mail._domainkey.example.com': '@example.com' is never looked up");
         assertSays(third, "Postfix's main.cf: smtpd_milters = unix:opendkim/opendkim.sock and non_smtpd_milters ="
                 + " unix:opendkim/opendkim.sock");
         PostsealProcess.Outcome local = check(seedConf, "--from", "joe@example.com");

@@ -70,7 +70,8 @@ class CheckCommandTest {
                 + " nothing"), listing.out());
         assertTrue(listing.out().contains("  (the From domain): s=mail, ed25519-sha256 with an Ed25519 key, key "
                 + keyFile + ", for mail from the Domain list"), listing.out());
-        assertTrue(listing.out().contains(dir.resolve("mail.txt") + " holds another public key than that of " + keyFile),
+        assertTrue(listing.out().contains(dir.resolve("mail.txt") + " holds another public key than that of "
+                + keyFile),
                 "a record file for another key is a warning:\n" + listing.out());
         assertTrue(listing.out().contains("Socket local:" + dir.resolve("run/milter.sock") + ": the directory "
                 + dir.resolve("run") + " does not exist"), listing.out());

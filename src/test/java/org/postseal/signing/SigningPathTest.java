@@ -174,10 +174,12 @@ class SigningPathTest {
         assertEquals(Optional.of("it is owned by root:root with mode rw-------; chown opendkim " + file
                 + " and keep it mode 600"), rootOnly.unreadableBy("opendkim", u -> java.util.Set.of("opendkim")));
         assertEquals(Optional.empty(), rootOnly.unreadableBy("root", u -> java.util.Set.of()));
-        KeyFileAccess shared = new KeyFileAccess(file, "root", "opendkim", PosixFilePermissions.fromString("rw-r-----"));
+        KeyFileAccess shared = new KeyFileAccess(file, "root", "opendkim",
+                PosixFilePermissions.fromString("rw-r-----"));
         assertEquals(Optional.empty(), shared.unreadableBy("opendkim", u -> java.util.Set.of("opendkim")));
         assertTrue(shared.unreadableBy("postseal", u -> java.util.Set.of("postseal")).isPresent());
-        KeyFileAccess own = new KeyFileAccess(file, "opendkim", "opendkim", PosixFilePermissions.fromString("-w-------"));
+        KeyFileAccess own = new KeyFileAccess(file, "opendkim", "opendkim",
+                PosixFilePermissions.fromString("-w-------"));
         assertEquals(Optional.of("it is owned by opendkim:opendkim with mode -w-------, not readable even by its"
                 + " owner; chmod 600 " + file), own.unreadableBy("opendkim", u -> java.util.Set.of()));
     }
