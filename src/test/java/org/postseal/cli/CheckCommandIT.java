@@ -136,7 +136,8 @@ class CheckCommandIT {
     @Test
     void aMalformedTableLineExits78WithItsFileAndLine() throws Exception {
         Path bad = openDkimConf("bad", "mail._domainkey.example.com example.com:mail:"
-                + dir.resolve("keys/mail.private") + "\nthis line is wrong\nother example.org:ed\n", "*@example.com mail._domainkey.example.com\n");
+                + dir.resolve("keys/mail.private") + "\nthis line is wrong\nother example.org:ed\n",
+                "*@example.com mail._domainkey.example.com\n");
         PostsealProcess.Outcome outcome = check(bad, "--from", "joe@example.com");
         assertEquals(ExitStatus.CONFIG, outcome.exitCode(), outcome.out() + outcome.stderr());
         String keyTable = dir.resolve("bad/KeyTable").toString();
