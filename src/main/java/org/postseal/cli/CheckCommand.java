@@ -72,8 +72,8 @@ final class CheckCommand implements Callable<Integer> {
     private Map<String, String> macros = new LinkedHashMap<>();
 
     @Option(names = "--run-as", paramLabel = "USER",
-            description = "The user the milter runs as, to check that it can read the keys (default: UserID, "
-                    + "else the user running check).")
+            description = "The user the milter runs as, to check that it can read the keys (default: UserID's "
+                    + "user, else the user running check).")
     private String runAs;
 
     @Option(names = "--strict", description = "Exit 1 when there are warnings.")
@@ -186,7 +186,7 @@ final class CheckCommand implements Callable<Integer> {
                 : " (no Mode line: OpenDKIM's default)").orElse("");
     }
 
-    /** The opendkim.conf, read once more for what the settings do not keep (where Mode is set, UserID's user). */
+    /** The opendkim.conf, read once more for what the settings do not keep: where Mode is set. */
     private Optional<OpenDkimConf> openDkim() {
         if (openDkimRead == null) {
             try {
@@ -235,7 +235,7 @@ final class CheckCommand implements Callable<Integer> {
     /** The keys the milter cannot read as the user it runs as, records beside keys that do not match, short keys. */
     private List<String> keyWarnings(MilterSettings settings, SigningKeys keys) {
         List<String> out = new ArrayList<>();
-        String user = runAsUser();
+        String user = runAs != null ? runAs : settings.user().orElse(System.getProperty("user.name"));
         UnixAccounts accounts = UnixAccounts.system();
         for (KeyTable.Entry entry : keyEntries(settings.policy().keys())) {
             if (entry.keyFile().contains(KeyTable.FROM_DOMAIN)) {
@@ -246,7 +246,7 @@ final class CheckCommand implements Callable<Integer> {
             if (Files.exists(file)) {
                 try {
                     KeyFileAccess.of(file).unreadableBy(user, accounts::groupsOf).ifPresent(problem -> out.add(
-                            where + ": the milter runs as " + user + " (" + userOrigin() + ") and cannot read "
+                            where + ": the milter runs as " + user + " (" + userOrigin(settings) + ") and cannot read "
                                     + file + ": " + problem));
                 } catch (IOException e) {
                     out.add(where + ": " + file + ": " + e.getMessage());
@@ -293,23 +293,11 @@ final class CheckCommand implements Callable<Integer> {
         return List.of();
     }
 
-    private String runAsUser() {
-        if (runAs != null) {
-            return runAs;
-        }
-        return userId().map(u -> u.contains(":") ? u.substring(0, u.indexOf(':')) : u)
-                .orElse(System.getProperty("user.name"));
-    }
-
-    private String userOrigin() {
+    private String userOrigin(MilterSettings settings) {
         if (runAs != null) {
             return "--run-as";
         }
-        return userId().isPresent() ? "UserID; give --run-as USER if it runs as another"
+        return settings.user().isPresent() ? "UserID; give --run-as USER if it runs as another"
                 : "the user running check; give --run-as USER for another";
-    }
-
-    private Optional<String> userId() {
-        return openDkim().flatMap(OpenDkimConf::userId).map(String::strip).filter(u -> !u.isEmpty());
     }
 }

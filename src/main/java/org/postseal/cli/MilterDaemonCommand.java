@@ -96,6 +96,8 @@ final class MilterDaemonCommand implements Callable<Integer> {
         } catch (IOException | IllegalStateException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
+        // once it serves: a start-up refused for a bad file says one line, this is about the running milter
+        RunningUser.current().warnings("the milter", settings.user()).forEach(w -> LOG.warn("{}", w));
         LOG.info("postseal milter ready ({}, Mode {}{}, {} key(s), {})", settings.source(),
                 settings.signing() ? "s" : "", settings.verifying() ? "v" : "", prepared.keyCount(),
                 org.postseal.dkim.CryptoProviders.description());

@@ -128,6 +128,7 @@ final class SmarthostCommand implements Callable<Integer> {
             lock.get().close();
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
+        RunningUser.current().warnings("the smarthost", Optional.empty()).forEach(w -> LOG.warn("{}", w));
         LOG.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({})", settings.socket(),
                 endpoint, signer, settings.spool(), CryptoProviders.description());
         SpoolLock held = lock.get();

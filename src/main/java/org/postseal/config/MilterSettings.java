@@ -74,6 +74,7 @@ public final class MilterSettings {
     private final SocketSpec socket;
     private final OptionalInt socketMode;
     private final Optional<String> socketGroup;
+    private final Optional<String> user;
     private final boolean signing;
     private final boolean verifying;
     private final CanonicalizationPair canonicalization;
@@ -97,6 +98,7 @@ public final class MilterSettings {
         this.socket = b.socket;
         this.socketMode = b.socketMode;
         this.socketGroup = b.socketGroup;
+        this.user = b.user;
         this.signing = b.signing;
         this.verifying = b.verifying;
         this.canonicalization = b.canonicalization;
@@ -188,6 +190,15 @@ public final class MilterSettings {
     /** The group of a UNIX-domain socket, when configured. */
     public Optional<String> socketGroup() {
         return socketGroup;
+    }
+
+    /**
+     * The user the configuration says the milter runs as (the user part of OpenDKIM's {@code UserID}), when it says
+     * one. postseal does not change user: the service manager starts it as this user, and start-up warns when it
+     * runs as another one.
+     */
+    public Optional<String> user() {
+        return user;
     }
 
     /** Whether messages are signed (Mode s). */
@@ -309,6 +320,7 @@ public final class MilterSettings {
         private final SigningPolicy policy;
         private OptionalInt socketMode = OptionalInt.empty();
         private Optional<String> socketGroup = Optional.empty();
+        private Optional<String> user = Optional.empty();
         private boolean signing = true;
         private boolean verifying;
         private CanonicalizationPair canonicalization = CanonicalizationPair.RELAXED_RELAXED;
@@ -348,6 +360,12 @@ public final class MilterSettings {
 
         public Builder socketGroup(String group) {
             this.socketGroup = Optional.of(group);
+            return this;
+        }
+
+        /** The user the milter is meant to run as (OpenDKIM's UserID); see {@link MilterSettings#user()}. */
+        public Builder user(String name) {
+            this.user = Optional.of(name);
             return this;
         }
 

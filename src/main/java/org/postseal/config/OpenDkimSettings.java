@@ -75,6 +75,10 @@ final class OpenDkimSettings {
                 ? SettingReaders.onError(handling.get(), conf.origin(handlingOption), warnings)
                 : OnError.ACCEPT);
 
+        // UserID user[:group]: OpenDKIM becomes that user, and its socket gets the group (the user's own without
+        // one). postseal does not change user: the service runs as the user, and the group is set on the socket.
+        conf.userId().map(u -> u.indexOf(':') >= 0 ? u.substring(0, u.indexOf(':')) : u).map(String::strip)
+                .filter(u -> !u.isEmpty()).ifPresent(settings::user);
         if (socket.isUnix()) {
             conf.umask().ifPresent(umask -> settings.socketMode(0777 & ~umask));
             conf.userId().filter(u -> u.indexOf(':') >= 0)

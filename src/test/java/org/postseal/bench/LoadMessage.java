@@ -2,12 +2,19 @@ package org.postseal.bench;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import org.postseal.dkim.DkimSigner;
+import org.postseal.dkim.SignatureSpec;
+import org.postseal.dkim.SigningSession;
+import org.postseal.dkim.UnsignableMessageException;
+import org.postseal.message.HeaderField;
 
 /**
  * A realistic plain-text message of a given size, split the way Postfix's cleanup hands it to a milter: header
@@ -90,6 +97,36 @@ final class LoadMessage {
     /** Message {@code sequence} with the body of {@code template}. */
     static LoadMessage next(LoadMessage template, long sequence) {
         return new LoadMessage(header(sequence), template.body);
+    }
+
+    /**
+     * This message with a DKIM signature made by {@code signer} on top, as a signing MTA upstream would have left it
+     * (the signature field in Postfix's form: folds as a bare LF).
+     */
+    LoadMessage signedBy(DkimSigner signer, SignatureSpec spec) throws GeneralSecurityException,
+            UnsignableMessageException {
+        SigningSession session = signer.newSession(spec);
+        for (Field f : fields) {
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
+            raw.writeBytes(f.name());
+            raw.write(':');
+            for (byte b : f.value()) {
+                if (b == '\n') {
+                    raw.write('\r');
+                }
+                raw.write(b);
+            }
+            session.header(HeaderField.of(raw.toByteArray()));
+        }
+        session.body(body);
+        List<Field> signed = new ArrayList<>();
+        for (HeaderField added : session.finish()) {
+            String value = new String(added.rawValue(), StandardCharsets.US_ASCII).replace("\r\n", "\n");
+            signed.add(new Field(added.name().getBytes(StandardCharsets.US_ASCII),
+                    value.getBytes(StandardCharsets.US_ASCII)));
+        }
+        signed.addAll(fields);
+        return new LoadMessage(List.copyOf(signed), body);
     }
 
     private static byte[] body(int totalBytes) {

@@ -88,6 +88,8 @@ final class PostfixMilterClient implements AutoCloseable {
     private int version;
     private int actions;
     private int events;
+    private String expectedName = "DKIM-Signature";
+    private String expectedText = "";
 
     /** What one message's exchange came to. */
     record Outcome(boolean signed, char finalReply, String failure, List<byte[]> inserts) {
@@ -274,13 +276,13 @@ final class PostfixMilterClient implements AutoCloseable {
             Reply reply = read();
             switch (reply.code) {
                 case 'i': // SMFIR_INSHEADER: index, name, value
-                    signed |= headerName(reply.payload, 4).equalsIgnoreCase("DKIM-Signature");
+                    signed |= expected(reply.payload, 4);
                     if (keepInserts) {
                         inserts.add(reply.payload);
                     }
                     break;
                 case 'h': // SMFIR_ADDHEADER: name, value
-                    signed |= headerName(reply.payload, 0).equalsIgnoreCase("DKIM-Signature");
+                    signed |= expected(reply.payload, 0);
                     break;
                 case 'm': case '+': case '-': case '2': case 'b': case 'e': case 'q': case 'p':
                     break;
@@ -379,6 +381,23 @@ final class PostfixMilterClient implements AutoCloseable {
         byte[] payload = new byte[length - 1];
         in.readFully(payload);
         return new Reply(code, payload);
+    }
+
+    /**
+     * What counts as done for a message: by default a DKIM-Signature field added (a signing milter); for a verifying
+     * milter, say, an Authentication-Results field whose value contains {@code dkim=pass}.
+     */
+    void expect(String fieldName, String valueContains) {
+        expectedName = fieldName;
+        expectedText = valueContains;
+    }
+
+    private boolean expected(byte[] payload, int nameAt) {
+        String name = headerName(payload, nameAt);
+        if (!name.equalsIgnoreCase(expectedName)) {
+            return false;
+        }
+        return expectedText.isEmpty() || headerName(payload, nameAt + name.length() + 1).contains(expectedText);
     }
 
     private static String headerName(byte[] payload, int from) {

@@ -55,9 +55,10 @@ class MilterSettingsTest {
         assertTrue(settings.signing() && settings.verifying());
         assertEquals(OnError.ACCEPT, settings.onError());
         assertTrue(settings.requireSafeKeys());
-        assertEquals(6, settings.warnings().size(), settings.warnings().toString());
-        assertTrue(settings.warnings().get(5).endsWith("no keys are configured (neither KeyTable and SigningTable"
-                + " nor Domain, Selector and KeyFile): nothing will be signed"), settings.warnings().get(5));
+        assertEquals(Optional.of("opendkim"), settings.user(), "UserID opendkim: checked at start-up, not warned of");
+        assertEquals(5, settings.warnings().size(), settings.warnings().toString());
+        assertTrue(settings.warnings().get(4).endsWith("no keys are configured (neither KeyTable and SigningTable"
+                + " nor Domain, Selector and KeyFile): nothing will be signed"), settings.warnings().get(4));
         assertEquals(SigningDecision.Outcome.NOT_SIGNED, settings.policy().decide(internal(),
                 Optional.of("joe@example.com")).outcome());
     }
@@ -115,6 +116,7 @@ class MilterSettingsTest {
         assertEquals(List.of("From", "To", "Subject"), settings.signedHeaders());
         assertEquals(List.of("From", "Subject"), settings.oversignedHeaders());
         assertEquals(Optional.empty(), settings.socketGroup(), "only for local: sockets");
+        assertEquals(Optional.of("opendkim"), settings.user(), "UserID's user, whatever the socket");
         SigningDecision decision = settings.policy().decide(internal(), Optional.of("joe@lists.example.org"));
         assertEquals(List.of(new SignatureRequest("KeyFile", "example.org", "mail",
                 dir.resolve("keys/mail.private").toString(), Optional.of("@example.org"))), decision.signatures());
@@ -163,6 +165,7 @@ class MilterSettingsTest {
                 + " message that cannot be signed is not supported; postseal temp-fails it instead, so that the"
                 + " sender's MTA keeps it and retries"), settings.warnings().toString());
         assertEquals(Optional.of("postfix"), settings.socketGroup());
+        assertEquals(Optional.of("opendkim"), settings.user());
         assertEquals(OptionalInt.of(0775), settings.socketMode());
     }
 
@@ -240,6 +243,7 @@ class MilterSettingsTest {
         assertEquals(OptionalInt.empty(), settings.socketMode());
         assertEquals(List.of("127.0.0.1", "::1"), settings.policy().internalHosts().entries());
         assertEquals("reference.conf", settings.source());
+        assertEquals(Optional.empty(), settings.user());
         assertEquals(1, settings.warnings().size(), settings.warnings().toString());
     }
 
