@@ -18,6 +18,7 @@ import org.postseal.config.MetricsAddress;
 import org.postseal.config.MilterSettings;
 import org.postseal.config.OpenDkimConf;
 import org.postseal.config.SocketSpec;
+import org.postseal.config.Warnings;
 import org.postseal.milter.MilterLimits;
 import org.postseal.milter.MilterServer;
 import org.postseal.milter.MilterSessions;
@@ -86,33 +87,19 @@ final class MilterDaemonCommand implements Callable<Integer> {
         }
         java.time.Instant loadedAt = java.time.Instant.now();
         settings.warnings().forEach(w -> LOG.warn("{}", w));
-        if (!settings.signing() && !settings.verifying()) {
-            throw new CommandFailure(ExitStatus.CONFIG, "Mode: neither s nor v; set Mode s, v or sv");
-        }
         if (settings.softwareHeader()) {
             LOG.warn("software-header / SoftwareHeader: the DKIM-Filter field is not added by this version");
-        }
-        SigningPort signing;
-        int keyCount = 0;
-        SignatureSelector selector = null;
-        if (settings.signing()) {
-            selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG, settings::signatureSelector);
-            signing = SigningPort.of(selector);
-            keyCount = selector.keyCount();
-        } else {
-            signing = SigningPort.none("Mode v: verifying only");
         }
         SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
         DaemonMetrics metrics = DaemonMetrics.start(metricsListen != null ? Optional.of(parseMetrics(metricsListen))
                 : settings.metricsListen(), loadedAt);
-        if (selector != null) {
-            metrics.signingKeys(selector);
-        }
-        MilterSessions sessions = new MilterSessions(signing, settings.onError(),
-                limits(settings), Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC())
+        Prepared prepared = prepare(settings, metrics.events());
+        prepared.selector().ifPresent(metrics::signingKeys);
+        MilterSessions sessions = new MilterSessions(prepared.signing(), settings.onError(), prepared.limits(),
+                Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC())
                 .withEvents(metrics.events());
-        if (settings.verifying()) {
-            sessions = sessions.withVerification(verification(settings, metrics.events()));
+        if (prepared.verification().isPresent()) {
+            sessions = sessions.withVerification(prepared.verification().get());
         }
         MilterServer server;
         try {
@@ -127,7 +114,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
         metrics.ifOn(m -> m.milterSessions(server::openConnections));
         metrics.ready(true);
         LOG.info("postseal milter ready ({}, Mode {}{}, {} key(s), {})", settings.source(),
-                settings.signing() ? "s" : "", settings.verifying() ? "v" : "", keyCount,
+                settings.signing() ? "s" : "", settings.verifying() ? "v" : "", prepared.keyCount(),
                 org.postseal.dkim.CryptoProviders.description());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             metrics.ready(false);
@@ -136,6 +123,50 @@ final class MilterDaemonCommand implements Callable<Integer> {
         }, "postseal-shutdown"));
         server.awaitClose();
         return ExitStatus.OK;
+    }
+
+    /**
+     * What start-up builds from the settings before it opens the socket: the signing port with every key read and
+     * test-signed, the limits, the verification settings. {@code postseal check} runs exactly this, so that it
+     * passes a configuration only if the milter would start with it.
+     *
+     * @throws CommandFailure with exit 78 and the file and line, where start-up stops
+     */
+    static Prepared prepare(MilterSettings settings) {
+        return prepare(settings, MailEvents.NONE);
+    }
+
+    /** What start-up builds from the settings (keys read and test-signed), telling {@code events} what happens. */
+    static Prepared prepare(MilterSettings settings, MailEvents events) {
+        if (!settings.signing() && !settings.verifying()) {
+            throw new CommandFailure(ExitStatus.CONFIG, "Mode: neither s nor v; set Mode s, v or sv");
+        }
+        SigningPort signing;
+        int keyCount = 0;
+        SignatureSelector selector = null;
+        if (settings.signing()) {
+            selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG, settings::signatureSelector);
+            signing = SigningPort.of(selector);
+            keyCount = selector.keyCount();
+        } else {
+            signing = SigningPort.none("Mode v: verifying only");
+        }
+        MilterLimits limits = limits(settings);
+        Optional<VerificationSettings> verification = settings.verifying()
+                ? Optional.of(verification(settings, events)) : Optional.empty();
+        return new Prepared(signing, Optional.ofNullable(selector), keyCount, limits, verification);
+    }
+
+    /**
+     * What {@link #prepare} built.
+     *
+     * @param signing what messages are signed with, or why not
+     * @param keyCount the keys read at start-up
+     * @param limits the milter's protection bounds
+     * @param verification how unsigned mail is verified; empty without Mode v
+     */
+    record Prepared(SigningPort signing, Optional<SignatureSelector> selector, int keyCount, MilterLimits limits,
+            Optional<VerificationSettings> verification) {
     }
 
     private static MilterLimits limits(MilterSettings settings) {
@@ -175,19 +206,26 @@ final class MilterDaemonCommand implements Callable<Integer> {
     }
 
     private MilterSettings settings() throws IOException {
-        if (openDkimConf != null) {
-            if (!Files.isReadable(openDkimConf)) {
-                throw new CommandFailure(ExitStatus.CONFIG, openDkimConf + ": no such readable file");
-            }
-            return MilterSettings.fromOpenDkim(OpenDkimConf.read(openDkimConf));
+        if (openDkimConf == null && config == null) {
+            return BuiltInSetup.settings(dataDirectory(), spec.commandLine().getErr());
         }
-        if (config != null) {
-            if (!Files.isReadable(config)) {
-                throw new CommandFailure(ExitStatus.CONFIG, config + ": no such readable file");
-            }
-            return MilterSettings.load(config);
+        return readSettings(Optional.ofNullable(config), Optional.ofNullable(openDkimConf), new Warnings());
+    }
+
+    /**
+     * Reads postseal's configuration ({@code config}) or an opendkim.conf, as start-up does.
+     *
+     * @param warnings gets the warnings, and decides what a bad table line does (start-up: stop there)
+     * @throws CommandFailure with exit 78 if the file is missing or unreadable
+     * @throws ConfigException naming the file and line of an error
+     */
+    static MilterSettings readSettings(Optional<Path> config, Optional<Path> openDkimConf, Warnings warnings) {
+        Path file = openDkimConf.or(() -> config).orElseThrow();
+        if (!Files.isReadable(file)) {
+            throw new CommandFailure(ExitStatus.CONFIG, file + ": no such readable file");
         }
-        return BuiltInSetup.settings(dataDirectory(), spec.commandLine().getErr());
+        return openDkimConf.isPresent() ? MilterSettings.fromOpenDkim(OpenDkimConf.read(file), warnings)
+                : MilterSettings.load(file, warnings);
     }
 
     private Path dataDirectory() {

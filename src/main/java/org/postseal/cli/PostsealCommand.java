@@ -12,10 +12,11 @@ import picocli.CommandLine.Spec;
         description = "DKIM signing and verifying for Postfix.",
         subcommands = {SignCommand.class, VerifyCommand.class, GenkeyCommand.class, MilterDaemonCommand.class,
             SmarthostCommand.class, SendmailCommand.class, QueueCommand.class,
-            TestkeyCommand.class},
+            TestkeyCommand.class, CheckCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            " 0:success", " 1:not verified (verify), key mismatch (testkey)", " 2:published key too short (testkey)",
+            " 0:success", " 1:not verified (verify), key mismatch (testkey), warnings (check --strict)",
+            " 2:published key too short (testkey)",
             "64:usage error", "65:data error (malformed message or key)", "66:no input file",
             "68:no key record published (testkey)", "74:I/O error", "75:temporary failure (DNS down)",
             "76:published record is not a DKIM key (testkey)", "78:configuration error"})

@@ -46,11 +46,11 @@ final class HoconSettings {
     private HoconSettings() {
     }
 
-    static MilterSettings load(Optional<Path> applicationFile, Map<String, String> environment, Path base) {
+    static MilterSettings load(Optional<Path> applicationFile, Map<String, String> environment, Path base,
+            Warnings warnings) {
         Config reference = ConfigFactory.parseResources(HoconSettings.class.getClassLoader(), "reference.conf");
         Config app = ConfigFactory.empty();
         String source = "reference.conf";
-        Warnings warnings = new Warnings();
         try {
             if (applicationFile.isPresent()) {
                 Path file = base.resolve(applicationFile.get());

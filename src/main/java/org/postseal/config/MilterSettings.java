@@ -131,7 +131,19 @@ public final class MilterSettings {
      */
     public static MilterSettings load(Optional<Path> applicationFile, Map<String, String> environment,
             Path workingDirectory) {
-        return HoconSettings.load(applicationFile, environment, workingDirectory);
+        return HoconSettings.load(applicationFile, environment, workingDirectory, new Warnings());
+    }
+
+    /**
+     * Loads postseal's configuration with the process's environment and working directory, as start-up does, with
+     * {@code warnings} getting the warnings and deciding what a bad table line does
+     * ({@link Warnings#collectingErrors()} notes it and goes on, for {@code postseal check}).
+     *
+     * @throws ConfigException naming the file, line and setting of the first error that cannot be skipped
+     */
+    public static MilterSettings load(Path applicationFile, Warnings warnings) {
+        return HoconSettings.load(Optional.of(applicationFile), System.getenv(), Path.of("").toAbsolutePath(),
+                warnings);
     }
 
     /**
@@ -150,7 +162,17 @@ public final class MilterSettings {
      * @throws ConfigException for a missing Socket, a malformed value, or a table that cannot be used
      */
     public static MilterSettings fromOpenDkim(OpenDkimConf conf) {
-        return OpenDkimSettings.translate(conf);
+        return OpenDkimSettings.translate(conf, new Warnings());
+    }
+
+    /**
+     * {@link #fromOpenDkim(OpenDkimConf)}, with {@code warnings} getting the warnings and deciding what a bad table
+     * line does ({@link Warnings#collectingErrors()} notes it and goes on, for {@code postseal check}).
+     *
+     * @throws ConfigException for an error that cannot be skipped
+     */
+    public static MilterSettings fromOpenDkim(OpenDkimConf conf, Warnings warnings) {
+        return OpenDkimSettings.translate(conf, warnings);
     }
 
     public static Builder builder(SocketSpec socket, SigningPolicy policy) {

@@ -15,8 +15,10 @@ final class OpenDkimSettings {
     private OpenDkimSettings() {
     }
 
-    static MilterSettings translate(OpenDkimConf conf) {
-        Warnings warnings = new Warnings();
+    /**
+     * @param warnings gets the warnings (those of reading {@code conf} first), and decides what a bad table line does
+     */
+    static MilterSettings translate(OpenDkimConf conf, Warnings warnings) {
         conf.warnings().forEach(warnings::add);
         SocketSpec socket = conf.socket().orElseThrow(() -> ConfigException.at(conf.file().toString(),
                 "Socket is not set (OpenDKIM needs it too); for example Socket local:/run/opendkim/opendkim.sock"));
