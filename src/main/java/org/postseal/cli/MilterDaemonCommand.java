@@ -2,6 +2,8 @@ package org.postseal.cli;
 
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -20,13 +22,11 @@ import org.postseal.config.SocketSpec;
 import org.postseal.milter.MilterLimits;
 import org.postseal.milter.MilterServer;
 import org.postseal.milter.MilterSessions;
-import org.postseal.milter.SigningPort;
-import org.postseal.milter.VerificationSettings;
-import org.postseal.dkim.VerificationLimits;
 import org.postseal.dns.DnsKeyRecordSource;
+import org.postseal.dns.DnsSettings;
 import org.postseal.dns.KeyRecordSource;
-import org.postseal.signing.SignatureSelector;
 import org.postseal.transport.ExitStatus;
+import org.postseal.transport.PidFile;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code postseal milter}: the milter Postfix calls. Reads postseal's configuration ({@code --config}), an existing
  * {@code opendkim.conf} ({@code --opendkim-conf}), or with neither runs a built-in demonstration setup. Every key is
- * read and checked before the socket opens; a bad table line or key stops start-up with exit 78.
+ * read and checked before the socket opens; a bad table line or key stops start-up with exit 78. SIGHUP re-reads the
+ * configuration, tables and keys ({@link MilterConfiguration}).
  */
 @Command(name = "milter", mixinStandardHelpOptions = true,
         description = {"Run the DKIM signing milter for Postfix (smtpd_milters / non_smtpd_milters).",
@@ -63,6 +64,11 @@ final class MilterDaemonCommand implements Callable<Integer> {
                     + "root, ~/.postseal otherwise; or $POSTSEAL_DATA_DIR).")
     private Path dataDirectory;
 
+    @Option(names = "--pid-file", paramLabel = "FILE",
+            description = "Write the process id here once listening, for 'postseal reload' (overrides PidFile / "
+                    + "pid-file of the configuration).")
+    private Path pidFile;
+
     @Spec
     private CommandSpec spec;
 
@@ -71,48 +77,63 @@ final class MilterDaemonCommand implements Callable<Integer> {
         if (config != null && openDkimConf != null) {
             throw new CommandFailure(ExitStatus.USAGE, "give --config or --opendkim-conf, not both");
         }
-        MilterSettings settings;
-        try {
-            settings = settings();
-        } catch (ConfigException e) {
-            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
-        }
-        settings.warnings().forEach(w -> LOG.warn("{}", w));
-        if (!settings.signing() && !settings.verifying()) {
-            throw new CommandFailure(ExitStatus.CONFIG, "Mode: neither s nor v; set Mode s, v or sv");
-        }
-        if (settings.softwareHeader()) {
-            LOG.warn("software-header / SoftwareHeader: the DKIM-Filter field is not added by this version");
-        }
-        SigningPort signing;
-        int keyCount = 0;
-        if (settings.signing()) {
-            SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG,
-                    settings::signatureSelector);
-            signing = SigningPort.of(selector);
-            keyCount = selector.keyCount();
-        } else {
-            signing = SigningPort.none("Mode v: verifying only");
-        }
+        PrintWriter err = spec.commandLine().getErr();
+        boolean[] first = {true};
+        MilterConfiguration configuration = MilterConfiguration.load(() -> {
+            // the built-in setup explains itself once, at start-up
+            PrintWriter out = first[0] ? err : new PrintWriter(Writer.nullWriter());
+            first[0] = false;
+            return settings(out);
+        }, MilterDaemonCommand::keyRecords, Clock.systemUTC());
+        MilterSettings settings = configuration.settings();
         SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
-        MilterSessions sessions = new MilterSessions(signing, settings.onError(),
-                limits(settings), Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
-        if (settings.verifying()) {
-            sessions = sessions.withVerification(verification(settings));
-        }
+        MilterSessions sessions = new MilterSessions(configuration.handling(), limits(settings),
+                Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
         MilterServer server;
         try {
-            server = MilterServer.start(address(socket), sessions, socketMode(settings),
-                    settings.socketGroup());
+            server = MilterServer.start(address(socket), sessions, socketMode(settings), settings.socketGroup());
         } catch (IOException | IllegalStateException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        LOG.info("postseal milter ready ({}, Mode {}{}, {} key(s), {})", settings.source(),
-                settings.signing() ? "s" : "", settings.verifying() ? "v" : "", keyCount,
-                org.postseal.dkim.CryptoProviders.description());
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postseal-shutdown"));
+        HangupSignal.onHangup(configuration::reload);
+        Optional<PidFile> pid;
+        try {
+            pid = writePidFile(pidFile != null ? Optional.of(pidFile) : settings.pidFile());
+        } catch (CommandFailure e) {
+            server.close();
+            throw e;
+        }
+        LOG.info("postseal milter ready ({}, {}, {} key(s), {}){}", settings.source(),
+                MilterConfiguration.mode(settings), configuration.keyCount(),
+                org.postseal.dkim.CryptoProviders.description(),
+                pid.map(p -> "; pid file " + p.file() + ", SIGHUP reloads").orElse("; SIGHUP reloads"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            pid.ifPresent(MilterDaemonCommand::remove);
+        }, "postseal-shutdown"));
         server.awaitClose();
         return ExitStatus.OK;
+    }
+
+    /** Writes the pid file, if one is configured; exit 78 if it cannot be written. */
+    static Optional<PidFile> writePidFile(Optional<Path> file) {
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(PidFile.write(file.get()));
+        } catch (IOException e) {
+            throw new CommandFailure(ExitStatus.CONFIG, "pid file " + file.get() + ": cannot write it: "
+                    + e.getMessage());
+        }
+    }
+
+    static void remove(PidFile pid) {
+        try {
+            pid.close();
+        } catch (IOException e) {
+            LOG.warn("could not remove the pid file {}: {}", pid.file(), e.toString());
+        }
     }
 
     private static MilterLimits limits(MilterSettings settings) {
@@ -125,33 +146,12 @@ final class MilterDaemonCommand implements Callable<Integer> {
         }
     }
 
-    /** How the milter verifies: the settings' actions and limits, keys from {@link #keyRecords}. */
-    private static VerificationSettings verification(MilterSettings settings) {
-        MilterSettings.Verification v = settings.verification();
-        try {
-            return new VerificationSettings(keyRecords(settings), settings.authservId(), localHostName(),
-                    v.actions(), new VerificationLimits(v.maxSignatures(), v.maxSignatureFieldBytes()));
-        } catch (IllegalArgumentException e) {
-            throw new CommandFailure(ExitStatus.CONFIG, "AuthservID / authserv-id: " + e.getMessage());
-        }
-    }
-
     /** Where verification gets key records: DNS through the configured resolver, with its cache. */
-    static KeyRecordSource keyRecords(MilterSettings settings) {
-        return DnsKeyRecordSource.create(settings.dns());
+    static KeyRecordSource keyRecords(DnsSettings dns) {
+        return DnsKeyRecordSource.create(dns);
     }
 
-    /** This machine's host name, for an authserv-id when the MTA sends none; "localhost" if it has none. */
-    private static String localHostName() {
-        try {
-            String name = InetAddress.getLocalHost().getHostName();
-            return name.isEmpty() || name.contains(" ") ? "localhost" : name;
-        } catch (UnknownHostException e) {
-            return "localhost";
-        }
-    }
-
-    private MilterSettings settings() throws IOException {
+    private MilterSettings settings(PrintWriter err) throws IOException {
         if (openDkimConf != null) {
             if (!Files.isReadable(openDkimConf)) {
                 throw new CommandFailure(ExitStatus.CONFIG, openDkimConf + ": no such readable file");
@@ -164,7 +164,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
             }
             return MilterSettings.load(config);
         }
-        return BuiltInSetup.settings(dataDirectory(), spec.commandLine().getErr());
+        return BuiltInSetup.settings(dataDirectory(), err);
     }
 
     private Path dataDirectory() {

@@ -74,6 +74,7 @@ public final class MilterSettings {
     private final SocketSpec socket;
     private final OptionalInt socketMode;
     private final Optional<String> socketGroup;
+    private final Optional<Path> pidFile;
     private final boolean signing;
     private final boolean verifying;
     private final CanonicalizationPair canonicalization;
@@ -97,6 +98,7 @@ public final class MilterSettings {
         this.socket = b.socket;
         this.socketMode = b.socketMode;
         this.socketGroup = b.socketGroup;
+        this.pidFile = b.pidFile;
         this.signing = b.signing;
         this.verifying = b.verifying;
         this.canonicalization = b.canonicalization;
@@ -166,6 +168,11 @@ public final class MilterSettings {
     /** The group of a UNIX-domain socket, when configured. */
     public Optional<String> socketGroup() {
         return socketGroup;
+    }
+
+    /** Where the running milter writes its process id, for {@code postseal reload}; empty for nowhere. */
+    public Optional<Path> pidFile() {
+        return pidFile;
     }
 
     /** Whether messages are signed (Mode s). */
@@ -287,6 +294,7 @@ public final class MilterSettings {
         private final SigningPolicy policy;
         private OptionalInt socketMode = OptionalInt.empty();
         private Optional<String> socketGroup = Optional.empty();
+        private Optional<Path> pidFile = Optional.empty();
         private boolean signing = true;
         private boolean verifying;
         private CanonicalizationPair canonicalization = CanonicalizationPair.RELAXED_RELAXED;
@@ -326,6 +334,12 @@ public final class MilterSettings {
 
         public Builder socketGroup(String group) {
             this.socketGroup = Optional.of(group);
+            return this;
+        }
+
+        /** Where the running milter writes its process id (OpenDKIM's PidFile). */
+        public Builder pidFile(Path file) {
+            this.pidFile = Optional.of(file);
             return this;
         }
 

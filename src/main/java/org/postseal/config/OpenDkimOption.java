@@ -51,6 +51,7 @@ final class OpenDkimOption {
         applied("On-SignatureError", Type.STRING);
         applied("OverSignHeaders", Type.STRING);
         applied("PeerList", Type.STRING);
+        applied("PidFile", Type.STRING);
         applied("RequireSafeKeys", Type.BOOLEAN);
         applied("Selector", Type.STRING);
         applied("SignatureAlgorithm", Type.STRING);
@@ -86,7 +87,6 @@ final class OpenDkimOption {
         ignored("Background", Type.BOOLEAN, PROCESS);
         ignored("ChangeRootDirectory", Type.STRING, PROCESS);
         ignored("EnableCoredumps", Type.BOOLEAN, PROCESS);
-        ignored("PidFile", Type.STRING, PROCESS + "; postseal writes no PID file");
         ignored("UserID", Type.STRING, "postseal does not change user; run the service as that user instead"
                 + " (a :group part still sets the socket's group)");
 

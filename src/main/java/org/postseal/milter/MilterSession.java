@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.nightcode.milter.codec.MilterPacket;
 import org.postseal.dkim.DkimSigner;
 import org.postseal.message.HeaderField;
@@ -30,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * <p>Only the header fields of a message are kept; body chunks go straight into the signing session's hashers, or,
  * for a message this milter does not sign when it verifies (Mode v), into the verification's hashers: its key
  * lookups start at the end of the header and are awaited at the end of the message ({@link MessageVerification}).
+ *
+ * <p>Each message is handled with the {@link MessageHandling} current at its MAIL command, kept to its end: a reload
+ * reaches the next message, on this connection too, and never a message under way. Whether to verify at all is also
+ * settled per connection, at option negotiation, because only then can the milter ask the MTA for the right to remove
+ * header fields: a connection negotiated without verifying does not verify until the MTA opens a new one.
  */
 final class MilterSession {
     private static final Logger LOG = LoggerFactory.getLogger(MilterSession.class);
@@ -53,17 +59,19 @@ final class MilterSession {
         SKIPPING
     }
 
-    private final SigningPort port;
+    private final Supplier<MessageHandling> handling;
     private final DkimSigner signer;
-    private final OnError onError;
     private final int maxHeaderBytes;
-    private final Optional<VerificationSettings> verification;
     private final Clock clock;
     private final Duration keyTimeout;
     private final Macros macros = new Macros();
 
     private State state = State.NEGOTIATING;
     private Negotiation negotiation;
+    /** The handling of the current message, taken at its MAIL; the current one before the first MAIL. */
+    private MessageHandling message;
+    /** How the current message is verified: its handling's verification, if this connection negotiated it. */
+    private Optional<VerificationSettings> verification = Optional.empty();
     /** The client of the current SMTP session; null until CONNECT, and again after QUIT_NC. */
     private ClientInfo client;
     private String envelopeSender = "";
@@ -77,22 +85,26 @@ final class MilterSession {
     private MessageVerification verifying;
 
     MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes) {
-        this(port, signer, onError, maxHeaderBytes, Optional.empty(), Clock.systemUTC(), Duration.ofSeconds(30));
+        this(fixed(MessageHandling.signingOnly(port, onError)), signer, maxHeaderBytes, Clock.systemUTC(),
+                Duration.ofSeconds(30));
     }
 
     /**
-     * @param verification how mail this milter does not sign is verified; empty not to verify
+     * @param handling the handling new messages get, asked at each MAIL (and at option negotiation, for verifying)
      * @param keyTimeout how long a key lookup may take before it counts as a temporary failure
      */
-    MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes,
-            Optional<VerificationSettings> verification, Clock clock, Duration keyTimeout) {
-        this.port = port;
+    MilterSession(Supplier<MessageHandling> handling, DkimSigner signer, int maxHeaderBytes, Clock clock,
+            Duration keyTimeout) {
+        this.handling = handling;
         this.signer = signer;
-        this.onError = onError;
         this.maxHeaderBytes = maxHeaderBytes;
-        this.verification = verification;
         this.clock = clock;
         this.keyTimeout = keyTimeout;
+        this.message = handling.get();
+    }
+
+    private static Supplier<MessageHandling> fixed(MessageHandling value) {
+        return () -> value;
     }
 
     /**
@@ -174,7 +186,7 @@ final class MilterSession {
         if (wasVerifying) {
             LOG.error("{}: cannot verify, internal error: {}", queueId(), LogText.escape(error.toString()), error);
         } else {
-            LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), onError.wording(),
+            LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), message.onError().wording(),
                     LogText.escape(error.toString()), error);
         }
         resetMessage();
@@ -193,6 +205,10 @@ final class MilterSession {
 
     /** The reply for a message that cannot be signed: accept it unsigned or tempfail, as configured. */
     private MilterPacket onErrorReply() {
+        return onErrorReply(message.onError());
+    }
+
+    private static MilterPacket onErrorReply(OnError onError) {
         return onError.answer(MilterReplies::accept, MilterReplies::tempfail);
     }
 
@@ -202,7 +218,7 @@ final class MilterSession {
         }
         MilterPayload payload = command.reader();
         negotiation = Negotiation.answer(payload.int32(), payload.int32(), payload.int32(),
-                verification.isPresent());
+                handling.get().verifying());
         state = State.CONNECTED;
         return Outcome.reply(MilterReplies.negotiate(negotiation));
     }
@@ -220,13 +236,15 @@ final class MilterSession {
             throw new MilterProtocolException("MAIL with no CONNECT before it in this session");
         }
         resetMessage();
+        message = handling.get();
+        verification = message.verification().filter(v -> negotiation.verifying());
         macros.beginMessage();
         MilterPayload payload = command.reader();
         String sender = payload.hasRemaining() ? payload.text() : "";
         envelopeSender = sender.startsWith("<") && sender.endsWith(">") ? sender.substring(1, sender.length() - 1)
                 : sender;
         forged = verification.map(v -> new ForgedResults(v.authservId(macros.get("j")))).orElse(null);
-        Optional<SignatureChoice.Skip> skip = port.mayClientSign(context(Optional.empty()));
+        Optional<SignatureChoice.Skip> skip = message.signing().mayClientSign(context(Optional.empty()));
         if (skip.isPresent()) {
             if (forged != null) {
                 LOG.debug("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.get().reason()));
@@ -288,7 +306,7 @@ final class MilterSession {
         if (from.isEmpty()) {
             return failed("message has no From header field");
         }
-        SignatureChoice choice = port.select(context(from));
+        SignatureChoice choice = message.signing().select(context(from));
         if (choice instanceof SignatureChoice.Skip skip) {
             if (forged != null) {
                 LOG.info("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.reason()));
@@ -344,7 +362,7 @@ final class MilterSession {
         SigningSession session = signing;
         String queueId = queueId();
         resetMessage();
-        return new Outcome(List.of(), false, new EndOfMessage(session, queueId), null);
+        return new Outcome(List.of(), false, new EndOfMessage(session, queueId, message.onError()), null);
     }
 
     /** Leaves a message the rules do not sign alone: accepted, with a log line (a warning for a notice). */
@@ -358,7 +376,7 @@ final class MilterSession {
     }
 
     private Outcome failed(String reason) {
-        LOG.warn("{}: cannot sign, {}: {}", queueId(), onError.wording(), LogText.escape(reason));
+        LOG.warn("{}: cannot sign, {}: {}", queueId(), message.onError().wording(), LogText.escape(reason));
         resetMessage();
         state = State.SKIPPING;
         return Outcome.reply(onErrorReply());
@@ -402,12 +420,14 @@ final class MilterSession {
     final class EndOfMessage {
         private final SigningSession session;
         private final String queueId;
+        private final OnError onError;
         private final List<HeaderField> signatures = new ArrayList<>();
         private String failure;
 
-        EndOfMessage(SigningSession session, String queueId) {
+        EndOfMessage(SigningSession session, String queueId, OnError onError) {
             this.session = session;
             this.queueId = queueId;
+            this.onError = onError;
         }
 
         int steps() {
@@ -432,7 +452,7 @@ final class MilterSession {
         List<MilterPacket> replies() {
             if (failure != null) {
                 LOG.warn("{}: cannot sign, {}: {}", queueId, onError.wording(), LogText.escape(failure));
-                return List.of(onErrorReply());
+                return List.of(onErrorReply(onError));
             }
             List<MilterPacket> replies = new ArrayList<>();
             // each insert goes to the top, so the last signature is inserted first
