@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.postseal.config.ConfigException;
 import org.postseal.config.MsmtpAccount;
 import org.postseal.config.MsmtpConfig;
@@ -25,6 +26,7 @@ import org.postseal.smarthost.SubmissionLimits;
 import org.postseal.smtp.SmtpClient;
 import org.postseal.smtp.SmtpEndpoint;
 import org.postseal.transport.ExitStatus;
+import org.postseal.transport.PidFile;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +36,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code postseal smarthost}: the daemon on the unix socket that replaces the seed's
  * {@code socat UNIX-LISTEN ... EXEC:"dkimsign ... | msmtp -t -i --read-envelope-from"}. It signs each message,
- * spools it durably and relays it with the msmtp account's server; the client is told the truth.
+ * spools it durably and relays it with the msmtp account's server; the client is told the truth. SIGHUP re-reads the
+ * signing setup, its keys and the msmtp account ({@link SmarthostConfiguration}).
  */
 @Command(name = "smarthost", mixinStandardHelpOptions = true,
         description = {"Take messages from 'postseal sendmail' on a unix socket, sign them, relay them over SMTP "
@@ -83,20 +86,16 @@ final class SmarthostCommand implements Callable<Integer> {
     @Option(names = "--max-message-size", paramLabel = "BYTES", description = "Largest message (default 10M).")
     private String maxMessageSize;
 
+    @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the process id here once listening, "
+            + "for 'postseal reload smarthost' (overrides pid-file of the configuration).")
+    private Path pidFile;
+
     @Override
     public Integer call() throws Exception {
-        SmarthostSettings settings;
-        SmtpEndpoint endpoint;
-        try {
-            settings = SmarthostSettings.load(Optional.ofNullable(config), overrides(), Path.of(""));
-            Warnings warnings = new Warnings();
-            endpoint = endpoint(settings, warnings);
-            settings.warnings().forEach(w -> LOG.warn("{}", w));
-            warnings.list().forEach(w -> LOG.warn("{}", w));
-        } catch (ConfigException e) {
-            throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
-        }
-        MessageSigner signer = signer(settings);
+        SmarthostConfiguration configuration = SmarthostConfiguration.load(
+                () -> SmarthostSettings.load(Optional.ofNullable(config), overrides(), Path.of("")),
+                Clock.systemUTC());
+        SmarthostSettings settings = configuration.settings();
         Spool spoolDir;
         Optional<SpoolLock> lock;
         try {
@@ -110,11 +109,13 @@ final class SmarthostCommand implements Callable<Integer> {
                     + "smarthost");
         }
         SmtpClient client = new SmtpClient();
-        Smarthost smarthost = new Smarthost(spoolDir, outgoing(settings, signer),
-                (envelope, message) -> client.deliver(endpoint, envelope, message),
+        Supplier<SmtpEndpoint> endpoint = configuration.endpoint();
+        Smarthost smarthost = new Smarthost(spoolDir, configuration.outgoing(),
+                (envelope, message) -> client.deliver(endpoint.get(), envelope, message),
                 new RetrySchedule(settings.retryFirst(), settings.retryMax(), settings.lifetime()),
                 Clock.systemDefaultZone(), settings.relayWait(), settings.deliveryThreads());
         SmarthostServer server;
+        Optional<PidFile> pid;
         try {
             smarthost.start(settings.queueTick());
             server = SmarthostServer.start(settings.socket(),
@@ -128,13 +129,25 @@ final class SmarthostCommand implements Callable<Integer> {
             lock.get().close();
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        LOG.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({})", settings.socket(),
-                endpoint, signer, settings.spool(), CryptoProviders.description());
+        HangupSignal.onHangup(configuration::reload);
+        try {
+            pid = MilterDaemonCommand.writePidFile(pidFile != null ? Optional.of(pidFile) : settings.pidFile());
+        } catch (CommandFailure e) {
+            server.close();
+            smarthost.close();
+            client.close();
+            lock.get().close();
+            throw e;
+        }
+        LOG.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({}){}", settings.socket(),
+                endpoint.get(), configuration.signer(), settings.spool(), CryptoProviders.description(),
+                pid.map(p -> "; pid file " + p.file() + ", SIGHUP reloads").orElse("; SIGHUP reloads"));
         SpoolLock held = lock.get();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             smarthost.close();
             client.close();
+            pid.ifPresent(MilterDaemonCommand::remove);
             try {
                 held.close();
             } catch (IOException e) {
