@@ -96,13 +96,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         HangupSignal.onHangup(configuration::reload);
-        Optional<PidFile> pid;
-        try {
-            pid = writePidFile(pidFile != null ? Optional.of(pidFile) : settings.pidFile());
-        } catch (CommandFailure e) {
-            server.close();
-            throw e;
-        }
+        Optional<PidFile> pid = writePidFile(pidFile != null ? Optional.of(pidFile) : settings.pidFile());
         LOG.info("postseal milter ready ({}, {}, {} key(s), {}){}", settings.source(),
                 MilterConfiguration.mode(settings), configuration.keyCount(),
                 org.postseal.dkim.CryptoProviders.description(),
@@ -115,7 +109,10 @@ final class MilterDaemonCommand implements Callable<Integer> {
         return ExitStatus.OK;
     }
 
-    /** Writes the pid file, if one is configured; exit 78 if it cannot be written. */
+    /**
+     * Writes the pid file, if one is configured. One that cannot be written is an ERROR line, and the daemon goes on,
+     * as OpenDKIM does ("can't write pid to ..."): {@code postseal reload} then finds it by its socket.
+     */
     static Optional<PidFile> writePidFile(Optional<Path> file) {
         if (file.isEmpty()) {
             return Optional.empty();
@@ -123,8 +120,9 @@ final class MilterDaemonCommand implements Callable<Integer> {
         try {
             return Optional.of(PidFile.write(file.get()));
         } catch (IOException e) {
-            throw new CommandFailure(ExitStatus.CONFIG, "pid file " + file.get() + ": cannot write it: "
-                    + e.getMessage());
+            LOG.error("cannot write the pid file {}: {}; 'postseal reload' will look for the process on its socket",
+                    file.get(), e.getMessage());
+            return Optional.empty();
         }
     }
 

@@ -130,15 +130,7 @@ final class SmarthostCommand implements Callable<Integer> {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         HangupSignal.onHangup(configuration::reload);
-        try {
-            pid = MilterDaemonCommand.writePidFile(pidFile != null ? Optional.of(pidFile) : settings.pidFile());
-        } catch (CommandFailure e) {
-            server.close();
-            smarthost.close();
-            client.close();
-            lock.get().close();
-            throw e;
-        }
+        pid = MilterDaemonCommand.writePidFile(pidFile != null ? Optional.of(pidFile) : settings.pidFile());
         LOG.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({}){}", settings.socket(),
                 endpoint.get(), configuration.signer(), settings.spool(), CryptoProviders.description(),
                 pid.map(p -> "; pid file " + p.file() + ", SIGHUP reloads").orElse("; SIGHUP reloads"));

@@ -2,6 +2,7 @@ package org.postseal.transport;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -31,12 +32,25 @@ public final class PidFile implements AutoCloseable {
     /**
      * Writes this process's id to {@code file} (mode 0644), replacing what was there.
      *
-     * @throws IOException if the file or its temporary neighbour cannot be written
+     * @throws IOException if the file or its temporary neighbour cannot be written; the message names the directory
      */
     public static PidFile write(Path file) throws IOException {
         long pid = ProcessHandle.current().pid();
         Path absolute = file.toAbsolutePath();
+        Path directory = absolute.getParent();
+        if (!Files.isDirectory(directory)) {
+            throw new IOException("no such directory: " + directory);
+        }
         Path temporary = absolute.resolveSibling("." + absolute.getFileName() + "." + pid + ".tmp");
+        try {
+            write(absolute, temporary, pid);
+        } catch (AccessDeniedException e) {
+            throw new IOException("permission denied in " + directory, e);
+        }
+        return new PidFile(absolute, pid);
+    }
+
+    private static void write(Path absolute, Path temporary, long pid) throws IOException {
         try {
             Files.deleteIfExists(temporary);
             Files.createFile(temporary, PosixFilePermissions.asFileAttribute(
@@ -50,7 +64,6 @@ public final class PidFile implements AutoCloseable {
         } finally {
             Files.deleteIfExists(temporary);
         }
-        return new PidFile(absolute, pid);
     }
 
     /**

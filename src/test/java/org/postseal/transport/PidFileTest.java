@@ -55,7 +55,8 @@ class PidFileTest {
     }
 
     @Test
-    void aDirectoryThatCannotBeWrittenIsAnError() {
-        assertThrows(IOException.class, () -> PidFile.write(dir.resolve("missing/milter.pid")));
+    void aMissingDirectoryIsNamed() {
+        IOException e = assertThrows(IOException.class, () -> PidFile.write(dir.resolve("missing/milter.pid")));
+        assertEquals("no such directory: " + dir.resolve("missing"), e.getMessage());
     }
 }
