@@ -3,7 +3,6 @@ package org.postseal.cli;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Writer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -78,13 +77,8 @@ final class MilterDaemonCommand implements Callable<Integer> {
             throw new CommandFailure(ExitStatus.USAGE, "give --config or --opendkim-conf, not both");
         }
         PrintWriter err = spec.commandLine().getErr();
-        boolean[] first = {true};
-        MilterConfiguration configuration = MilterConfiguration.load(() -> {
-            // the built-in setup explains itself once, at start-up
-            PrintWriter out = first[0] ? err : new PrintWriter(Writer.nullWriter());
-            first[0] = false;
-            return settings(out);
-        }, MilterDaemonCommand::keyRecords, Clock.systemUTC());
+        MilterConfiguration configuration = MilterConfiguration.load(() -> settings(err),
+                MilterDaemonCommand::keyRecords, Clock.systemUTC());
         MilterSettings settings = configuration.settings();
         SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
         MilterSessions sessions = new MilterSessions(configuration.handling(), limits(settings),
