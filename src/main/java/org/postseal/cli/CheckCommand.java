@@ -123,7 +123,7 @@ final class CheckCommand implements Callable<Integer> {
         if (settings != null) {
             warnings.addAll(socketWarnings(settings.socket()));
         }
-        MilterDaemonCommand.Prepared prepared = null;
+        MilterConfiguration.Prepared prepared = null;
         if (errors.isEmpty()) {
             try {
                 prepared = MilterDaemonCommand.prepare(settings);

@@ -79,6 +79,18 @@ final class DaemonMetrics implements AutoCloseable {
         }
     }
 
+    /**
+     * A configuration was loaded at {@code when}: its time, and the keys {@code selector} signs with (none without
+     * one) as {@code postseal_signing_key_info}, in place of those listed before.
+     */
+    void configurationLoaded(Instant when, Optional<SignatureSelector> selector) {
+        ifOn(m -> {
+            m.configurationLoaded(when);
+            m.forgetSigningKeys();
+        });
+        selector.ifPresent(this::signingKeys);
+    }
+
     /** Lists the keys {@code selector} signs with, as {@code postseal_signing_key_info}. */
     void signingKeys(SignatureSelector selector) {
         ifOn(m -> selector.keysInUse().forEach(k -> m.signingKey(k.domain(), k.selector(), k.key().algorithm().tag(),

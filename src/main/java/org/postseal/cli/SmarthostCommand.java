@@ -6,7 +6,9 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.postseal.config.ConfigException;
 import org.postseal.config.MsmtpAccount;
 import org.postseal.config.MsmtpConfig;
@@ -26,6 +28,7 @@ import org.postseal.smarthost.SubmissionLimits;
 import org.postseal.smtp.SmtpClient;
 import org.postseal.smtp.SmtpEndpoint;
 import org.postseal.transport.ExitStatus;
+import org.postseal.transport.PidFile;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +38,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code postseal smarthost}: the daemon on the unix socket that replaces the seed's
  * {@code socat UNIX-LISTEN ... EXEC:"dkimsign ... | msmtp -t -i --read-envelope-from"}. It signs each message,
- * spools it durably and relays it with the msmtp account's server; the client is told the truth.
+ * spools it durably and relays it with the msmtp account's server; the client is told the truth. SIGHUP re-reads the
+ * signing setup, its keys and the msmtp account ({@link SmarthostConfiguration}).
  */
 @Command(name = "smarthost", mixinStandardHelpOptions = true,
         description = {"Take messages from 'postseal sendmail' on a unix socket, sign them, relay them over SMTP "
@@ -88,23 +92,20 @@ final class SmarthostCommand implements Callable<Integer> {
             + "and /ready over HTTP there (a port alone: 127.0.0.1). Off by default.")
     private String metricsListen;
 
+    @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the process id here once listening, "
+            + "for 'postseal reload smarthost' (overrides pid-file of the configuration).")
+    private Path pidFile;
+
     @Override
     public Integer call() throws Exception {
-        SmarthostSettings settings;
-        SmtpEndpoint endpoint;
+        // the settings read here serve the first load; each reload reads the files again
+        SmarthostSettings first;
         try {
-            settings = SmarthostSettings.load(Optional.ofNullable(config), overrides(), Path.of(""));
-            Warnings warnings = new Warnings();
-            endpoint = endpoint(settings, warnings);
-            settings.warnings().forEach(w -> LOG.warn("{}", w));
-            warnings.list().forEach(w -> LOG.warn("{}", w));
+            first = SmarthostSettings.load(Optional.ofNullable(config), overrides(), Path.of(""));
         } catch (ConfigException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        java.time.Instant loadedAt = java.time.Instant.now();
-        org.postseal.signing.SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG,
-                settings::signatureSelector);
-        MessageSigner signer = MessageSigner.of(selector, Clock.systemUTC());
+        SmarthostSettings settings = first;
         Spool spoolDir;
         Optional<SpoolLock> lock;
         try {
@@ -118,19 +119,32 @@ final class SmarthostCommand implements Callable<Integer> {
                     + "smarthost");
         }
         DaemonMetrics metrics;
+        SmarthostConfiguration configuration;
         try {
-            metrics = DaemonMetrics.start(settings.metricsListen(), loadedAt);
+            metrics = DaemonMetrics.start(settings.metricsListen(), java.time.Instant.now());
         } catch (CommandFailure e) {
             lock.get().close();
             throw e;
         }
-        metrics.signingKeys(selector);
+        try {
+            AtomicBoolean firstRead = new AtomicBoolean(true);
+            configuration = SmarthostConfiguration.load(() -> firstRead.getAndSet(false) ? first
+                    : SmarthostSettings.load(Optional.ofNullable(config), overrides(), Path.of("")),
+                    Clock.systemUTC(), metrics.events());
+        } catch (CommandFailure e) {
+            lock.get().close();
+            metrics.close();
+            throw e;
+        }
+        metrics.configurationLoaded(configuration.loadedAt(), Optional.of(configuration.selector()));
         SmtpClient client = new SmtpClient();
-        Smarthost smarthost = new Smarthost(spoolDir, outgoing(settings, signer, metrics.events()),
-                (envelope, message) -> client.deliver(endpoint, envelope, message),
+        Supplier<SmtpEndpoint> endpoint = configuration.endpoint();
+        Smarthost smarthost = new Smarthost(spoolDir, configuration.outgoing(),
+                (envelope, message) -> client.deliver(endpoint.get(), envelope, message),
                 new RetrySchedule(settings.retryFirst(), settings.retryMax(), settings.lifetime()),
                 Clock.systemDefaultZone(), settings.relayWait(), settings.deliveryThreads());
         SmarthostServer server;
+        Optional<PidFile> pid;
         try {
             smarthost.start(settings.queueTick());
             server = SmarthostServer.start(settings.socket(),
@@ -147,15 +161,23 @@ final class SmarthostCommand implements Callable<Integer> {
         }
         RunningUser.current().warnings("the smarthost", Optional.empty()).forEach(w -> LOG.warn("{}", w));
         metrics.ifOn(m -> m.spool(smarthost::queuedCount, () -> failedCount(spoolDir), smarthost::oldestQueued));
+        HangupSignal.onHangup(() -> {
+            if (configuration.reload()) {
+                metrics.configurationLoaded(configuration.loadedAt(), Optional.of(configuration.selector()));
+            }
+        });
+        pid = MilterDaemonCommand.writePidFile(pidFile != null ? Optional.of(pidFile) : settings.pidFile());
         metrics.ready(true);
-        LOG.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({})", settings.socket(),
-                endpoint, signer, settings.spool(), CryptoProviders.description());
+        LOG.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({}){}", settings.socket(),
+                endpoint.get(), configuration.signer(), settings.spool(), CryptoProviders.description(),
+                pid.map(p -> "; pid file " + p.file() + ", SIGHUP reloads").orElse("; SIGHUP reloads"));
         SpoolLock held = lock.get();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             metrics.ready(false);
             server.close();
             smarthost.close();
             client.close();
+            pid.ifPresent(MilterDaemonCommand::remove);
             try {
                 held.close();
             } catch (IOException e) {

@@ -29,7 +29,7 @@ import org.postseal.policy.VerificationActions;
 final class HoconSettings {
     static final String ROOT = "postseal.milter";
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "mode",
+    private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "pid-file", "mode",
             "dns",
             "canonicalization", "sign-headers", "oversign-headers", "signature-algorithm", "signature-ttl",
             "key-table", "signing-table", "multiple-signatures", "domain", "selector", "key-file", "sub-domains",
@@ -145,6 +145,7 @@ final class HoconSettings {
         settings.verification(verification(c));
         string(c, "authserv-id").ifPresent(settings::authservId);
         string(c, "socket-group").ifPresent(settings::socketGroup);
+        pidFile(c, base).ifPresent(settings::pidFile);
         string(c, "socket-mode").ifPresent(v -> {
             if (!v.matches("0?[0-7]{1,3}")) {
                 throw ConfigException.at(where(c, "socket-mode"), "'" + v + "' is not an octal mode such as 0660");
@@ -240,6 +241,11 @@ final class HoconSettings {
     }
 
     /** A string setting, absent when missing or null. */
+    /** {@code pid-file}, resolved against {@code base}; unset or empty for none. */
+    static Optional<Path> pidFile(Config c, Path base) {
+        return string(c, "pid-file").filter(p -> !p.isBlank()).map(p -> base.resolve(p).normalize());
+    }
+
     static Optional<String> string(Config c, String key) {
         return c.hasPath(key) ? Optional.of(c.getString(key)) : Optional.empty();
     }

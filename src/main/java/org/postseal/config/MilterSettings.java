@@ -75,6 +75,7 @@ public final class MilterSettings {
     private final OptionalInt socketMode;
     private final Optional<String> socketGroup;
     private final Optional<String> user;
+    private final Optional<Path> pidFile;
     private final boolean signing;
     private final boolean verifying;
     private final CanonicalizationPair canonicalization;
@@ -100,6 +101,7 @@ public final class MilterSettings {
         this.socketMode = b.socketMode;
         this.socketGroup = b.socketGroup;
         this.user = b.user;
+        this.pidFile = b.pidFile;
         this.signing = b.signing;
         this.verifying = b.verifying;
         this.canonicalization = b.canonicalization;
@@ -201,6 +203,11 @@ public final class MilterSettings {
      */
     public Optional<String> user() {
         return user;
+    }
+
+    /** Where the running milter writes its process id, for {@code postseal reload}; empty for nowhere. */
+    public Optional<Path> pidFile() {
+        return pidFile;
     }
 
     /** Whether messages are signed (Mode s). */
@@ -328,6 +335,7 @@ public final class MilterSettings {
         private OptionalInt socketMode = OptionalInt.empty();
         private Optional<String> socketGroup = Optional.empty();
         private Optional<String> user = Optional.empty();
+        private Optional<Path> pidFile = Optional.empty();
         private boolean signing = true;
         private boolean verifying;
         private CanonicalizationPair canonicalization = CanonicalizationPair.RELAXED_RELAXED;
@@ -374,6 +382,12 @@ public final class MilterSettings {
         /** The user the milter is meant to run as (OpenDKIM's UserID); see {@link MilterSettings#user()}. */
         public Builder user(String name) {
             this.user = Optional.of(name);
+            return this;
+        }
+
+        /** Where the running milter writes its process id (OpenDKIM's PidFile). */
+        public Builder pidFile(Path file) {
+            this.pidFile = Optional.of(file);
             return this;
         }
 

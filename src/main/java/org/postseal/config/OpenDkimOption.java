@@ -51,6 +51,7 @@ final class OpenDkimOption {
         applied("On-SignatureError", Type.STRING);
         applied("OverSignHeaders", Type.STRING);
         applied("PeerList", Type.STRING);
+        applied("PidFile", Type.STRING);
         applied("RequireSafeKeys", Type.BOOLEAN);
         applied("Selector", Type.STRING);
         applied("SignatureAlgorithm", Type.STRING);
@@ -87,7 +88,6 @@ final class OpenDkimOption {
         ignored("Background", Type.BOOLEAN, PROCESS);
         ignored("ChangeRootDirectory", Type.STRING, PROCESS);
         ignored("EnableCoredumps", Type.BOOLEAN, PROCESS);
-        ignored("PidFile", Type.STRING, PROCESS + "; postseal writes no PID file");
 
         for (String name : new String[] {"ResolverConfiguration", "TrustAnchorFile", "BogusKey",
                 "UnprotectedKey"}) {

@@ -61,6 +61,7 @@ final class OpenDkimSettings {
             settings.signatureTtl(Duration.ofSeconds(ttl.getAsInt()));
         }
         conf.authservId().ifPresent(settings::authservId);
+        conf.pidFile().ifPresent(settings::pidFile);
         settings.dns(DnsSettingsReader.fromOpenDkim(conf));
         settings.verification(verification(conf));
 

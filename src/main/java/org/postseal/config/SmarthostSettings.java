@@ -34,6 +34,7 @@ import org.postseal.signing.UnusableKeyException;
  * @param socket the unix socket to listen on
  * @param socketMode its permission bits, if set
  * @param socketGroup its group, if set
+ * @param pidFile where the running smarthost writes its process id, if anywhere
  * @param msmtprc the msmtp configuration file
  * @param account the msmtp account, empty for msmtp's default
  * @param spool the spool directory
@@ -56,7 +57,8 @@ import org.postseal.signing.UnusableKeyException;
  * @param metricsListen where the metrics listener binds; empty for no metrics
  * @param warnings what was found odd, to log
  */
-public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<String> socketGroup, Path msmtprc,
+public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<String> socketGroup,
+        Optional<Path> pidFile, Path msmtprc,
         Optional<String> account, Path spool, Signing signing, CanonicalizationPair canonicalization,
         int minimumKeyBits, boolean requireSafeKeys, OnError onError, boolean readEnvelopeFrom,
         Optional<String> hostname,
@@ -64,8 +66,8 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
         Duration retryMax, Duration lifetime, int deliveryThreads, Duration queueTick,
         Optional<MetricsAddress> metricsListen, List<String> warnings) {
     static final String ROOT = "postseal.smarthost";
-    private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "msmtprc", "account",
-            "spool", "domain", "selector", "key", "key-table", "signing-table", "multiple-signatures",
+    private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "pid-file", "msmtprc",
+            "account", "spool", "domain", "selector", "key", "key-table", "signing-table", "multiple-signatures",
             "canonicalization", "minimum-key-bits", "require-safe-keys", "on-error", "hostname", "max-message-size",
             "read-timeout", "message-deadline", "relay-wait", "retry", "delivery-threads", "queue-tick",
             "read-envelope-from", "metrics");
@@ -152,7 +154,7 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
             throw ConfigException.at(where(c, "delivery-threads"), threads + " (expected: 1-256)");
         }
         return new SmarthostSettings(path(c, "socket", base).orElseThrow(), mode, string(c, "socket-group"),
-                msmtprc, string(c, "account"), path(c, "spool", base).orElseThrow(), signing(c, base, warnings),
+                HoconSettings.pidFile(c, base), msmtprc, string(c, "account"), path(c, "spool", base).orElseThrow(), signing(c, base, warnings),
                 SettingReaders.canonicalization(c.getString("canonicalization"), where(c, "canonicalization")),
                 c.getInt("minimum-key-bits"), c.getBoolean("require-safe-keys"),
                 SettingReaders.onError(c.getString("on-error"), where(c, "on-error"), warnings),

@@ -16,8 +16,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.postseal.events.ErrorKind;
@@ -59,6 +62,7 @@ public final class PrometheusMetrics implements MailEvents {
     private final Map<KeyLookup, CounterDataPoint> dnsQueries = new EnumMap<>(KeyLookup.class);
     private final CounterDataPoint cacheHits;
     private final Info signingKeys;
+    private final Set<List<String>> keysShown = new HashSet<>();
     private volatile Instant configurationLoaded;
 
     /** Metrics with the default bound on verified domains and the system clock. */
@@ -194,8 +198,16 @@ public final class PrometheusMetrics implements MailEvents {
     }
 
     /** A key in use: {@code postseal_signing_key_info{d, s, algorithm, bits} 1}. */
-    public void signingKey(String domain, String selector, String algorithm, int bits) {
-        signingKeys.addLabelValues(domain, selector, algorithm, Integer.toString(bits));
+    public synchronized void signingKey(String domain, String selector, String algorithm, int bits) {
+        String[] labels = {domain, selector, algorithm, Integer.toString(bits)};
+        signingKeys.addLabelValues(labels);
+        keysShown.add(List.of(labels));
+    }
+
+    /** Forgets the keys listed so far: a reload is about to list the keys it signs with. */
+    public synchronized void forgetSigningKeys() {
+        keysShown.forEach(labels -> signingKeys.remove(labels.toArray(String[]::new)));
+        keysShown.clear();
     }
 
     /** When the configuration in use was loaded: {@code postseal_config_load_timestamp_seconds}. */

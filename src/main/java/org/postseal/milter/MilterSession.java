@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.nightcode.milter.codec.MilterPacket;
 import org.postseal.dkim.DkimSigner;
 import org.postseal.message.HeaderField;
@@ -36,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * <p>Only the header fields of a message are kept; body chunks go straight into the signing session's hashers, or,
  * for a message this milter does not sign when it verifies (Mode v), into the verification's hashers: its key
  * lookups start at the end of the header and are awaited at the end of the message ({@link MessageVerification}).
+ *
+ * <p>Each message is handled with the {@link MessageHandling} current at its MAIL command, kept to its end: a reload
+ * reaches the next message, on this connection too, and never a message under way. Whether to verify at all is also
+ * settled per connection, at option negotiation, because only then can the milter ask the MTA for the right to remove
+ * header fields: a connection negotiated without verifying does not verify until the MTA opens a new one.
  */
 final class MilterSession {
     private static final Logger LOG = LoggerFactory.getLogger(MilterSession.class);
@@ -59,11 +65,9 @@ final class MilterSession {
         SKIPPING
     }
 
-    private final SigningPort port;
+    private final Supplier<MessageHandling> handling;
     private final DkimSigner signer;
-    private final OnError onError;
     private final int maxHeaderBytes;
-    private final Optional<VerificationSettings> verification;
     private final Clock clock;
     private final Duration keyTimeout;
     private final MailEvents events;
@@ -71,6 +75,10 @@ final class MilterSession {
 
     private State state = State.NEGOTIATING;
     private Negotiation negotiation;
+    /** The handling of the current message, taken at its MAIL; the current one before the first MAIL. */
+    private MessageHandling message;
+    /** How the current message is verified: its handling's verification, if this connection negotiated it. */
+    private Optional<VerificationSettings> verification = Optional.empty();
     /** The client of the current SMTP session; null until CONNECT, and again after QUIT_NC. */
     private ClientInfo client;
     private String envelopeSender = "";
@@ -86,25 +94,28 @@ final class MilterSession {
     private MessageVerification verifying;
 
     MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes) {
-        this(port, signer, onError, maxHeaderBytes, Optional.empty(), Clock.systemUTC(), Duration.ofSeconds(30),
-                MailEvents.NONE);
+        this(fixed(MessageHandling.signingOnly(port, onError)), signer, maxHeaderBytes, Clock.systemUTC(),
+                Duration.ofSeconds(30), MailEvents.NONE);
     }
 
     /**
-     * @param verification how mail this milter does not sign is verified; empty not to verify
+     * @param handling the handling new messages get, asked at each MAIL (and at option negotiation, for verifying)
      * @param keyTimeout how long a key lookup may take before it counts as a temporary failure
      * @param events hears each message's outcome
      */
-    MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes,
-            Optional<VerificationSettings> verification, Clock clock, Duration keyTimeout, MailEvents events) {
-        this.port = port;
+    MilterSession(Supplier<MessageHandling> handling, DkimSigner signer, int maxHeaderBytes, Clock clock,
+            Duration keyTimeout, MailEvents events) {
+        this.handling = handling;
         this.signer = signer;
-        this.onError = onError;
         this.maxHeaderBytes = maxHeaderBytes;
-        this.verification = verification;
         this.clock = clock;
         this.keyTimeout = keyTimeout;
         this.events = events;
+        this.message = handling.get();
+    }
+
+    private static Supplier<MessageHandling> fixed(MessageHandling value) {
+        return () -> value;
     }
 
     /**
@@ -192,7 +203,7 @@ final class MilterSession {
         if (wasVerifying) {
             LOG.error("{}: cannot verify, internal error: {}", queueId(), LogText.escape(error.toString()), error);
         } else {
-            LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), onError.wording(),
+            LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), message.onError().wording(),
                     LogText.escape(error.toString()), error);
         }
         resetMessage();
@@ -211,6 +222,10 @@ final class MilterSession {
 
     /** The reply for a message that cannot be signed: accept it unsigned or tempfail, as configured. */
     private MilterPacket onErrorReply() {
+        return onErrorReply(message.onError());
+    }
+
+    private static MilterPacket onErrorReply(OnError onError) {
         return onError.answer(MilterReplies::accept, MilterReplies::tempfail);
     }
 
@@ -220,7 +235,7 @@ final class MilterSession {
         }
         MilterPayload payload = command.reader();
         negotiation = Negotiation.answer(payload.int32(), payload.int32(), payload.int32(),
-                verification.isPresent());
+                handling.get().verifying());
         state = State.CONNECTED;
         return Outcome.reply(MilterReplies.negotiate(negotiation));
     }
@@ -238,13 +253,15 @@ final class MilterSession {
             throw new MilterProtocolException("MAIL with no CONNECT before it in this session");
         }
         resetMessage();
+        message = handling.get();
+        verification = message.verification().filter(v -> negotiation.verifying());
         macros.beginMessage();
         MilterPayload payload = command.reader();
         String sender = payload.hasRemaining() ? payload.text() : "";
         envelopeSender = sender.startsWith("<") && sender.endsWith(">") ? sender.substring(1, sender.length() - 1)
                 : sender;
         forged = verification.map(v -> new ForgedResults(v.authservId(macros.get("j")))).orElse(null);
-        Optional<SignatureChoice.Skip> skip = port.mayClientSign(context(Optional.empty()));
+        Optional<SignatureChoice.Skip> skip = message.signing().mayClientSign(context(Optional.empty()));
         if (skip.isPresent()) {
             if (forged != null) {
                 LOG.debug("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.get().reason()));
@@ -307,7 +324,7 @@ final class MilterSession {
         if (from.isEmpty()) {
             return failed(NotSignedReason.NO_FROM_ADDRESS, "message has no From header field");
         }
-        SignatureChoice choice = port.select(context(from));
+        SignatureChoice choice = message.signing().select(context(from));
         if (choice instanceof SignatureChoice.Skip skip) {
             if (forged != null) {
                 LOG.info("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.reason()));
@@ -366,7 +383,7 @@ final class MilterSession {
                     : Outcome.reply(MilterReplies.continueReply());
         }
         body(lastChunk);
-        EndOfMessage work = new EndOfMessage(signing, signingDomains, queueId());
+        EndOfMessage work = new EndOfMessage(signing, signingDomains, queueId(), message.onError());
         resetMessage();
         return new Outcome(List.of(), false, work, null);
     }
@@ -383,7 +400,7 @@ final class MilterSession {
     }
 
     private Outcome failed(NotSignedReason kind, String reason) {
-        LOG.warn("{}: cannot sign, {}: {}", queueId(), onError.wording(), LogText.escape(reason));
+        LOG.warn("{}: cannot sign, {}: {}", queueId(), message.onError().wording(), LogText.escape(reason));
         events.notSigned(MessageNotSigned.of(kind));
         resetMessage();
         state = State.SKIPPING;
@@ -431,14 +448,16 @@ final class MilterSession {
         private final List<String> domains;
         private final String queueId;
         private final long started = System.nanoTime();
+        private final OnError onError;
         private final List<HeaderField> signatures = new ArrayList<>();
         private String failure;
         private NotSignedReason failureKind;
 
-        EndOfMessage(SigningSession session, List<String> domains, String queueId) {
+        EndOfMessage(SigningSession session, List<String> domains, String queueId, OnError onError) {
             this.session = session;
             this.domains = domains;
             this.queueId = queueId;
+            this.onError = onError;
         }
 
         int steps() {
@@ -466,7 +485,7 @@ final class MilterSession {
             if (failure != null) {
                 LOG.warn("{}: cannot sign, {}: {}", queueId, onError.wording(), LogText.escape(failure));
                 events.notSigned(new MessageNotSigned(failureKind, domains));
-                return List.of(onErrorReply());
+                return List.of(onErrorReply(onError));
             }
             List<MilterPacket> replies = new ArrayList<>();
             // each insert goes to the top, so the last signature is inserted first

@@ -1,9 +1,8 @@
 package org.postseal.bench;
 
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -18,6 +17,7 @@ import org.postseal.dkim.DkimSigner;
 import org.postseal.dkim.DkimVerifier;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.message.HeaderField;
+import org.postseal.message.MessageReader;
 import org.postseal.dkim.SigningKey;
 import org.postseal.dkim.VerificationResult;
 import org.postseal.dkim.VerificationSession;
@@ -398,44 +398,12 @@ public final class MilterLoad {
         try {
             SigningKey key = PrivateKeyReader.read(verifyKey);
             String record = KeyRecordText.of(key).value();
-            ByteArrayOutputStream stored = new ByteArrayOutputStream();
-            List<byte[]> top = new ArrayList<>(inserts);
-            Collections.reverse(top); // each SMFIR_INSHEADER went to index 0: the last one is topmost
-            for (byte[] insert : top) {
-                int nameEnd = 4;
-                while (insert[nameEnd] != 0) {
-                    nameEnd++;
-                }
-                int valueEnd = nameEnd + 1;
-                while (valueEnd < insert.length && insert[valueEnd] != 0) {
-                    valueEnd++;
-                }
-                stored.write(insert, 4, nameEnd - 4);
-                stored.write(':');
-                if (!leadingSpace) {
-                    stored.write(' ');
-                }
-                stored.writeBytes(crlf(Arrays.copyOfRange(insert, nameEnd + 1, valueEnd)));
-                stored.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
-            }
-            for (LoadMessage.Field f : message.fields()) {
-                stored.writeBytes(f.name());
-                stored.write(':');
-                stored.writeBytes(crlf(f.value()));
-                stored.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
-            }
             DkimVerifier verifier = new DkimVerifier((selector, domain) -> List.of(record), Clock.systemUTC());
             VerificationSession session = verifier.newSession();
-            byte[] header = stored.toByteArray();
-            int start = 0;
-            for (int i = 0; i + 2 < header.length; i++) {
-                if (header[i] == '\r' && header[i + 1] == '\n' && header[i + 2] != ' ' && header[i + 2] != '\t') {
-                    session.header(HeaderField.of(Arrays.copyOfRange(header, start, i)));
-                    start = i + 2;
-                }
-            }
-            session.header(HeaderField.of(Arrays.copyOfRange(header, start, header.length - 2)));
-            session.body(message.body(), 0, message.body().length);
+            ByteArrayInputStream stored = new ByteArrayInputStream(message.storedForm(inserts, leadingSpace));
+            MessageReader.readHeader(stored, MessageReader.DEFAULT_MAX_HEADER_BYTES).fields().forEach(session::header);
+            byte[] body = stored.readAllBytes();
+            session.body(body, 0, body.length);
             List<VerificationResult> results = session.finish();
             if (results.isEmpty()) {
                 failures.add("verification: no DKIM-Signature in the first message");
@@ -453,17 +421,6 @@ public final class MilterLoad {
             failures.add("verification: " + e);
             return "FAILED: " + e;
         }
-    }
-
-    private static byte[] crlf(byte[] value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(value.length + 8);
-        for (int i = 0; i < value.length; i++) {
-            if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r')) {
-                out.write('\r');
-            }
-            out.write(value[i]);
-        }
-        return out.toByteArray();
     }
 
     private String done() {

@@ -27,9 +27,10 @@ import java.util.Map;
  * Nagle's algorithm is left on. Between DATA and the first header smtpd hands the milter socket to cleanup and
  * flushes what it holds ({@code milter8_send()}); that flush is a write of its own. This write pattern was checked
  * against Postfix 3.7.11 under strace (smtpd and cleanup, one and several messages per session): same packets in
- * the same writes. Not thread-safe: one client per thread.
+ * the same writes. Not thread-safe: one client per thread. Public for the tests that drive a milter as Postfix does
+ * ({@code MilterReloadUnderLoadIT}).
  */
-final class PostfixMilterClient implements AutoCloseable {
+public final class PostfixMilterClient implements AutoCloseable {
     /** Postfix 3.7's offer. */
     static final int VERSION = 6;
     static final int ACTIONS = 0x1ff;
@@ -59,10 +60,10 @@ final class PostfixMilterClient implements AutoCloseable {
     static final int NR_UNKN = 0x20000;
     static final int NR_EOH = 0x40000;
     static final int NR_BODY = 0x80000;
-    static final int HDR_LEADSPC = 0x100000;
+    public static final int HDR_LEADSPC = 0x100000;
 
     /** How writes reach the socket. */
-    enum Writes {
+    public enum Writes {
         /** As Postfix's VSTREAM: buffered until the next read or a full buffer. */
         VSTREAM,
         /** One write() per packet (macro packets included), for comparison. */
@@ -92,12 +93,12 @@ final class PostfixMilterClient implements AutoCloseable {
     private String expectedText = "";
 
     /** What one message's exchange came to. */
-    record Outcome(boolean signed, char finalReply, String failure, List<byte[]> inserts) {
+    public record Outcome(boolean signed, char finalReply, String failure, List<byte[]> inserts) {
         Outcome(boolean signed, char finalReply, String failure) {
             this(signed, finalReply, failure, List.of());
         }
 
-        boolean ok() {
+        public boolean ok() {
             return signed && failure == null && (finalReply == 'c' || finalReply == 'a');
         }
     }
@@ -108,7 +109,7 @@ final class PostfixMilterClient implements AutoCloseable {
      * @param vstreamBuffer the VSTREAM buffer size (twice the TCP MSS)
      * @param timeoutMillis the longest wait for any reply, like {@code milter_command_timeout}
      */
-    PostfixMilterClient(InetSocketAddress milter, int vstreamBuffer, Writes writes, int timeoutMillis)
+    public PostfixMilterClient(InetSocketAddress milter, int vstreamBuffer, Writes writes, int timeoutMillis)
             throws IOException {
         this.writes = writes;
         socket = new Socket();
@@ -137,7 +138,7 @@ final class PostfixMilterClient implements AutoCloseable {
     }
 
     /** The SMFIP_* flags the milter answered with. */
-    int events() {
+    public int events() {
         return events;
     }
 
@@ -177,7 +178,7 @@ final class PostfixMilterClient implements AutoCloseable {
     }
 
     /** Sets a macro value as Postfix's lookup would find it; {@code null} removes it (then it is not sent). */
-    void macro(String name, String value) {
+    public void macro(String name, String value) {
         if (value == null) {
             macroValues.remove(name);
         } else {
@@ -190,7 +191,7 @@ final class PostfixMilterClient implements AutoCloseable {
      *
      * @return null when the milter let the session continue, else a description of its refusal
      */
-    String connect(String clientName, String address, int port) throws IOException {
+    public String connect(String clientName, String address, int port) throws IOException {
         ByteArrayOutputStream payload = new ByteArrayOutputStream();
         payload.writeBytes(cString(clientName));
         payload.write('4');
@@ -200,7 +201,7 @@ final class PostfixMilterClient implements AutoCloseable {
         return event('C', 0, NOCONNECT, NR_CONN, payload.toByteArray());
     }
 
-    String helo(String name) throws IOException {
+    public String helo(String name) throws IOException {
         return event('H', 1, NOHELO, NR_HELO, cString(name));
     }
 
@@ -211,7 +212,7 @@ final class PostfixMilterClient implements AutoCloseable {
      * @param message the message
      * @param keepInserts whether to return the SMFIR_INSHEADER payloads (index, name, value)
      */
-    Outcome transaction(String sender, String recipient, LoadMessage message, boolean keepInserts)
+    public Outcome transaction(String sender, String recipient, LoadMessage message, boolean keepInserts)
             throws IOException {
         String refused = event('M', 2, NOMAIL, NR_MAIL, cString("<" + sender + ">"));
         if (refused == null) {

@@ -56,9 +56,11 @@ class MilterSettingsTest {
         assertEquals(OnError.ACCEPT, settings.onError());
         assertTrue(settings.requireSafeKeys());
         assertEquals(Optional.of("opendkim"), settings.user(), "UserID opendkim: checked at start-up, not warned of");
-        assertEquals(5, settings.warnings().size(), settings.warnings().toString());
-        assertTrue(settings.warnings().get(4).endsWith("no keys are configured (neither KeyTable and SigningTable"
-                + " nor Domain, Selector and KeyFile): nothing will be signed"), settings.warnings().get(4));
+        assertEquals(Optional.of(Path.of("/run/opendkim/opendkim.pid")), settings.pidFile(), "PidFile applied");
+        // Syslog, SyslogSuccess, TrustAnchorFile ignored; UserID and PidFile applied
+        assertEquals(4, settings.warnings().size(), settings.warnings().toString());
+        assertTrue(settings.warnings().get(3).endsWith("no keys are configured (neither KeyTable and SigningTable"
+                + " nor Domain, Selector and KeyFile): nothing will be signed"), settings.warnings().get(3));
         assertEquals(SigningDecision.Outcome.NOT_SIGNED, settings.policy().decide(internal(),
                 Optional.of("joe@example.com")).outcome());
     }
@@ -244,7 +246,18 @@ class MilterSettingsTest {
         assertEquals(List.of("127.0.0.1", "::1"), settings.policy().internalHosts().entries());
         assertEquals("reference.conf", settings.source());
         assertEquals(Optional.empty(), settings.user());
+        assertEquals(Optional.empty(), settings.pidFile(), "no pid file unless asked");
         assertEquals(1, settings.warnings().size(), settings.warnings().toString());
+    }
+
+    /** pid-file: resolved against the working directory; the environment variable sets it when the file does not. */
+    @Test
+    void aPidFileInHoconOrFromTheEnvironment() {
+        assertEquals(Optional.of(dir.resolve("run/milter.pid")),
+                hocon("postseal.milter.pid-file = run/milter.pid\n", Map.of()).pidFile());
+        assertEquals(Optional.of(Path.of("/run/postseal/milter.pid")), hocon("postseal.milter.socket = "
+                + "\"inet:8891\"\n", Map.of("POSTSEAL_MILTER_PID_FILE", "/run/postseal/milter.pid")).pidFile());
+        assertEquals(Optional.empty(), hocon("postseal.milter.pid-file = \"\"\n", Map.of()).pidFile());
     }
 
     @Test

@@ -42,8 +42,6 @@ class OpenDkimConfTest {
         assertEquals(List.of(
                 file + ":6: Syslog is ignored: postseal logs through its own logger, not syslog",
                 file + ":7: SyslogSuccess is ignored: postseal logs through its own logger, not syslog",
-                file + ":42: PidFile is ignored: postseal leaves this to the service manager (systemd); postseal"
-                        + " writes no PID file",
                 file + ":50: TrustAnchorFile is ignored: postseal looks keys up with its own resolver (only"
                         + " Nameservers and DNSTimeout apply)"), conf.warnings());
     }
