@@ -3,7 +3,8 @@
 # DKIM implementations the interop tests ask to sign and verify (dkimpy, Mail::DKIM,
 # OpenDKIM with miltertest), plus swaks, socat and openssl, PowerDNS with its sqlite3
 # backend, the DNS server the key-lookup tests publish records in, and OpenDMARC, which
-# reads the milter's Authentication-Results in the DMARC chain test.
+# reads the milter's Authentication-Results in the DMARC chain test; podman-setup.sh adds podman and the base image
+# for the container tests.
 #
 # Idempotent: it checks for each command or module first and runs apt-get only when
 # something is missing, installing just the missing packages. Postfix is preseeded
@@ -52,6 +53,9 @@ need dovecot-core has_command doveadm
 need pdns-server has_command pdns_server
 need pdns-backend-sqlite3 has_file /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql
 need opendmarc has_command opendmarc
+
+# podman, podman-compose and the Debian base image the container tests build on (idempotent too)
+bash "$(dirname "${BASH_SOURCE[0]}")/podman-setup.sh"
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-test-deps: all test dependencies present"
