@@ -3,7 +3,7 @@
 # (SidecarIT, ComposeSidecarIT) and for docs/DEPLOYMENT.md's "Containers" steps:
 #
 #   1. installs podman and its helpers from Debian when missing (podman, buildah, podman-compose, runc, netavark,
-#      aardvark-dns, debootstrap, uidmap, slirp4netns);
+#      aardvark-dns, debootstrap, uidmap, slirp4netns, and catatonit for the pause image of pods);
 #   2. uses .ci/podman/containers.conf (runc, cgroupfs, ulimits root can set, netavark) through CONTAINERS_CONF;
 #   3. builds the base image localhost/debian:bookworm with debootstrap (minbase) from the Debian mirror this
 #      machine's apt uses, unless the image exists already (no image registry is reachable here, so nothing is
@@ -39,7 +39,8 @@ log() { echo "podman-setup: $*"; }
 install_packages() {
   local missing=() package command
   for package in podman:podman buildah:buildah podman-compose:podman-compose runc:runc netavark:/usr/lib/podman/netavark \
-      aardvark-dns:/usr/lib/podman/aardvark-dns debootstrap:debootstrap uidmap:newuidmap slirp4netns:slirp4netns; do
+      aardvark-dns:/usr/lib/podman/aardvark-dns debootstrap:debootstrap uidmap:newuidmap slirp4netns:slirp4netns \
+      catatonit:catatonit; do
     command=${package#*:}
     package=${package%%:*}
     if ! command -v "$command" > /dev/null 2>&1 && [[ ! -x $command ]] && [[ ! -x /usr/sbin/$command ]]; then

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postseal.config.OpenDkimConf;
+import org.postseal.config.SocketSpec;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -195,10 +196,19 @@ class KubernetesManifestsTest {
         for (Probe probe : List.of(container.getReadinessProbe(), container.getLivenessProbe())) {
             assertTrue(names(probe.getHttpGet().getPort(), names, numbers), "probe port " + probe.getHttpGet().getPort());
         }
-        // the milter listens where the Service sends connections
+    }
+
+    @Test
+    void theMilterListensOnAllAddressesOfThePodAtThePortTheServiceSendsTo(@TempDir Path scratch) throws IOException {
+        Container container = postseal();
         int milter = container.getPorts().stream().filter(p -> p.getName().equals("milter")).findFirst()
                 .orElseThrow().getContainerPort();
-        assertTrue(container.getArgs().contains("inet:" + milter + "@0.0.0.0"), () -> container.getArgs().toString());
+        Path conf = Files.writeString(scratch.resolve("opendkim.conf"),
+                one(ConfigMap.class).getData().get("opendkim.conf"));
+        SocketSpec socket = OpenDkimConf.read(conf).socket().orElseThrow(() -> new AssertionError("no Socket"));
+        assertEquals(SocketSpec.Family.INET, socket.family(), socket::toString);
+        assertEquals(milter, socket.port(), socket::toString);
+        assertEquals(Optional.of("0.0.0.0"), socket.host(), socket::toString);
     }
 
     private static boolean names(IntOrString port, Set<String> names, Set<Integer> numbers) {
