@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -253,7 +254,7 @@ class KubernetesManifestsTest {
         OpenDkimConf read = OpenDkimConf.read(conf);
         assertEquals(List.of(), read.warnings(), "warnings from postseal reading the ConfigMap's opendkim.conf");
 
-        Map<String, String> mounts = new java.util.HashMap<>();
+        Map<String, String> mounts = new HashMap<>();
         List<Volume> volumes = one(Deployment.class).getSpec().getTemplate().getSpec().getVolumes();
         for (VolumeMount mount : postseal().getVolumeMounts()) {
             mounts.put(mount.getMountPath(), mount.getName());

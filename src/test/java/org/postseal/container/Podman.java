@@ -1,11 +1,11 @@
 package org.postseal.container;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -86,7 +86,7 @@ final class Podman {
         List<String> command = new ArrayList<>();
         command.add(PODMAN_COMPOSE.toString());
         command.addAll(List.of(args));
-        Map<String, String> all = new java.util.HashMap<>(environment());
+        Map<String, String> all = new HashMap<>(environment());
         all.putAll(environment);
         return ProcessRun.run(command, all, new byte[0], timeout);
     }
@@ -126,14 +126,5 @@ final class Podman {
             metricsOption = help.out().contains("--metrics-listen");
         }
         return metricsOption;
-    }
-
-    /** The text of {@code file}, which must exist, as UTF-8. */
-    static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }
