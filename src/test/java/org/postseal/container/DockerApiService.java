@@ -22,16 +22,19 @@ final class DockerApiService implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
     private final Process service;
+    private final Path log;
     private final Thread stopAtExit;
 
-    private DockerApiService(Process service) {
+    private DockerApiService(Process service, Path log) {
         this.service = service;
+        this.log = log;
         this.stopAtExit = new Thread(service::destroy, "stop podman system service");
         Runtime.getRuntime().addShutdownHook(stopAtExit);
     }
 
     private DockerApiService() {
         this.service = null;
+        this.log = null;
         this.stopAtExit = null;
     }
 
@@ -45,17 +48,20 @@ final class DockerApiService implements AutoCloseable {
         }
         Files.createDirectories(socket.get().getParent());
         Files.deleteIfExists(socket.get());
+        Path log = Files.createTempFile("containers-podman-service-", ".log");
         ProcessBuilder builder = new ProcessBuilder("/usr/bin/podman", "system", "service", "--time=0",
                 "unix://" + socket.get())
                 .redirectErrorStream(true)
-                .redirectOutput(Files.createTempFile("containers-podman-service-", ".log").toFile());
+                .redirectOutput(log.toFile());
         builder.environment().putAll(Podman.environment());
-        DockerApiService started = new DockerApiService(builder.start());
+        DockerApiService started = new DockerApiService(builder.start(), log);
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (!answers(socket.get())) {
             if (System.nanoTime() > deadline || !started.service.isAlive()) {
+                String said = Files.readString(log);
                 started.close();
-                throw new IllegalStateException("podman system service did not answer on " + socket.get());
+                throw new IllegalStateException("podman system service did not answer on " + socket.get() + ":\n"
+                        + said);
             }
             Thread.sleep(100);
         }
@@ -84,13 +90,14 @@ final class DockerApiService implements AutoCloseable {
 
     /** Stops the service if {@link #ensure} started it. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws InterruptedException, IOException {
         if (service != null) {
             service.destroy();
             if (!service.waitFor(10, TimeUnit.SECONDS)) {
                 service.destroyForcibly();
             }
             Runtime.getRuntime().removeShutdownHook(stopAtExit);
+            Files.deleteIfExists(log);
         }
     }
 }
