@@ -3,8 +3,9 @@
 # DKIM implementations the interop tests ask to sign and verify (dkimpy, Mail::DKIM,
 # OpenDKIM with miltertest), plus swaks, socat and openssl, PowerDNS with its sqlite3
 # backend, the DNS server the key-lookup tests publish records in, and OpenDMARC, which
-# reads the milter's Authentication-Results in the DMARC chain test; podman-setup.sh adds podman and the base image
-# for the container tests.
+# reads the milter's Authentication-Results in the DMARC chain test; and for the Debian
+# package test, systemd-analyze, deb-systemd-helper, adduser and setpriv. podman-setup.sh
+# adds podman and the base image for the container tests.
 #
 # Idempotent: it checks for each command or module first and runs apt-get only when
 # something is missing, installing just the missing packages. Postfix is preseeded
@@ -53,6 +54,11 @@ need dovecot-core has_command doveadm
 need pdns-server has_command pdns_server
 need pdns-backend-sqlite3 has_file /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql
 need opendmarc has_command opendmarc
+# the Debian package test: dpkg -i, the units checked by systemd-analyze, the milter run as the unit says
+need systemd has_command systemd-analyze
+need init-system-helpers has_command deb-systemd-helper
+need adduser has_command adduser
+need util-linux has_command setpriv
 
 # podman, podman-compose and the Debian base image the container tests build on (idempotent too)
 bash "$(dirname "${BASH_SOURCE[0]}")/podman-setup.sh"

@@ -44,7 +44,8 @@ public final class Main {
      */
     private static void configureLogging(String[] args) {
         boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
-        boolean oneShot = args.length > 0 && Arrays.asList("sign", "verify", "genkey", "testkey").contains(args[0]);
+        boolean oneShot = args.length > 0 && Arrays.asList("sign", "verify", "genkey", "testkey", "check")
+                .contains(args[0]);
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", oneShot && !verbose ? "warn" : "info");
         }

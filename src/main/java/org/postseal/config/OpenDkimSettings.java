@@ -15,8 +15,10 @@ final class OpenDkimSettings {
     private OpenDkimSettings() {
     }
 
-    static MilterSettings translate(OpenDkimConf conf) {
-        Warnings warnings = new Warnings();
+    /**
+     * @param warnings gets the warnings (those of reading {@code conf} first), and decides what a bad table line does
+     */
+    static MilterSettings translate(OpenDkimConf conf, Warnings warnings) {
         conf.warnings().forEach(warnings::add);
         SocketSpec socket = conf.socket().orElseThrow(() -> ConfigException.at(conf.file().toString(),
                 "Socket is not set (OpenDKIM needs it too); for example Socket local:/run/opendkim/opendkim.sock"));
@@ -59,6 +61,7 @@ final class OpenDkimSettings {
             settings.signatureTtl(Duration.ofSeconds(ttl.getAsInt()));
         }
         conf.authservId().ifPresent(settings::authservId);
+        conf.pidFile().ifPresent(settings::pidFile);
         settings.dns(DnsSettingsReader.fromOpenDkim(conf));
         settings.verification(verification(conf));
 
@@ -73,6 +76,10 @@ final class OpenDkimSettings {
                 ? SettingReaders.onError(handling.get(), conf.origin(handlingOption), warnings)
                 : OnError.ACCEPT);
 
+        // UserID user[:group]: OpenDKIM becomes that user, and its socket gets the group (the user's own without
+        // one). postseal does not change user: the service runs as the user, and the group is set on the socket.
+        conf.userId().map(u -> u.indexOf(':') >= 0 ? u.substring(0, u.indexOf(':')) : u).map(String::strip)
+                .filter(u -> !u.isEmpty()).ifPresent(settings::user);
         if (socket.isUnix()) {
             conf.umask().ifPresent(umask -> settings.socketMode(0777 & ~umask));
             conf.userId().filter(u -> u.indexOf(':') >= 0)

@@ -18,6 +18,8 @@ import org.postseal.dkim.KeyName;
 import org.postseal.dkim.VerificationResult;
 import org.postseal.dkim.VerificationSession;
 import org.postseal.dns.KeyRecordSource;
+import org.postseal.events.MailEvents;
+import org.postseal.events.MessageVerified;
 import org.postseal.logging.LogText;
 import org.postseal.message.HeaderField;
 import org.postseal.policy.VerificationAction;
@@ -41,10 +43,11 @@ final class MessageVerification {
     private final Map<KeyName, CompletableFuture<List<String>>> keys = new LinkedHashMap<>();
     private final VerificationSession session;
     private final String unexaminedReason;
+    private final MailEvents events;
 
     /** With a clock, a message to verify; without, one that cannot be examined, for {@code unexaminedReason}. */
     private MessageVerification(VerificationSettings settings, ForgedResults forged, String queueId,
-            Negotiation negotiation, Clock clock, String unexaminedReason) {
+            Negotiation negotiation, Clock clock, String unexaminedReason, MailEvents events) {
         this.settings = settings;
         this.forged = forged;
         this.queueId = queueId;
@@ -53,6 +56,7 @@ final class MessageVerification {
                 DkimVerifier.DEFAULT_ALLOWED_CLOCK_SKEW, DkimVerifier.MINIMUM_RSA_BITS, settings.limits())
                 .newSession();
         this.unexaminedReason = unexaminedReason;
+        this.events = events;
     }
 
     /**
@@ -60,9 +64,10 @@ final class MessageVerification {
      * lookups it needs start now.
      */
     static MessageVerification start(VerificationSettings settings, Clock clock, Duration keyTimeout,
-            ForgedResults forged, String queueId, Negotiation negotiation, List<HeaderField> headers) {
+            ForgedResults forged, String queueId, Negotiation negotiation, List<HeaderField> headers,
+            MailEvents events) {
         MessageVerification verification = new MessageVerification(settings, forged, queueId, negotiation, clock,
-                null);
+                null, events);
         headers.forEach(verification.session::header);
         for (KeyName key : verification.session.endOfHeader()) {
             verification.keys.put(key, lookup(settings.keys(), key).copy().orTimeout(keyTimeout.toMillis(),
@@ -73,8 +78,8 @@ final class MessageVerification {
 
     /** A message that cannot be examined (its header is beyond the limit): the security action applies. */
     static MessageVerification unexamined(VerificationSettings settings, ForgedResults forged, String queueId,
-            Negotiation negotiation, String reason) {
-        return new MessageVerification(settings, forged, queueId, negotiation, null, reason);
+            Negotiation negotiation, String reason, MailEvents events) {
+        return new MessageVerification(settings, forged, queueId, negotiation, null, reason, events);
     }
 
     private static CompletableFuture<List<String>> lookup(KeyRecordSource source, KeyName key) {
@@ -110,6 +115,7 @@ final class MessageVerification {
     List<MilterPacket> replies() {
         if (session == null) {
             LOG.warn("{}: DKIM not verified: {}", queueId, LogText.escape(unexaminedReason));
+            events.verified(new MessageVerified(MessageVerified.Verdict.NOT_EXAMINED, List.of()));
             return replies(VerificationVerdict.SECURITY,
                     AuthenticationResultsField.unverified(forged.authservId(), unexaminedReason));
         }
@@ -118,6 +124,8 @@ final class MessageVerification {
             results = session.finish();
         } catch (RuntimeException e) {
             LOG.error("{}: DKIM verification failed: {}", queueId, LogText.escape(e.toString()), e);
+            events.error(org.postseal.events.ErrorKind.INTERNAL);
+            events.verified(new MessageVerified(MessageVerified.Verdict.INTERNAL_ERROR, List.of()));
             return replies(VerificationVerdict.INTERNAL_ERROR,
                     AuthenticationResultsField.unverified(forged.authservId(), "internal error"));
         }
@@ -125,6 +133,8 @@ final class MessageVerification {
         LOG.info("{}: DKIM verification: {}; {}{}", queueId, describe(results),
                 verdict.action(settings.actions()),
                 forged.count() == 0 ? "" : "; " + forged.count() + " forged Authentication-Results removed");
+        events.verified(new MessageVerified(verdict.event(), results.stream().map(r ->
+                new MessageVerified.SignatureChecked(r.domain(), r.result().word())).toList()));
         return replies(verdict, AuthenticationResultsField.value(forged.authservId(), results));
     }
 

@@ -1,8 +1,12 @@
 package org.postseal.smarthost;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.postseal.events.MailEvents;
+import org.postseal.events.MessageNotSigned;
+import org.postseal.events.MessageSigned;
 import org.postseal.logging.LogText;
 import org.postseal.message.MessageFormatException;
 import org.postseal.signing.OnError;
@@ -27,14 +31,23 @@ public final class OutgoingMessages {
     private final MessageSigner signer;
     private final OnError onError;
     private final boolean readEnvelopeFrom;
+    private final MailEvents events;
+
+    /** Telling no one what becomes of the messages. */
+    public OutgoingMessages(MessagePreparer preparer, MessageSigner signer, OnError onError,
+            boolean readEnvelopeFrom) {
+        this(preparer, signer, onError, readEnvelopeFrom, MailEvents.NONE);
+    }
 
     /**
      * @param onError what happens to a message that cannot be signed
      * @param readEnvelopeFrom take the envelope sender from the From field unless the client gave {@code -f}, as
      *     the seed's {@code msmtp --read-envelope-from} did
+     * @param events hears whether each message was signed, or why not
      */
     public OutgoingMessages(MessagePreparer preparer, MessageSigner signer, OnError onError,
-            boolean readEnvelopeFrom) {
+            boolean readEnvelopeFrom, MailEvents events) {
+        this.events = Objects.requireNonNull(events, "events");
         this.preparer = Objects.requireNonNull(preparer, "preparer");
         this.signer = Objects.requireNonNull(signer, "signer");
         this.onError = Objects.requireNonNull(onError, "onError");
@@ -67,6 +80,7 @@ public final class OutgoingMessages {
             return new Refused(SubmissionAnswer.badMessage(e.getMessage()));
         }
         SigningOutcome signed;
+        long started = System.nanoTime();
         try {
             signed = signer.sign(prepared.message());
         } catch (MessageFormatException e) {
@@ -76,10 +90,16 @@ public final class OutgoingMessages {
         if (signed instanceof SigningOutcome.Failed failed) {
             LOG.warn("cannot sign, {} (on-error = {}): {}", onError.wording(),
                     onError.name().toLowerCase(Locale.ROOT), LogText.escape(failed.reason()));
+            events.notSigned(new MessageNotSigned(failed.kind(), failed.domains()));
             return onError.answer(
                     () -> new Ready(prepared.envelope(), new SigningOutcome.Unsigned(prepared.message(),
-                            failed.reason()), prepared.addedHeaders()),
+                            failed.reason(), failed.kind()), prepared.addedHeaders()),
                     () -> new Refused(SubmissionAnswer.tempFail(failed.reason())));
+        }
+        if (signed instanceof SigningOutcome.Signed made) {
+            events.signed(new MessageSigned(made.domains(), Duration.ofNanos(System.nanoTime() - started)));
+        } else if (signed instanceof SigningOutcome.Unsigned unsigned) {
+            events.notSigned(MessageNotSigned.of(unsigned.kind()));
         }
         return new Ready(prepared.envelope(), (SigningOutcome.Relayable) signed, prepared.addedHeaders());
     }

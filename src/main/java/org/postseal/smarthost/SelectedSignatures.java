@@ -13,6 +13,7 @@ import org.postseal.dkim.DkimSigner;
 import org.postseal.message.HeaderField;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.UnsignableMessageException;
+import org.postseal.events.NotSignedReason;
 import org.postseal.message.HeaderBlock;
 import org.postseal.message.MessageFormatException;
 import org.postseal.message.MessageReader;
@@ -41,20 +42,25 @@ final class SelectedSignatures implements MessageSigner {
     public SigningOutcome sign(byte[] message) throws MessageFormatException {
         SignatureChoice choice = selector.choose(LOCAL, from(message));
         if (choice instanceof SignatureChoice.Skip skip) {
-            return new SigningOutcome.Unsigned(message, skip.reason());
+            return new SigningOutcome.Unsigned(message, skip.reason(), skip.kind());
         }
         if (choice instanceof SignatureChoice.Fail fail) {
-            return new SigningOutcome.Failed(fail.reason());
+            return new SigningOutcome.Failed(fail.reason(), NotSignedReason.KEY_ERROR, List.of());
         }
         List<SignatureSpec> specs = ((SignatureChoice.Sign) choice).specs();
+        List<String> domains = specs.stream().map(SignatureSpec::domain).distinct().toList();
         ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + 1024 * specs.size());
         try {
             MessageSigning.sign(new ByteArrayInputStream(message), out, new DkimSigner(clock), specs);
-        } catch (UnsignableMessageException | GeneralSecurityException | IOException e) {
-            return new SigningOutcome.Failed("cannot sign: " + e.getMessage());
+        } catch (UnsignableMessageException e) {
+            return new SigningOutcome.Failed("cannot sign: " + e.getMessage(), NotSignedReason.UNSIGNABLE_MESSAGE,
+                    domains);
+        } catch (GeneralSecurityException | IOException e) {
+            return new SigningOutcome.Failed("cannot sign: " + e.getMessage(), NotSignedReason.SIGNING_ERROR,
+                    domains);
         }
         return new SigningOutcome.Signed(out.toByteArray(), specs.stream()
-                .map(s -> "d=" + s.domain() + " s=" + s.selector() + " a=" + s.algorithm().tag()).toList());
+                .map(s -> "d=" + s.domain() + " s=" + s.selector() + " a=" + s.algorithm().tag()).toList(), domains);
     }
 
     private static Optional<String> from(byte[] message) throws MessageFormatException {

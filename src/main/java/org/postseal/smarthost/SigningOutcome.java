@@ -2,6 +2,7 @@ package org.postseal.smarthost;
 
 import java.util.List;
 import java.util.Objects;
+import org.postseal.events.NotSignedReason;
 
 /**
  * What signing made of one message: signed, left unsigned because no rule asks for a signature, or not signable
@@ -22,11 +23,13 @@ public sealed interface SigningOutcome {
      *
      * @param message the signed bytes
      * @param signatures {@code d=... s=... a=...} for each signature added
+     * @param domains the distinct {@code d=} of those signatures
      */
-    record Signed(byte[] message, List<String> signatures) implements Relayable {
+    record Signed(byte[] message, List<String> signatures, List<String> domains) implements Relayable {
         public Signed {
             Objects.requireNonNull(message, "message");
             signatures = List.copyOf(signatures);
+            domains = List.copyOf(domains);
         }
 
         @Override
@@ -40,11 +43,13 @@ public sealed interface SigningOutcome {
      *
      * @param message the bytes as they came
      * @param reason why not, for the log
+     * @param kind which of the few reasons it is, for the count of messages not signed
      */
-    record Unsigned(byte[] message, String reason) implements Relayable {
+    record Unsigned(byte[] message, String reason, NotSignedReason kind) implements Relayable {
         public Unsigned {
             Objects.requireNonNull(message, "message");
             Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(kind, "kind");
         }
 
         @Override
@@ -57,10 +62,14 @@ public sealed interface SigningOutcome {
      * A signature was wanted and could not be made (the key is refused, say).
      *
      * @param reason why, in one line
+     * @param kind which of the few reasons it is, for the count of messages not signed
+     * @param domains the {@code d=} the message was to be signed with, if keys had been chosen
      */
-    record Failed(String reason) implements SigningOutcome {
+    record Failed(String reason, NotSignedReason kind, List<String> domains) implements SigningOutcome {
         public Failed {
             Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(kind, "kind");
+            domains = List.copyOf(domains);
         }
     }
 }

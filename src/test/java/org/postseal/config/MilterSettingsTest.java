@@ -55,9 +55,12 @@ class MilterSettingsTest {
         assertTrue(settings.signing() && settings.verifying());
         assertEquals(OnError.ACCEPT, settings.onError());
         assertTrue(settings.requireSafeKeys());
-        assertEquals(6, settings.warnings().size(), settings.warnings().toString());
-        assertTrue(settings.warnings().get(5).endsWith("no keys are configured (neither KeyTable and SigningTable"
-                + " nor Domain, Selector and KeyFile): nothing will be signed"), settings.warnings().get(5));
+        assertEquals(Optional.of("opendkim"), settings.user(), "UserID opendkim: checked at start-up, not warned of");
+        assertEquals(Optional.of(Path.of("/run/opendkim/opendkim.pid")), settings.pidFile(), "PidFile applied");
+        // Syslog, SyslogSuccess, TrustAnchorFile ignored; UserID and PidFile applied
+        assertEquals(4, settings.warnings().size(), settings.warnings().toString());
+        assertTrue(settings.warnings().get(3).endsWith("no keys are configured (neither KeyTable and SigningTable"
+                + " nor Domain, Selector and KeyFile): nothing will be signed"), settings.warnings().get(3));
         assertEquals(SigningDecision.Outcome.NOT_SIGNED, settings.policy().decide(internal(),
                 Optional.of("joe@example.com")).outcome());
     }
@@ -115,6 +118,7 @@ class MilterSettingsTest {
         assertEquals(List.of("From", "To", "Subject"), settings.signedHeaders());
         assertEquals(List.of("From", "Subject"), settings.oversignedHeaders());
         assertEquals(Optional.empty(), settings.socketGroup(), "only for local: sockets");
+        assertEquals(Optional.of("opendkim"), settings.user(), "UserID's user, whatever the socket");
         SigningDecision decision = settings.policy().decide(internal(), Optional.of("joe@lists.example.org"));
         assertEquals(List.of(new SignatureRequest("KeyFile", "example.org", "mail",
                 dir.resolve("keys/mail.private").toString(), Optional.of("@example.org"))), decision.signatures());
@@ -163,6 +167,7 @@ class MilterSettingsTest {
                 + " message that cannot be signed is not supported; postseal temp-fails it instead, so that the"
                 + " sender's MTA keeps it and retries"), settings.warnings().toString());
         assertEquals(Optional.of("postfix"), settings.socketGroup());
+        assertEquals(Optional.of("opendkim"), settings.user());
         assertEquals(OptionalInt.of(0775), settings.socketMode());
     }
 
@@ -240,7 +245,19 @@ class MilterSettingsTest {
         assertEquals(OptionalInt.empty(), settings.socketMode());
         assertEquals(List.of("127.0.0.1", "::1"), settings.policy().internalHosts().entries());
         assertEquals("reference.conf", settings.source());
+        assertEquals(Optional.empty(), settings.user());
+        assertEquals(Optional.empty(), settings.pidFile(), "no pid file unless asked");
         assertEquals(1, settings.warnings().size(), settings.warnings().toString());
+    }
+
+    /** pid-file: resolved against the working directory; the environment variable sets it when the file does not. */
+    @Test
+    void aPidFileInHoconOrFromTheEnvironment() {
+        assertEquals(Optional.of(dir.resolve("run/milter.pid")),
+                hocon("postseal.milter.pid-file = run/milter.pid\n", Map.of()).pidFile());
+        assertEquals(Optional.of(Path.of("/run/postseal/milter.pid")), hocon("postseal.milter.socket = "
+                + "\"inet:8891\"\n", Map.of("POSTSEAL_MILTER_PID_FILE", "/run/postseal/milter.pid")).pidFile());
+        assertEquals(Optional.empty(), hocon("postseal.milter.pid-file = \"\"\n", Map.of()).pidFile());
     }
 
     @Test
