@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -42,10 +41,7 @@ class ComposeSendmailIT {
         long started = System.nanoTime();
         Podman.build(ContainerImage.POSTSEAL, ContainerImage.PHP, ContainerImage.SINK);
         etc = ExampleEtc.create();
-        Map<String, String> variables = new HashMap<>(Map.of("POSTSEAL_ETC", etc.directory().toString()));
-        if (!Podman.hasMetricsOption()) {
-            variables.put("POSTSEAL_METRICS", "");
-        }
+        Map<String, String> variables = Map.of("POSTSEAL_ETC", etc.directory().toString());
         compose = ComposeProject.up(Podman.repository().resolve("docker/compose-sendmail.yaml"), variables,
                 "smarthost", "php", "sink");
         compose.awaitLog("smarthost", Pattern.compile("postseal smarthost ready"), 1, Duration.ofSeconds(60));
@@ -85,6 +81,14 @@ class ComposeSendmailIT {
 
     @Test
     @Order(2)
+    void theSmarthostPassesTheImagesHealthCheck() {
+        ProcessRun.Result check = Podman.podman(Duration.ofSeconds(60), "healthcheck", "run",
+                compose.container("smarthost"));
+        assertEquals(0, check.exitCode(), check::describe);
+    }
+
+    @Test
+    @Order(3)
     void withTheSmarthostStoppedPhpMailReturnsFalse() {
         compose.stop("smarthost");
         ProcessRun.Result php = phpMail("php-" + UUID.randomUUID());

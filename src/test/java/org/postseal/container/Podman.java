@@ -31,7 +31,6 @@ final class Podman {
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(10);
     private static final Set<ContainerImage> BUILT = EnumSet.noneOf(ContainerImage.class);
-    private static Boolean metricsOption;
 
     private Podman() {
     }
@@ -112,19 +111,5 @@ final class Podman {
             BUILT.add(image);
         }
         podman(COMMAND_TIMEOUT, "image", "prune", "--force", "--filter", "label=" + IMAGE_LABEL);
-    }
-
-    /**
-     * Whether the postseal image's {@code milter} command has {@code --metrics-listen}, which serves the
-     * {@code /health} the image's HEALTHCHECK asks. Until it has, the tests run the containers without it.
-     */
-    static synchronized boolean hasMetricsOption() {
-        if (metricsOption == null) {
-            build(ContainerImage.POSTSEAL);
-            ProcessRun.Result help = podman(COMMAND_TIMEOUT, "run", "--rm", ContainerImage.POSTSEAL.reference(),
-                    "milter", "--help").requireSuccess();
-            metricsOption = help.out().contains("--metrics-listen");
-        }
-        return metricsOption;
     }
 }
