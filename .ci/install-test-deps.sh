@@ -4,7 +4,8 @@
 # OpenDKIM with miltertest), plus swaks, socat and openssl, PowerDNS with its sqlite3
 # backend, the DNS server the key-lookup tests publish records in, and OpenDMARC, which
 # reads the milter's Authentication-Results in the DMARC chain test; and for the Debian
-# package test, systemd-analyze, deb-systemd-helper, adduser and setpriv.
+# package test, systemd-analyze, deb-systemd-helper, adduser and setpriv. podman-setup.sh
+# adds podman and the base image for the container tests.
 #
 # Idempotent: it checks for each command or module first and runs apt-get only when
 # something is missing, installing just the missing packages. Postfix is preseeded
@@ -58,6 +59,9 @@ need systemd has_command systemd-analyze
 need init-system-helpers has_command deb-systemd-helper
 need adduser has_command adduser
 need util-linux has_command setpriv
+
+# podman, podman-compose and the Debian base image the container tests build on (idempotent too)
+bash "$(dirname "${BASH_SOURCE[0]}")/podman-setup.sh"
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-test-deps: all test dependencies present"
