@@ -100,7 +100,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
             signing = SigningPort.of(selector);
             keyCount = selector.keyCount();
         } else {
-            signing = SigningPort.none("Mode v: verifying only");
+            signing = SigningPort.none("Mode v: verifying only", settings.policy());
         }
         SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
         DaemonMetrics metrics = DaemonMetrics.start(metricsListen != null ? Optional.of(parseMetrics(metricsListen))
@@ -142,7 +142,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
         MilterSettings.Limits l = settings.limits();
         try {
             return new MilterLimits(l.maxConnections(), l.bufferMemoryBytes(), l.maxPacketBytes(),
-                    l.maxHeaderBytes(), l.commandTimeout(), l.idleTimeout());
+                    l.maxHeaderBytes(), l.maxHeaderFields(), l.commandTimeout(), l.idleTimeout());
         } catch (IllegalArgumentException e) {
             throw new CommandFailure(ExitStatus.CONFIG, "postseal.milter.limits: " + e.getMessage());
         }

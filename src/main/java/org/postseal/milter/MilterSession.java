@@ -63,6 +63,7 @@ final class MilterSession {
     private final DkimSigner signer;
     private final OnError onError;
     private final int maxHeaderBytes;
+    private final int maxHeaderFields;
     private final Optional<VerificationSettings> verification;
     private final Clock clock;
     private final Duration keyTimeout;
@@ -84,23 +85,27 @@ final class MilterSession {
     /** The Authentication-Results fields claiming our authserv-id, when verifying; null otherwise. */
     private ForgedResults forged;
     private MessageVerification verifying;
+    /** Whether the message being verified is from a client neither internal nor authenticated. */
+    private boolean externalClient;
 
     MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes) {
-        this(port, signer, onError, maxHeaderBytes, Optional.empty(), Clock.systemUTC(), Duration.ofSeconds(30),
-                MailEvents.NONE);
+        this(port, signer, onError, maxHeaderBytes, MilterLimits.DEFAULT_MAX_HEADER_FIELDS, Optional.empty(),
+                Clock.systemUTC(), Duration.ofSeconds(30), MailEvents.NONE);
     }
 
     /**
+     * @param maxHeaderFields the most header fields kept for one message; past it the message is not signed
      * @param verification how mail this milter does not sign is verified; empty not to verify
      * @param keyTimeout how long a key lookup may take before it counts as a temporary failure
      * @param events hears each message's outcome
      */
-    MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes,
+    MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes, int maxHeaderFields,
             Optional<VerificationSettings> verification, Clock clock, Duration keyTimeout, MailEvents events) {
         this.port = port;
         this.signer = signer;
         this.onError = onError;
         this.maxHeaderBytes = maxHeaderBytes;
+        this.maxHeaderFields = maxHeaderFields;
         this.verification = verification;
         this.clock = clock;
         this.keyTimeout = keyTimeout;
@@ -244,11 +249,13 @@ final class MilterSession {
         envelopeSender = sender.startsWith("<") && sender.endsWith(">") ? sender.substring(1, sender.length() - 1)
                 : sender;
         forged = verification.map(v -> new ForgedResults(v.authservId(macros.get("j")))).orElse(null);
-        Optional<SignatureChoice.Skip> skip = port.mayClientSign(context(Optional.empty()));
+        Optional<SignatureChoice.Skip> skip = port.mayClientSign(context(List.of()));
         if (skip.isPresent()) {
-            if (forged != null) {
+            // a PeerList client is neither signed nor verified, as in OpenDKIM
+            if (forged != null && skip.get().kind() != NotSignedReason.PEER) {
                 LOG.debug("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.get().reason()));
                 events.notSigned(MessageNotSigned.of(skip.get().kind()));
+                externalClient = skip.get().kind() == NotSignedReason.CLIENT_NOT_TRUSTED;
                 state = State.VERIFYING_HEADER;
                 return Outcome.reply(MilterReplies.continueReply());
             }
@@ -273,6 +280,10 @@ final class MilterSession {
             unsignable("header larger than " + maxHeaderBytes + " bytes");
             return;
         }
+        if (headers.size() >= maxHeaderFields) {
+            unsignable("header of more than " + maxHeaderFields + " fields");
+            return;
+        }
         try {
             headers.add(HeaderField.of(fieldBytes(name, value)));
         } catch (IllegalArgumentException e) {
@@ -294,6 +305,9 @@ final class MilterSession {
 
     private Outcome endOfHeaders() {
         if (state == State.VERIFYING_HEADER) {
+            if (externalClient) {
+                noticeExternalSender();
+            }
             return startVerifying();
         }
         if (state != State.HEADER) {
@@ -302,8 +316,7 @@ final class MilterSession {
         if (unsignableReason != null) {
             return failed(NotSignedReason.UNSIGNABLE_MESSAGE, unsignableReason);
         }
-        Optional<String> from = headers.stream().filter(h -> h.hasName("From")).findFirst()
-                .map(h -> h.value().replace("\r\n", "").strip());
+        List<String> from = fromFields();
         if (from.isEmpty()) {
             return failed(NotSignedReason.NO_FROM_ADDRESS, "message has no From header field");
         }
@@ -326,6 +339,23 @@ final class MilterSession {
         headers.forEach(signing::header);
         state = State.BODY;
         return Outcome.reply(MilterReplies.continueReply());
+    }
+
+    /**
+     * OpenDKIM's notice for mail from an external client that claims a domain signed here ("external host attempted
+     * to send as"), unless the client is in ExternalIgnoreList. Only a log line: the rules are asked for their
+     * reason, and whatever they say, nothing is signed for this message.
+     */
+    private void noticeExternalSender() {
+        if (port.select(context(fromFields())) instanceof SignatureChoice.Skip skip && skip.notice()) {
+            LOG.warn("{}: {}", queueId(), LogText.escape(skip.reason()));
+        }
+    }
+
+    /** The values of the From fields kept, unfolded, in order. */
+    private List<String> fromFields() {
+        return headers.stream().filter(h -> h.hasName("From")).map(h -> h.value().replace("\r\n", "").strip())
+                .toList();
     }
 
     /** Ends the header of a message to verify: its key lookups start now. */
@@ -396,7 +426,7 @@ final class MilterSession {
         }
     }
 
-    private MessageContext context(Optional<String> from) {
+    private MessageContext context(List<String> from) {
         Optional<String> authType = macros.authentication("auth_type").filter(s -> !s.isEmpty());
         Optional<String> login = macros.authentication("auth_authen").filter(s -> !s.isEmpty());
         if (login.isEmpty() && authType.isPresent()) {
@@ -417,6 +447,7 @@ final class MilterSession {
         unsignableReason = null;
         forged = null;
         verifying = null;
+        externalClient = false;
         if (state != State.NEGOTIATING) {
             state = State.CONNECTED;
         }

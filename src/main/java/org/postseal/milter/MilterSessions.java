@@ -61,7 +61,7 @@ public record MilterSessions(SigningPort signing, OnError onError, MilterLimits 
 
     /** Key lookups not complete within the command timeout count as temporary failures. */
     MilterSession newSession() {
-        return new MilterSession(signing, new DkimSigner(clock), onError, limits.maxHeaderBytes(), verification,
-                clock, limits.commandTimeout(), events);
+        return new MilterSession(signing, new DkimSigner(clock), onError, limits.maxHeaderBytes(),
+                limits.maxHeaderFields(), verification, clock, limits.commandTimeout(), events);
     }
 }
