@@ -80,6 +80,36 @@ class TxtQueryTest {
     }
 
     @Test
+    void exactlyTheRecordLimitIsRead() {
+        for (int i = 0; i < TxtQuery.MAX_RECORDS; i++) {
+            dns.addTxt("eight._domainkey.example.com", 300, List.of("v=DKIM1; p=" + i));
+        }
+        KeyAnswer answer = query.lookup(name("eight._domainkey.example.com")).join();
+        assertEquals(TxtQuery.MAX_RECORDS, answer.texts().size(), answer.toString());
+    }
+
+    @Test
+    void exactlyTheTextLimitIsReadAndOneByteMoreIsNot() {
+        int half = TxtQuery.MAX_TEXT_BYTES / 2;
+        dns.addTxt("atlimit._domainkey.example.com", padded("v=DKIM1; n=0; p=", half));
+        dns.addTxt("atlimit._domainkey.example.com", padded("v=DKIM1; n=1; p=", half));
+        KeyAnswer at = query.lookup(name("atlimit._domainkey.example.com")).join();
+        assertEquals(2, at.texts().size(), at.toString());
+        assertEquals(TxtQuery.MAX_TEXT_BYTES, at.texts().stream().mapToInt(String::length).sum());
+        dns.addTxt("past._domainkey.example.com", padded("v=DKIM1; n=0; p=", half));
+        dns.addTxt("past._domainkey.example.com", padded("v=DKIM1; n=1; p=", half + 1));
+        KeyAnswer past = query.lookup(name("past._domainkey.example.com")).join();
+        assertTrue(past.notFoundReason().orElseThrow().contains("has 8193 bytes of TXT records (at most 8192"),
+                past.toString());
+        assertEquals(2, query.lookup(name("atlimit._domainkey.example.com")).join().texts().size(),
+                "the next lookup is answered");
+    }
+
+    private static String padded(String start, int length) {
+        return start + "A".repeat(length - start.length());
+    }
+
+    @Test
     void moreRecordsThanTheLimitIsNoUsableRecord() {
         for (int i = 0; i <= TxtQuery.MAX_RECORDS; i++) {
             dns.addTxt("many._domainkey.example.com", 300, List.of("v=DKIM1; p=" + i));
