@@ -152,7 +152,8 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
         }
         int submissions = c.getInt("max-submissions");
         if (submissions < 1 || submissions > 65536) {
-            throw ConfigException.at(where(c, "max-submissions"), submissions + " (expected: 1-65536)");
+            throw ConfigException.at(where(c, "max-submissions"), "max-submissions = " + submissions
+                    + " (expected: 1-65536)");
         }
         int threads = c.getInt("delivery-threads");
         if (threads < 1 || threads > 256) {
