@@ -110,6 +110,26 @@ class TxtQueryTest {
     }
 
     @Test
+    void eightCnamesAreFollowedAndANinthIsNot() {
+        chain("eight", TxtQuery.MAX_CNAMES);
+        KeyAnswer at = query.lookup(name("eight0._domainkey.example.com")).join();
+        assertEquals(List.of("v=DKIM1; p=END"), at.texts(), at.toString());
+        chain("nine", TxtQuery.MAX_CNAMES + 1);
+        KeyAnswer past = query.lookup(name("nine0._domainkey.example.com")).join();
+        assertTrue(past.notFoundReason().orElseThrow().contains("more than " + TxtQuery.MAX_CNAMES + " CNAMEs"),
+                past.toString());
+    }
+
+    /** {@code prefix0} to {@code prefixN} CNAMEs, each to the next, the last to a TXT record. */
+    private static void chain(String prefix, int cnames) {
+        for (int i = 0; i < cnames; i++) {
+            dns.addRecord(prefix + i + "._domainkey.example.com", "CNAME", 300,
+                    prefix + (i + 1) + "._domainkey.example.com.");
+        }
+        dns.addTxt(prefix + cnames + "._domainkey.example.com", 300, List.of("v=DKIM1; p=END"));
+    }
+
+    @Test
     void moreRecordsThanTheLimitIsNoUsableRecord() {
         for (int i = 0; i <= TxtQuery.MAX_RECORDS; i++) {
             dns.addTxt("many._domainkey.example.com", 300, List.of("v=DKIM1; p=" + i));
