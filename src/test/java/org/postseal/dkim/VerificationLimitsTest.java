@@ -55,6 +55,11 @@ class VerificationLimitsTest {
         List<VerificationResult> four = verify(signed(4));
         assertEquals(3, four.size(), "the fourth is neither examined nor reported");
         assertEquals(List.of("s0", "s1", "s2"), four.stream().map(VerificationResult::selector).toList());
+        VerificationSession session = new DkimVerifier(keys, CLOCK, DkimVerifier.DEFAULT_ALLOWED_CLOCK_SKEW,
+                DkimVerifier.MINIMUM_RSA_BITS, MILTER_DEFAULTS).newSession();
+        TestMessages.fields(signed(4)).forEach(session::header);
+        session.endOfHeader();
+        assertEquals(1, session.notExamined(), "and counted, for the log line");
     }
 
     @Test

@@ -200,6 +200,9 @@ class MilterBoundsTest {
         assertEquals(3, past.split("dkim=pass").length - 1, past);
         assertTrue(!past.contains("header.s=s3"), "the fourth is neither examined nor reported: " + past);
         assertEquals(3, lookups.size(), lookups.toString());
+        assertTrue(log().contains("4QID: DKIM verification: d=example.com s=s0 pass, d=example.com s=s1 pass,"
+                + " d=example.com s=s2 pass; accept; 1 DKIM-Signature field(s) beyond maximum-signatures-to-verify"
+                + " not examined"), log());
         assertNormalMessageSigned();
     }
 
