@@ -249,6 +249,36 @@ class SigningOracleMatrixTest {
         }
     }
 
+    @Test
+    @DisplayName("Mode v: a PeerList client is left alone too, another external one is verified")
+    void modeVLeavesAPeerListClientAlone() throws Exception {
+        SigningPolicy peers = SigningPolicy.builder().peerList(HostList.of(List.of("198.51.100.7"))).build();
+        KeyRecordSource noKeys = KeyRecordSource.of((selector, domain) -> {
+            throw KeyLookupException.notFound("no key in this test");
+        });
+        MilterServer verifyOnly = MilterServer.start(new InetSocketAddress("127.0.0.1", 0),
+                new MilterSessions(SigningPort.none("Mode v: verifying only", peers), OnError.ACCEPT,
+                        MilterLimits.DEFAULTS, 1, Clock.systemUTC()).withVerification(new VerificationSettings(
+                                noKeys, Optional.of("mx.example.com"), "mx.example.com", VerificationActions.DEFAULTS,
+                                new VerificationLimits(3, 8192))), Optional.empty(), Optional.empty());
+        try {
+            try (MilterTestClient client = new MilterTestClient(verifyOnly.localAddress())) {
+                Mta mta = new Mta(client);
+                mta.connect("relay.example.net", '4', "198.51.100.7");
+                assertEquals(List.of('a'), mta.mail("joe@example.com").stream().map(MilterTestClient.Reply::code)
+                        .toList(), "a peer is accepted at MAIL");
+            }
+            try (MilterTestClient client = new MilterTestClient(verifyOnly.localAddress())) {
+                List<MilterTestClient.Reply> replies = external("203.0.113.5", "Q3").run(new Mta(client));
+                assertTrue(replies.stream().anyMatch(r -> r.code() == 'i' && r.text().contains(
+                        "Authentication-Results")), "another external client is verified: " + describe(replies));
+                assertEquals(List.of(), signatures(replies));
+            }
+        } finally {
+            verifyOnly.close();
+        }
+    }
+
     static Stream<Arguments> listenersAndModes() {
         List<Arguments> all = new ArrayList<>();
         for (Listener listener : Listener.values()) {
