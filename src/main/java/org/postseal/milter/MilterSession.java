@@ -347,7 +347,14 @@ final class MilterSession {
      * reason, and whatever they say, nothing is signed for this message.
      */
     private void noticeExternalSender() {
-        if (port.select(context(fromFields())) instanceof SignatureChoice.Skip skip && skip.notice()) {
+        SignatureChoice choice;
+        try {
+            choice = port.select(context(fromFields()));
+        } catch (RuntimeException e) {
+            LOG.debug("{}: no external-sender notice: {}", queueId(), LogText.escape(e.toString()));
+            return; // a log line is not worth the verification
+        }
+        if (choice instanceof SignatureChoice.Skip skip && skip.notice()) {
             LOG.warn("{}: {}", queueId(), LogText.escape(skip.reason()));
         }
     }
