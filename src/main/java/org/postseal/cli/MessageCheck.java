@@ -159,6 +159,6 @@ final class MessageCheck {
     private MessageContext context(Optional<String> fromField) {
         String envelope = fromField.flatMap(FromAddress::parse).map(FromAddress::toString).orElse("");
         return new MessageContext(client, Optional.ofNullable(macros.get("auth_type")),
-                Optional.ofNullable(macros.get("auth_authen")), envelope, fromField, "check", macros);
+                Optional.ofNullable(macros.get("auth_authen")), envelope, fromField.stream().toList(), "check", macros);
     }
 }

@@ -100,7 +100,7 @@ final class MilterConfiguration {
             signing = SigningPort.of(selector);
             keyCount = selector.keyCount();
         } else {
-            signing = SigningPort.none("Mode v: verifying only");
+            signing = SigningPort.none("Mode v: verifying only", settings.policy());
         }
         MessageHandling handling = MessageHandling.signingOnly(signing, settings.onError());
         Optional<KeyRecordSource> keys = Optional.empty();

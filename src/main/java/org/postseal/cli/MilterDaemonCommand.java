@@ -181,7 +181,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
         MilterSettings.Limits l = settings.limits();
         try {
             return new MilterLimits(l.maxConnections(), l.bufferMemoryBytes(), l.maxPacketBytes(),
-                    l.maxHeaderBytes(), l.commandTimeout(), l.idleTimeout());
+                    l.maxHeaderBytes(), l.maxHeaderFields(), l.commandTimeout(), l.idleTimeout());
         } catch (IllegalArgumentException e) {
             throw new CommandFailure(ExitStatus.CONFIG, "postseal.milter.limits: " + e.getMessage());
         }

@@ -150,7 +150,7 @@ final class SmarthostCommand implements Callable<Integer> {
             server = SmarthostServer.start(settings.socket(),
                     settings.socketMode().stream().mapToObj(UnixSockets::permissions).findFirst(),
                     settings.socketGroup(), smarthost, new SubmissionLimits(settings.maxMessageBytes(),
-                            settings.readTimeout(), settings.messageDeadline()),
+                            settings.readTimeout(), settings.messageDeadline(), settings.maxSubmissions()),
                     Math.max(4, settings.deliveryThreads() * 2));
         } catch (IOException | IllegalStateException e) {
             smarthost.close();

@@ -164,7 +164,7 @@ final class HoconSettings {
     }
 
     private static final Set<String> LIMITS = Set.of("max-connections", "buffer-memory", "max-packet",
-            "max-header", "command-timeout", "idle-timeout");
+            "max-header", "max-header-fields", "command-timeout", "idle-timeout");
 
     /** {@code limits}: each a positive number, size or duration. */
     private static MilterSettings.Limits limits(Config c) {
@@ -176,8 +176,8 @@ final class HoconSettings {
         }
         return new MilterSettings.Limits(positiveInt(l, "max-connections", 1),
                 bytes(l, "buffer-memory", 65536, Long.MAX_VALUE), (int) bytes(l, "max-packet", 65536, 1 << 30),
-                (int) bytes(l, "max-header", 1024, 1 << 30), positiveDuration(l, "command-timeout"),
-                positiveDuration(l, "idle-timeout"));
+                (int) bytes(l, "max-header", 1024, 1 << 30), positiveInt(l, "max-header-fields", 1),
+                positiveDuration(l, "command-timeout"), positiveDuration(l, "idle-timeout"));
     }
 
     /**

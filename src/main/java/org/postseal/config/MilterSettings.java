@@ -37,14 +37,15 @@ public final class MilterSettings {
      * @param bufferMemoryBytes bytes of partial packets held across all connections
      * @param maxPacketBytes the largest milter packet
      * @param maxHeaderBytes the largest header kept for one message
+     * @param maxHeaderFields the most header fields kept for one message
      * @param commandTimeout how long a packet may take to arrive whole
      * @param idleTimeout how long a connection may stay silent
      */
     public record Limits(int maxConnections, long bufferMemoryBytes, int maxPacketBytes, int maxHeaderBytes,
-            Duration commandTimeout, Duration idleTimeout) {
+            int maxHeaderFields, Duration commandTimeout, Duration idleTimeout) {
         /** The defaults, as {@code reference.conf} sets them. */
-        public static final Limits DEFAULTS = new Limits(1024, 64L << 20, 1 << 20, 1 << 20, Duration.ofSeconds(30),
-                Duration.ofSeconds(600));
+        public static final Limits DEFAULTS = new Limits(1024, 64L << 20, 1 << 20, 1 << 20, 1000,
+                Duration.ofSeconds(30), Duration.ofSeconds(600));
     }
 
     /**

@@ -48,6 +48,7 @@ import org.postseal.signing.UnusableKeyException;
  * @param maxMessageBytes the largest message accepted
  * @param readTimeout the longest silence from a client
  * @param messageDeadline the longest time a client may take to send its whole message
+ * @param maxSubmissions submissions (connections to the socket) served at once
  * @param relayWait how long a client waits for the first attempt
  * @param retryFirst first retry wait
  * @param retryMax longest retry wait
@@ -62,14 +63,16 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
         Optional<String> account, Path spool, Signing signing, CanonicalizationPair canonicalization,
         int minimumKeyBits, boolean requireSafeKeys, OnError onError, boolean readEnvelopeFrom,
         Optional<String> hostname,
-        long maxMessageBytes, Duration readTimeout, Duration messageDeadline, Duration relayWait, Duration retryFirst,
+        long maxMessageBytes, Duration readTimeout, Duration messageDeadline, int maxSubmissions, Duration relayWait,
+        Duration retryFirst,
         Duration retryMax, Duration lifetime, int deliveryThreads, Duration queueTick,
         Optional<MetricsAddress> metricsListen, List<String> warnings) {
     static final String ROOT = "postseal.smarthost";
     private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "pid-file", "msmtprc",
             "account", "spool", "domain", "selector", "key", "key-table", "signing-table", "multiple-signatures",
             "canonicalization", "minimum-key-bits", "require-safe-keys", "on-error", "hostname", "max-message-size",
-            "read-timeout", "message-deadline", "relay-wait", "retry", "delivery-threads", "queue-tick",
+            "read-timeout", "message-deadline", "max-submissions", "relay-wait", "retry", "delivery-threads",
+            "queue-tick",
             "read-envelope-from", "metrics");
 
     public SmarthostSettings {
@@ -149,6 +152,11 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
         if (max < 1 || max > Integer.MAX_VALUE - 64) {
             throw ConfigException.at(where(c, "max-message-size"), max + " bytes (expected: 1 to 2G)");
         }
+        int submissions = c.getInt("max-submissions");
+        if (submissions < 1 || submissions > 65536) {
+            throw ConfigException.at(where(c, "max-submissions"), "max-submissions = " + submissions
+                    + " (expected: 1-65536)");
+        }
         int threads = c.getInt("delivery-threads");
         if (threads < 1 || threads > 256) {
             throw ConfigException.at(where(c, "delivery-threads"), threads + " (expected: 1-256)");
@@ -159,7 +167,7 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
                 c.getInt("minimum-key-bits"), c.getBoolean("require-safe-keys"),
                 SettingReaders.onError(c.getString("on-error"), where(c, "on-error"), warnings),
                 c.getBoolean("read-envelope-from"), string(c, "hostname"), max,
-                positiveDuration(c, "read-timeout"), positiveDuration(c, "message-deadline"),
+                positiveDuration(c, "read-timeout"), positiveDuration(c, "message-deadline"), submissions,
                 positiveDuration(c, "relay-wait"), positiveDuration(c, "retry.first"), positiveDuration(c, "retry.max"),
                 positiveDuration(c, "retry.lifetime"), threads, positiveDuration(c, "queue-tick"),
                 HoconSettings.metrics(c, ROOT), warnings.list());

@@ -36,6 +36,7 @@ public final class VerificationSession {
     private final VerificationLimits limits;
     private final List<HeaderField> headers = new ArrayList<>();
     private final List<Candidate> candidates = new ArrayList<>();
+    private int notExamined;
     private final Map<BodyHasher.Key, BodyHasher> hashers = new HashMap<>();
     private State state = State.HEADERS;
 
@@ -106,6 +107,14 @@ public final class VerificationSession {
         return List.copyOf(keys);
     }
 
+    /**
+     * How many DKIM-Signature fields were left unexamined, beyond {@link VerificationLimits#maxSignatures()}; known
+     * once the header has ended.
+     */
+    public int notExamined() {
+        return notExamined;
+    }
+
     /** Whether the header holds at least one DKIM-Signature field. */
     public boolean hasSignatures() {
         return headers.stream().anyMatch(h -> h.hasName(SIGNATURE_FIELD));
@@ -138,7 +147,8 @@ public final class VerificationSession {
                 continue;
             }
             if (candidates.size() == limits.maxSignatures()) {
-                break;
+                notExamined++;
+                continue;
             }
             String value = field.value();
             try {

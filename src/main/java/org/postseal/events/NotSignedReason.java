@@ -11,7 +11,7 @@ public enum NotSignedReason {
     PEER,
     /** The client is not internal and did not authenticate (OpenDKIM verifies such mail instead). */
     CLIENT_NOT_TRUSTED,
-    /** No From field, or no address in it to sign for. */
+    /** No From field, several (RFC 5322 allows one), or no address in it to sign for. */
     NO_FROM_ADDRESS,
     /** No SigningTable entry (or Domain) covers the From address. */
     NO_SIGNING_ENTRY,

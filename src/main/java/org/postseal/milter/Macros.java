@@ -8,23 +8,29 @@ import java.util.Optional;
  * The macros the MTA has sent, by the command they came with. The MTA sends each stage's macros just before that
  * stage's command, so:
  * <ul>
- *   <li>at CONNECT, everything but the CONNECT stage's macros is forgotten (a new SMTP session);</li>
+ *   <li>at CONNECT, everything but the CONNECT stage's macros sent since the previous CONNECT is forgotten (a new SMTP
+ *       session: the last one's {@code {daemon_name}} does not carry over to one that sent none);</li>
  *   <li>at MAIL, the stages after MAIL are forgotten (MAIL's own have just arrived);</li>
  *   <li>at ABORT and at the end of each message, every message stage (MAIL and after) is forgotten;</li>
  *   <li>at QUIT_NC, everything is.</li>
  * </ul>
  * So nothing of one message (its queue id, its {@code {auth_authen}}) is seen by the next, even from an MTA that sends
- * no ABORT between messages. Authentication is read only from the stages where MTAs send it: MAIL, then CONNECT.
+ * no ABORT between messages. Authentication is read only from the stage where MTAs send it, MAIL (Postfix's
+ * {@code milter_mail_macros}, sendmail's {@code Milter.macros.envfrom}): SMTP AUTH comes after EHLO, so a value
+ * sent with CONNECT or HELO cannot be a real one, and one sent after MAIL would change the client's standing
+ * mid-message.
  */
 final class Macros {
     private static final byte[] LATEST_FIRST = {MilterCommand.END_OF_BODY, MilterCommand.BODY,
             MilterCommand.END_OF_HEADERS, MilterCommand.HEADER, MilterCommand.DATA, MilterCommand.RECIPIENT,
             MilterCommand.MAIL, MilterCommand.HELO, MilterCommand.CONNECT};
-    private static final byte[] AUTHENTICATION_STAGES = {MilterCommand.MAIL, MilterCommand.CONNECT};
+    private static final byte[] AUTHENTICATION_STAGES = {MilterCommand.MAIL};
     private static final byte[] AFTER_MAIL = {MilterCommand.RECIPIENT, MilterCommand.DATA, MilterCommand.HEADER,
             MilterCommand.END_OF_HEADERS, MilterCommand.BODY, MilterCommand.END_OF_BODY};
 
     private final Map<Byte, Map<String, String>> byStage = new HashMap<>();
+    /** Whether CONNECT-stage macros arrived since the last CONNECT. */
+    private boolean connectMacrosArrived;
 
     void put(byte stage, MilterPayload payload) {
         Map<String, String> values = new HashMap<>();
@@ -34,6 +40,9 @@ final class Macros {
             values.put(strip(name), value);
         }
         byStage.put(stage, values);
+        if (stage == MilterCommand.CONNECT) {
+            connectMacrosArrived = true;
+        }
     }
 
     /** The most specific value of a macro, from the latest stage that sent it; braces optional in the name. */
@@ -41,7 +50,7 @@ final class Macros {
         return lookup(name, LATEST_FIRST);
     }
 
-    /** An authentication macro ({@code {auth_type}}, {@code {auth_authen}}), from the MAIL or CONNECT stage only. */
+    /** An authentication macro ({@code {auth_type}}, {@code {auth_authen}}), from the MAIL stage only. */
     Optional<String> authentication(String name) {
         return lookup(name, AUTHENTICATION_STAGES);
     }
@@ -69,9 +78,10 @@ final class Macros {
         return all;
     }
 
-    /** A new SMTP session: keeps only the macros sent for its CONNECT. */
+    /** A new SMTP session: keeps only the macros sent for its CONNECT, if any came since the previous one. */
     void beginConnection() {
-        byStage.keySet().retainAll(java.util.Set.of(MilterCommand.CONNECT));
+        byStage.keySet().retainAll(connectMacrosArrived ? java.util.Set.of(MilterCommand.CONNECT) : java.util.Set.of());
+        connectMacrosArrived = false;
     }
 
     /** A new message: forgets the stages after MAIL, keeping the MAIL macros just sent. */
@@ -90,6 +100,7 @@ final class Macros {
     /** Forgets everything. */
     void clearAll() {
         byStage.clear();
+        connectMacrosArrived = false;
     }
 
     private static String strip(String name) {

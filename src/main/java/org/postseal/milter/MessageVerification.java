@@ -130,9 +130,11 @@ final class MessageVerification {
                     AuthenticationResultsField.unverified(forged.authservId(), "internal error"));
         }
         VerificationVerdict verdict = VerificationVerdict.of(results);
-        LOG.info("{}: DKIM verification: {}; {}{}", queueId, describe(results),
+        LOG.info("{}: DKIM verification: {}; {}{}{}", queueId, describe(results),
                 verdict.action(settings.actions()),
-                forged.count() == 0 ? "" : "; " + forged.count() + " forged Authentication-Results removed");
+                forged.count() == 0 ? "" : "; " + forged.count() + " forged Authentication-Results removed",
+                session.notExamined() == 0 ? "" : "; " + session.notExamined()
+                        + " DKIM-Signature field(s) beyond maximum-signatures-to-verify not examined");
         events.verified(new MessageVerified(verdict.event(), results.stream().map(r ->
                 new MessageVerified.SignatureChecked(r.domain(), r.result().word())).toList()));
         return replies(verdict, AuthenticationResultsField.value(forged.authservId(), results));

@@ -68,6 +68,7 @@ final class MilterSession {
     private final Supplier<MessageHandling> handling;
     private final DkimSigner signer;
     private final int maxHeaderBytes;
+    private final int maxHeaderFields;
     private final Clock clock;
     private final Duration keyTimeout;
     private final MailEvents events;
@@ -92,22 +93,26 @@ final class MilterSession {
     /** The Authentication-Results fields claiming our authserv-id, when verifying; null otherwise. */
     private ForgedResults forged;
     private MessageVerification verifying;
+    /** Whether the message being verified is from a client neither internal nor authenticated. */
+    private boolean externalClient;
 
     MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes) {
-        this(fixed(MessageHandling.signingOnly(port, onError)), signer, maxHeaderBytes, Clock.systemUTC(),
-                Duration.ofSeconds(30), MailEvents.NONE);
+        this(fixed(MessageHandling.signingOnly(port, onError)), signer, maxHeaderBytes,
+                MilterLimits.DEFAULT_MAX_HEADER_FIELDS, Clock.systemUTC(), Duration.ofSeconds(30), MailEvents.NONE);
     }
 
     /**
      * @param handling the handling new messages get, asked at each MAIL (and at option negotiation, for verifying)
+     * @param maxHeaderFields the most header fields kept for one message; past it the message is not signed
      * @param keyTimeout how long a key lookup may take before it counts as a temporary failure
      * @param events hears each message's outcome
      */
-    MilterSession(Supplier<MessageHandling> handling, DkimSigner signer, int maxHeaderBytes, Clock clock,
-            Duration keyTimeout, MailEvents events) {
+    MilterSession(Supplier<MessageHandling> handling, DkimSigner signer, int maxHeaderBytes, int maxHeaderFields,
+            Clock clock, Duration keyTimeout, MailEvents events) {
         this.handling = handling;
         this.signer = signer;
         this.maxHeaderBytes = maxHeaderBytes;
+        this.maxHeaderFields = maxHeaderFields;
         this.clock = clock;
         this.keyTimeout = keyTimeout;
         this.events = events;
@@ -261,11 +266,13 @@ final class MilterSession {
         envelopeSender = sender.startsWith("<") && sender.endsWith(">") ? sender.substring(1, sender.length() - 1)
                 : sender;
         forged = verification.map(v -> new ForgedResults(v.authservId(macros.get("j")))).orElse(null);
-        Optional<SignatureChoice.Skip> skip = message.signing().mayClientSign(context(Optional.empty()));
+        Optional<SignatureChoice.Skip> skip = message.signing().mayClientSign(context(List.of()));
         if (skip.isPresent()) {
-            if (forged != null) {
+            // a PeerList client is neither signed nor verified, as in OpenDKIM
+            if (forged != null && skip.get().kind() != NotSignedReason.PEER) {
                 LOG.debug("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.get().reason()));
                 events.notSigned(MessageNotSigned.of(skip.get().kind()));
+                externalClient = skip.get().kind() == NotSignedReason.CLIENT_NOT_TRUSTED;
                 state = State.VERIFYING_HEADER;
                 return Outcome.reply(MilterReplies.continueReply());
             }
@@ -290,6 +297,10 @@ final class MilterSession {
             unsignable("header larger than " + maxHeaderBytes + " bytes");
             return;
         }
+        if (headers.size() >= maxHeaderFields) {
+            unsignable("header of more than " + maxHeaderFields + " fields");
+            return;
+        }
         try {
             headers.add(HeaderField.of(fieldBytes(name, value)));
         } catch (IllegalArgumentException e) {
@@ -311,6 +322,9 @@ final class MilterSession {
 
     private Outcome endOfHeaders() {
         if (state == State.VERIFYING_HEADER) {
+            if (externalClient) {
+                noticeExternalSender();
+            }
             return startVerifying();
         }
         if (state != State.HEADER) {
@@ -319,8 +333,7 @@ final class MilterSession {
         if (unsignableReason != null) {
             return failed(NotSignedReason.UNSIGNABLE_MESSAGE, unsignableReason);
         }
-        Optional<String> from = headers.stream().filter(h -> h.hasName("From")).findFirst()
-                .map(h -> h.value().replace("\r\n", "").strip());
+        List<String> from = fromFields();
         if (from.isEmpty()) {
             return failed(NotSignedReason.NO_FROM_ADDRESS, "message has no From header field");
         }
@@ -343,6 +356,30 @@ final class MilterSession {
         headers.forEach(signing::header);
         state = State.BODY;
         return Outcome.reply(MilterReplies.continueReply());
+    }
+
+    /**
+     * OpenDKIM's notice for mail from an external client that claims a domain signed here ("external host attempted
+     * to send as"), unless the client is in ExternalIgnoreList. Only a log line: the rules are asked for their
+     * reason, and whatever they say, nothing is signed for this message.
+     */
+    private void noticeExternalSender() {
+        SignatureChoice choice;
+        try {
+            choice = message.signing().select(context(fromFields()));
+        } catch (RuntimeException e) {
+            LOG.debug("{}: no external-sender notice: {}", queueId(), LogText.escape(e.toString()));
+            return; // a log line is not worth the verification
+        }
+        if (choice instanceof SignatureChoice.Skip skip && skip.notice()) {
+            LOG.warn("{}: {}", queueId(), LogText.escape(skip.reason()));
+        }
+    }
+
+    /** The values of the From fields kept, unfolded, in order. */
+    private List<String> fromFields() {
+        return headers.stream().filter(h -> h.hasName("From")).map(h -> h.value().replace("\r\n", "").strip())
+                .toList();
     }
 
     /** Ends the header of a message to verify: its key lookups start now. */
@@ -413,7 +450,7 @@ final class MilterSession {
         }
     }
 
-    private MessageContext context(Optional<String> from) {
+    private MessageContext context(List<String> from) {
         Optional<String> authType = macros.authentication("auth_type").filter(s -> !s.isEmpty());
         Optional<String> login = macros.authentication("auth_authen").filter(s -> !s.isEmpty());
         if (login.isEmpty() && authType.isPresent()) {
@@ -434,6 +471,7 @@ final class MilterSession {
         unsignableReason = null;
         forged = null;
         verifying = null;
+        externalClient = false;
         if (state != State.NEGOTIATING) {
             state = State.CONNECTED;
         }

@@ -68,7 +68,7 @@ public record MilterSessions(Supplier<MessageHandling> handling, MilterLimits li
 
     /** Key lookups not complete within the command timeout count as temporary failures. */
     MilterSession newSession() {
-        return new MilterSession(handling, new DkimSigner(clock), limits.maxHeaderBytes(), clock,
-                limits.commandTimeout(), events);
+        return new MilterSession(handling, new DkimSigner(clock), limits.maxHeaderBytes(),
+                limits.maxHeaderFields(), clock, limits.commandTimeout(), events);
     }
 }

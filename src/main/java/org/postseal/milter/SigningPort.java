@@ -1,6 +1,8 @@
 package org.postseal.milter;
 
 import java.util.Optional;
+import org.postseal.events.NotSignedReason;
+import org.postseal.policy.SigningPolicy;
 import org.postseal.signing.SignatureChoice;
 import org.postseal.signing.SignatureSelector;
 
@@ -18,10 +20,22 @@ public interface SigningPort {
 
     /** A port that signs nothing (Mode v), for {@code reason}. */
     static SigningPort none(String reason) {
-        SignatureChoice.Skip skip = SignatureChoice.skip(org.postseal.events.NotSignedReason.VERIFY_ONLY, reason);
+        return none(reason, SigningPolicy.builder().build());
+    }
+
+    /**
+     * A port that signs nothing (Mode v), for {@code reason}; a client in {@code policy}'s PeerList is left alone
+     * (neither signed nor verified), as OpenDKIM leaves it in every mode.
+     */
+    static SigningPort none(String reason, SigningPolicy policy) {
+        SignatureChoice.Skip skip = SignatureChoice.skip(NotSignedReason.VERIFY_ONLY, reason);
         return new SigningPort() {
             @Override
             public Optional<SignatureChoice.Skip> mayClientSign(MessageContext context) {
+                if (policy.isPeer(context.policyClient())) {
+                    return Optional.of(SignatureChoice.skip(NotSignedReason.PEER, "client "
+                            + context.policyClient().describe() + " is in PeerList"));
+                }
                 return Optional.of(skip);
             }
 
@@ -47,7 +61,7 @@ public interface SigningPort {
 
             @Override
             public SignatureChoice select(MessageContext context) {
-                return selector.choose(context.policyClient(), context.from());
+                return selector.choose(context.policyClient(), context.fromFields());
             }
 
             @Override

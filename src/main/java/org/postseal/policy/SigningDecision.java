@@ -18,7 +18,7 @@ public final class SigningDecision {
         PEER,
         /** The client is not internal and did not authenticate: not ours to sign (OpenDKIM verifies instead). */
         EXTERNAL,
-        /** The client may have mail signed, but the message has no From address to sign for. */
+        /** The client may have mail signed, but the message has no From address, or several, to sign for. */
         UNPARSABLE_FROM,
         /** The client may have mail signed, but no domain or SigningTable entry covers the From address. */
         NOT_SIGNED,

@@ -22,8 +22,8 @@ import java.util.stream.Collectors;
  *       signed, whatever the From address says ({@link SigningDecision.Outcome#EXTERNAL}); if the From domain is one
  *       we sign for and the client is not in ExternalIgnoreList, the decision is a {@link SigningDecision#notice()}
  *       ("external host attempted to send as ...").</li>
- *   <li>The From field must yield an address ({@link FromAddress}) whose domain is a domain name
- *       ({@link DomainName}): a domain such as {@code ../../keys/other} is never put into a {@code %} key path or a
+ *   <li>The message must have one From field, and it must yield an address ({@link FromAddress}) whose domain is a
+ *       domain name ({@link DomainName}): a domain such as {@code ../../keys/other} is never put into a {@code %} key path or a
  *       {@code d=} (OpenDKIM does not check; postseal does not sign such mail).</li>
  *   <li>With a KeyTable and SigningTable, the SigningTable picks the keys ({@link SigningTable#lookup}); with
  *       MultipleSignatures every matching entry signs, in table order, each distinct signature once. With OpenDKIM's
@@ -75,12 +75,34 @@ public final class SigningPolicy {
     }
 
     /**
-     * Decides for one message.
+     * Decides for one message with one From field at most.
      *
      * @param client the SMTP client
-     * @param fromField the value of the (first) From header field, unfolded; empty if the message has none
+     * @param fromField the value of the From header field, unfolded; empty if the message has none
      */
     public SigningDecision decide(Client client, Optional<String> fromField) {
+        return decide(client, fromField.map(List::of).orElse(List.of()));
+    }
+
+    /**
+     * Decides for one message. A message with several From fields is never signed (RFC 5322 §3.6 allows one; which
+     * one a reader is shown is up to the reader's software, so a signature chosen by the first could vouch for a
+     * message displayed as from the second). OpenDKIM signs for the first unless {@code RequiredHeaders} is on.
+     *
+     * @param client the SMTP client
+     * @param fromFields the values of the message's From header fields, unfolded, in order; empty if it has none
+     */
+    public SigningDecision decide(Client client, List<String> fromFields) {
+        SigningDecision decision = decideFirst(client, fromFields.stream().findFirst());
+        if (fromFields.size() > 1 && decision.outcome() != SigningDecision.Outcome.PEER
+                && decision.outcome() != SigningDecision.Outcome.EXTERNAL) {
+            return SigningDecision.skip(SigningDecision.Outcome.UNPARSABLE_FROM, "message has " + fromFields.size()
+                    + " From header fields (RFC 5322 allows one)", decision.from(), false);
+        }
+        return decision;
+    }
+
+    private SigningDecision decideFirst(Client client, Optional<String> fromField) {
         Optional<FromAddress> from = fromField.flatMap(FromAddress::parse);
         if (isPeer(client)) {
             return SigningDecision.skip(SigningDecision.Outcome.PEER,

@@ -20,7 +20,7 @@ final class FixedSignatures implements SignatureSelector {
     }
 
     @Override
-    public SignatureChoice choose(Client client, Optional<String> fromField) {
+    public SignatureChoice choose(Client client, List<String> fromFields) {
         return sign;
     }
 

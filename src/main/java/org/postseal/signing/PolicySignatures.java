@@ -30,8 +30,8 @@ final class PolicySignatures implements SignatureSelector {
     }
 
     @Override
-    public SignatureChoice choose(Client client, Optional<String> fromField) {
-        SigningDecision decision = policy.decide(client, fromField);
+    public SignatureChoice choose(Client client, List<String> fromFields) {
+        SigningDecision decision = policy.decide(client, fromFields);
         if (!decision.signs()) {
             return skip(decision);
         }

@@ -21,9 +21,15 @@ public sealed interface SignatureSelector permits PolicySignatures, FixedSignatu
     /**
      * The signatures for one message.
      *
-     * @param fromField the value of the (first) From header field, unfolded; empty if the message has none
+     * @param fromFields the values of the message's From header fields, unfolded, in order (empty if it has none;
+     *     by the rules, a message with several is not signed)
      */
-    SignatureChoice choose(Client client, Optional<String> fromField);
+    SignatureChoice choose(Client client, List<String> fromFields);
+
+    /** The signatures for a message with one From field at most ({@code fromField}, unfolded). */
+    default SignatureChoice choose(Client client, Optional<String> fromField) {
+        return choose(client, fromField.map(List::of).orElse(List.of()));
+    }
 
     /** How many keys are read (for the start-up log line). */
     int keyCount();

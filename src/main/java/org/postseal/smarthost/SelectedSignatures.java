@@ -8,7 +8,6 @@ import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import org.postseal.dkim.DkimSigner;
 import org.postseal.message.HeaderField;
 import org.postseal.dkim.SignatureSpec;
@@ -63,7 +62,7 @@ final class SelectedSignatures implements MessageSigner {
                 .map(s -> "d=" + s.domain() + " s=" + s.selector() + " a=" + s.algorithm().tag()).toList(), domains);
     }
 
-    private static Optional<String> from(byte[] message) throws MessageFormatException {
+    private static List<String> from(byte[] message) throws MessageFormatException {
         HeaderBlock header;
         try {
             header = MessageReader.readHeader(new ByteArrayInputStream(message),
@@ -71,7 +70,7 @@ final class SelectedSignatures implements MessageSigner {
         } catch (IOException e) {
             throw new MessageFormatException("cannot read the header: " + e.getMessage());
         }
-        return header.fields().stream().filter(f -> f.hasName("From")).findFirst().map(HeaderField::value);
+        return header.fields().stream().filter(f -> f.hasName("From")).map(HeaderField::value).toList();
     }
 
     @Override

@@ -40,6 +40,7 @@ public final class SmarthostServer implements Closeable {
     private final ExecutorService workers;
     private Channel channel;
     private MemoryBudget budget;
+    private SubmissionSlots slots;
 
     private SmarthostServer(Path path, int workerThreads) {
         if (!Epoll.isAvailable()) {
@@ -83,12 +84,14 @@ public final class SmarthostServer implements Closeable {
         }
         UnixSockets.removeStale(path);
         budget = new MemoryBudget(limits.memoryBudget());
+        slots = new SubmissionSlots(limits.maxSubmissions());
         ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         SubmissionDecoder decoder = new SubmissionDecoder(limits.maxMessageBytes(), budget);
                         ch.pipeline()
+                                .addLast("slots", slots)
                                 .addLast("readTimeout", new ReadTimeoutHandler(limits.readTimeout().toMillis(),
                                         TimeUnit.MILLISECONDS))
                                 .addLast("decoder", decoder)
@@ -108,6 +111,11 @@ public final class SmarthostServer implements Closeable {
     /** The message bytes held in memory now, over all clients. */
     long memoryInUse() {
         return budget.used();
+    }
+
+    /** The submissions served now. */
+    int submissionsOpen() {
+        return slots.open();
     }
 
     /** Blocks until the server is closed. */

@@ -59,6 +59,7 @@ final class SubmissionHandler extends SimpleChannelInboundHandler<Object> {
                 });
             });
         } catch (RejectedExecutionException e) {
+            LOG.warn("submission refused for now: no worker free, or the smarthost is shutting down (busy)");
             working = false;
             decoder.releaseBudget();
             answer(ctx, SubmissionAnswer.tempFail("the smarthost is busy or shutting down"));

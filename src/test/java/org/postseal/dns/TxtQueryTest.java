@@ -80,6 +80,56 @@ class TxtQueryTest {
     }
 
     @Test
+    void exactlyTheRecordLimitIsRead() {
+        for (int i = 0; i < TxtQuery.MAX_RECORDS; i++) {
+            dns.addTxt("eight._domainkey.example.com", 300, List.of("v=DKIM1; p=" + i));
+        }
+        KeyAnswer answer = query.lookup(name("eight._domainkey.example.com")).join();
+        assertEquals(TxtQuery.MAX_RECORDS, answer.texts().size(), answer.toString());
+    }
+
+    @Test
+    void exactlyTheTextLimitIsReadAndOneByteMoreIsNot() {
+        int half = TxtQuery.MAX_TEXT_BYTES / 2;
+        dns.addTxt("atlimit._domainkey.example.com", padded("v=DKIM1; n=0; p=", half));
+        dns.addTxt("atlimit._domainkey.example.com", padded("v=DKIM1; n=1; p=", half));
+        KeyAnswer at = query.lookup(name("atlimit._domainkey.example.com")).join();
+        assertEquals(2, at.texts().size(), at.toString());
+        assertEquals(TxtQuery.MAX_TEXT_BYTES, at.texts().stream().mapToInt(String::length).sum());
+        dns.addTxt("past._domainkey.example.com", padded("v=DKIM1; n=0; p=", half));
+        dns.addTxt("past._domainkey.example.com", padded("v=DKIM1; n=1; p=", half + 1));
+        KeyAnswer past = query.lookup(name("past._domainkey.example.com")).join();
+        assertTrue(past.notFoundReason().orElseThrow().contains("has 8193 bytes of TXT records (at most 8192"),
+                past.toString());
+        assertEquals(2, query.lookup(name("atlimit._domainkey.example.com")).join().texts().size(),
+                "the next lookup is answered");
+    }
+
+    private static String padded(String start, int length) {
+        return start + "A".repeat(length - start.length());
+    }
+
+    @Test
+    void eightCnamesAreFollowedAndANinthIsNot() {
+        chain("eight", TxtQuery.MAX_CNAMES);
+        KeyAnswer at = query.lookup(name("eight0._domainkey.example.com")).join();
+        assertEquals(List.of("v=DKIM1; p=END"), at.texts(), at.toString());
+        chain("nine", TxtQuery.MAX_CNAMES + 1);
+        KeyAnswer past = query.lookup(name("nine0._domainkey.example.com")).join();
+        assertTrue(past.notFoundReason().orElseThrow().contains("more than " + TxtQuery.MAX_CNAMES + " CNAMEs"),
+                past.toString());
+    }
+
+    /** {@code prefix0} to {@code prefixN} CNAMEs, each to the next, the last to a TXT record. */
+    private static void chain(String prefix, int cnames) {
+        for (int i = 0; i < cnames; i++) {
+            dns.addRecord(prefix + i + "._domainkey.example.com", "CNAME", 300,
+                    prefix + (i + 1) + "._domainkey.example.com.");
+        }
+        dns.addTxt(prefix + cnames + "._domainkey.example.com", 300, List.of("v=DKIM1; p=END"));
+    }
+
+    @Test
     void moreRecordsThanTheLimitIsNoUsableRecord() {
         for (int i = 0; i <= TxtQuery.MAX_RECORDS; i++) {
             dns.addTxt("many._domainkey.example.com", 300, List.of("v=DKIM1; p=" + i));

@@ -206,7 +206,7 @@ class MilterHostileClientTest {
     }
 
     @Test
-    void authenticationIsTakenOnlyFromTheMailOrConnectStage() throws Exception {
+    void authenticationIsTakenOnlyFromTheMailStage() throws Exception {
         start(MilterLimits.DEFAULTS);
         try (MilterTestClient client = connect()) {
             client.negotiate(6, MilterTestClient.POSTFIX_ACTIONS, MilterTestClient.POSTFIX_STEPS_V6);

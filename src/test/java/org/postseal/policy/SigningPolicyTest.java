@@ -153,6 +153,18 @@ class SigningPolicyTest {
     }
 
     @Test
+    void severalFromFieldsAreNeverSignedAndAnExternalClientStaysExternal() {
+        SigningDecision two = tables(false).decide(client("127.0.0.1"), List.of("joe@example.com", "ann@example.net"));
+        assertEquals(Outcome.UNPARSABLE_FROM, two.outcome());
+        assertEquals("message has 2 From header fields (RFC 5322 allows one)", two.reason());
+        assertEquals(Outcome.SIGN, tables(false).decide(client("127.0.0.1"), List.of("joe@example.com")).outcome());
+        SigningDecision external = tables(false).decide(client("192.0.2.7"),
+                List.of("joe@example.com", "joe@example.com"));
+        assertEquals(Outcome.EXTERNAL, external.outcome(), "the client is refused first, as with one field");
+        assertTrue(external.notice());
+    }
+
+    @Test
     void noSigningTableEntry() {
         SigningDecision decision = tables(false).decide(client("127.0.0.1"), Optional.of("joe@example.org"));
         assertEquals(Outcome.NOT_SIGNED, decision.outcome());
