@@ -44,8 +44,6 @@ import picocli.CommandLine.Spec;
         description = {"Run the DKIM signing milter for Postfix (smtpd_milters / non_smtpd_milters).",
             "With no configuration it listens on inet:8891@127.0.0.1 with a demonstration key."})
 final class MilterDaemonCommand implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(MilterDaemonCommand.class);
-
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "postseal configuration (HOCON).")
     private Path config;
 
@@ -77,12 +75,15 @@ final class MilterDaemonCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        settings.warnings().forEach(w -> LOG.warn("{}", w));
+        settings.syslog().ifPresent(LogSetup::toSyslog);
+        // made here, not in a static field: picocli builds every command, and --version must not start Logback
+        Logger log = LoggerFactory.getLogger(MilterDaemonCommand.class);
+        settings.warnings().forEach(w -> log.warn("{}", w));
         if (!settings.signing() && !settings.verifying()) {
             throw new CommandFailure(ExitStatus.CONFIG, "Mode: neither s nor v; set Mode s, v or sv");
         }
         if (settings.softwareHeader()) {
-            LOG.warn("software-header / SoftwareHeader: the DKIM-Filter field is not added by this version");
+            log.warn("software-header / SoftwareHeader: the DKIM-Filter field is not added by this version");
         }
         SigningPort signing;
         int keyCount = 0;
@@ -107,7 +108,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
         } catch (IOException | IllegalStateException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        LOG.info("postseal milter ready ({}, Mode {}{}, {} key(s), {})", settings.source(),
+        log.info("postseal milter ready ({}, Mode {}{}, {} key(s), {})", settings.source(),
                 settings.signing() ? "s" : "", settings.verifying() ? "v" : "", keyCount,
                 org.postseal.dkim.CryptoProviders.description());
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postseal-shutdown"));

@@ -40,8 +40,6 @@ import picocli.CommandLine.Option;
         description = {"Take messages from 'postseal sendmail' on a unix socket, sign them, relay them over SMTP "
                 + "(msmtp configuration) and keep them in a spool until the server has them."})
 final class SmarthostCommand implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(SmarthostCommand.class);
-
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "postseal configuration (HOCON), "
             + "section postseal.smarthost; the options below override it.")
     private Path config;
@@ -85,14 +83,17 @@ final class SmarthostCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // made here, not in a static field: picocli builds every command, and --version must not start Logback
+        Logger log = LoggerFactory.getLogger(SmarthostCommand.class);
         SmarthostSettings settings;
         SmtpEndpoint endpoint;
         try {
             settings = SmarthostSettings.load(Optional.ofNullable(config), overrides(), Path.of(""));
             Warnings warnings = new Warnings();
             endpoint = endpoint(settings, warnings);
-            settings.warnings().forEach(w -> LOG.warn("{}", w));
-            warnings.list().forEach(w -> LOG.warn("{}", w));
+            settings.syslog().ifPresent(LogSetup::toSyslog);
+            settings.warnings().forEach(w -> log.warn("{}", w));
+            warnings.list().forEach(w -> log.warn("{}", w));
         } catch (ConfigException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
@@ -128,7 +129,7 @@ final class SmarthostCommand implements Callable<Integer> {
             lock.get().close();
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        LOG.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({})", settings.socket(),
+        log.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({})", settings.socket(),
                 endpoint, signer, settings.spool(), CryptoProviders.description());
         SpoolLock held = lock.get();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -181,7 +182,8 @@ final class SmarthostCommand implements Callable<Integer> {
         chosen.logfile().filter(f -> !f.equals("-")).ifPresent(f -> warnings.at(chosen.where("logfile"),
                 "logfile " + f + " is not written: postseal logs every delivery on stderr (the journal)"));
         chosen.syslog().ifPresent(f -> warnings.at(chosen.where("syslog"),
-                "syslog is not used: postseal logs every delivery on stderr (the journal)"));
+                "syslog is not used: postseal logs every delivery on stderr (the journal), and to syslog with "
+                        + "postseal.logging.syslog"));
         chosen.from().ifPresent(f -> warnings.at(chosen.where("from"), "from " + f + " is not used: the "
                 + "envelope sender is -f, else the From field (read-envelope-from), else user@hostname"));
         return endpoint;

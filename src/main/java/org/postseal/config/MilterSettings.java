@@ -11,6 +11,7 @@ import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dns.DnsSettings;
+import org.postseal.logging.SyslogTarget;
 import org.postseal.policy.SigningPolicy;
 import org.postseal.policy.VerificationActions;
 import org.postseal.signing.KeyRules;
@@ -92,6 +93,7 @@ public final class MilterSettings {
     private final Verification verification;
     private final String source;
     private final List<String> warnings;
+    private final Optional<SyslogTarget> syslog;
 
     private MilterSettings(Builder b) {
         this.socket = b.socket;
@@ -115,6 +117,7 @@ public final class MilterSettings {
         this.verification = b.verification;
         this.source = b.source;
         this.warnings = List.copyOf(b.warnings);
+        this.syslog = b.syslog;
     }
 
     /**
@@ -146,7 +149,17 @@ public final class MilterSettings {
      * @throws ConfigException for a missing Socket, a malformed value, or a table that cannot be used
      */
     public static MilterSettings fromOpenDkim(OpenDkimConf conf) {
-        return OpenDkimSettings.translate(conf);
+        return fromOpenDkim(conf, System.getenv());
+    }
+
+    /**
+     * As {@link #fromOpenDkim(OpenDkimConf)}, with {@code environment} in place of the process's
+     * ({@code POSTSEAL_SYSLOG_SOCKET}).
+     *
+     * @throws ConfigException for a missing Socket, a malformed value, or a table that cannot be used
+     */
+    public static MilterSettings fromOpenDkim(OpenDkimConf conf, Map<String, String> environment) {
+        return OpenDkimSettings.translate(conf, environment);
     }
 
     public static Builder builder(SocketSpec socket, SigningPolicy policy) {
@@ -275,6 +288,11 @@ public final class MilterSettings {
         return warnings;
     }
 
+    /** Where lines go besides stderr ({@code Syslog yes}, {@code postseal.logging.syslog}); empty for stderr only. */
+    public Optional<SyslogTarget> syslog() {
+        return syslog;
+    }
+
     @Override
     public String toString() {
         return "MilterSettings[" + source + ": socket=" + socket + ", c=" + canonicalization + ", " + policy
@@ -304,6 +322,7 @@ public final class MilterSettings {
         private Verification verification = Verification.DEFAULTS;
         private String source = "(built)";
         private List<String> warnings = List.of();
+        private Optional<SyslogTarget> syslog = Optional.empty();
 
         private Builder(SocketSpec socket, SigningPolicy policy) {
             this.socket = Objects.requireNonNull(socket, "socket");
@@ -415,6 +434,11 @@ public final class MilterSettings {
 
         public Builder warnings(List<String> lines) {
             this.warnings = List.copyOf(lines);
+            return this;
+        }
+
+        public Builder syslog(Optional<SyslogTarget> target) {
+            this.syslog = Objects.requireNonNull(target, "syslog");
             return this;
         }
 

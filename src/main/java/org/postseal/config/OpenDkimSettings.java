@@ -2,6 +2,7 @@ package org.postseal.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.postseal.dkim.CanonicalizationPair;
@@ -15,7 +16,10 @@ final class OpenDkimSettings {
     private OpenDkimSettings() {
     }
 
-    static MilterSettings translate(OpenDkimConf conf) {
+    /**
+     * @param environment where {@code POSTSEAL_SYSLOG_SOCKET} may name another syslog socket than /dev/log
+     */
+    static MilterSettings translate(OpenDkimConf conf, Map<String, String> environment) {
         Warnings warnings = new Warnings();
         conf.warnings().forEach(warnings::add);
         SocketSpec socket = conf.socket().orElseThrow(() -> ConfigException.at(conf.file().toString(),
@@ -59,6 +63,7 @@ final class OpenDkimSettings {
             settings.signatureTtl(Duration.ofSeconds(ttl.getAsInt()));
         }
         conf.authservId().ifPresent(settings::authservId);
+        settings.syslog(LoggingSettings.fromOpenDkim(conf, environment, warnings));
         settings.dns(DnsSettingsReader.fromOpenDkim(conf));
         settings.verification(verification(conf));
 

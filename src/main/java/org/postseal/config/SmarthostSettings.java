@@ -17,6 +17,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import org.postseal.dkim.CanonicalizationPair;
+import org.postseal.logging.SyslogTarget;
 import org.postseal.policy.DomainName;
 import org.postseal.policy.SigningPolicy;
 import org.postseal.signing.FixedKey;
@@ -54,13 +55,15 @@ import org.postseal.signing.UnusableKeyException;
  * @param deliveryThreads deliveries at once
  * @param queueTick how often the queue runner looks
  * @param warnings what was found odd, to log
+ * @param syslog where lines go besides stderr ({@code postseal.logging.syslog}); empty for stderr only
  */
 public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<String> socketGroup, Path msmtprc,
         Optional<String> account, Path spool, Signing signing, CanonicalizationPair canonicalization,
         int minimumKeyBits, boolean requireSafeKeys, OnError onError, boolean readEnvelopeFrom,
         Optional<String> hostname,
         long maxMessageBytes, Duration readTimeout, Duration messageDeadline, Duration relayWait, Duration retryFirst,
-        Duration retryMax, Duration lifetime, int deliveryThreads, Duration queueTick, List<String> warnings) {
+        Duration retryMax, Duration lifetime, int deliveryThreads, Duration queueTick, List<String> warnings,
+        Optional<SyslogTarget> syslog) {
     static final String ROOT = "postseal.smarthost";
     private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "msmtprc", "account",
             "spool", "domain", "selector", "key", "key-table", "signing-table", "multiple-signatures",
@@ -118,13 +121,14 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
             }
             Config resolved = ConfigFactory.parseMap(cli, "command line").withFallback(app).withFallback(reference)
                     .withFallback(ConfigFactory.systemEnvironment()).resolve(ConfigResolveOptions.noSystem());
-            return read(resolved.getConfig(ROOT), base, warnings);
+            Optional<SyslogTarget> syslog = LoggingSettings.fromHocon(resolved, warnings);
+            return read(resolved.getConfig(ROOT), base, warnings, syslog);
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException(e.getMessage(), e);
         }
     }
 
-    private static SmarthostSettings read(Config c, Path base, Warnings warnings) {
+    private static SmarthostSettings read(Config c, Path base, Warnings warnings, Optional<SyslogTarget> syslog) {
         for (String key : new TreeSet<>(c.root().keySet())) {
             if (!KNOWN.contains(key)) {
                 warnings.at(where(c, key), "unknown setting " + ROOT + "." + key + " ignored");
@@ -157,7 +161,8 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
                 c.getBoolean("read-envelope-from"), string(c, "hostname"), max,
                 positiveDuration(c, "read-timeout"), positiveDuration(c, "message-deadline"),
                 positiveDuration(c, "relay-wait"), positiveDuration(c, "retry.first"), positiveDuration(c, "retry.max"),
-                positiveDuration(c, "retry.lifetime"), threads, positiveDuration(c, "queue-tick"), warnings.list());
+                positiveDuration(c, "retry.lifetime"), threads, positiveDuration(c, "queue-tick"), warnings.list(),
+                syslog);
     }
 
     private static Signing signing(Config c, Path base, Warnings warnings) {

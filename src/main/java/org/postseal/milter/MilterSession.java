@@ -15,6 +15,8 @@ import org.postseal.dkim.UnsignableMessageException;
 import org.postseal.dkim.record.TagList;
 import org.postseal.dkim.record.TagSyntaxException;
 import org.postseal.logging.LogText;
+import org.postseal.logging.MessageLine;
+import org.postseal.policy.FromAddress;
 import org.postseal.signing.OnError;
 import org.postseal.signing.SignatureChoice;
 import org.slf4j.Logger;
@@ -70,6 +72,8 @@ final class MilterSession {
     private final List<HeaderField> headers = new ArrayList<>();
     private int headerBytes;
     private SigningSession signing;
+    /** The From domain of the message being signed, for its log line. */
+    private Optional<String> signingFrom = Optional.empty();
     /** Why the header cannot be signed or examined (too large, malformed), or null. */
     private String unsignableReason;
     /** The Authentication-Results fields claiming our authserv-id, when verifying; null otherwise. */
@@ -172,10 +176,10 @@ final class MilterSession {
     Outcome abandon(byte code, RuntimeException error) {
         boolean wasVerifying = state == State.VERIFYING_HEADER || state == State.VERIFYING_BODY;
         if (wasVerifying) {
-            LOG.error("{}: cannot verify, internal error: {}", queueId(), LogText.escape(error.toString()), error);
+            LOG.error("{}", MessageLine.notVerified(queueId()).from(fromDomain())
+                    .because("internal error: " + error), error);
         } else {
-            LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), onError.wording(),
-                    LogText.escape(error.toString()), error);
+            LOG.error("{}", notSignable(fromDomain(), "internal error: " + error), error);
         }
         resetMessage();
         state = negotiation == null ? State.NEGOTIATING : State.SKIPPING;
@@ -233,7 +237,7 @@ final class MilterSession {
                 state = State.VERIFYING_HEADER;
                 return Outcome.reply(MilterReplies.continueReply());
             }
-            return skip(skip.get());
+            return skip(skip.get(), Optional.empty());
         }
         state = State.HEADER;
         return Outcome.reply(MilterReplies.continueReply());
@@ -291,16 +295,18 @@ final class MilterSession {
         SignatureChoice choice = port.select(context(from));
         if (choice instanceof SignatureChoice.Skip skip) {
             if (forged != null) {
-                LOG.info("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.reason()));
+                LOG.debug("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.reason()));
                 return startVerifying();
             }
+            Optional<String> domain = fromDomain();
             resetMessage();
-            return skip(skip);
+            return skip(skip, domain);
         }
         if (choice instanceof SignatureChoice.Fail fail) {
             return failed(fail.reason());
         }
         signing = signer.newSession(((SignatureChoice.Sign) choice).specs());
+        signingFrom = fromDomain();
         headers.forEach(signing::header);
         state = State.BODY;
         return Outcome.reply(MilterReplies.continueReply());
@@ -310,8 +316,10 @@ final class MilterSession {
     private Outcome startVerifying() {
         VerificationSettings settings = verification.orElseThrow();
         verifying = unsignableReason != null
-                ? MessageVerification.unexamined(settings, forged, queueId(), negotiation, unsignableReason)
-                : MessageVerification.start(settings, clock, keyTimeout, forged, queueId(), negotiation, headers);
+                ? MessageVerification.unexamined(settings, forged, queueId(), fromDomain(), negotiation,
+                        unsignableReason)
+                : MessageVerification.start(settings, clock, keyTimeout, forged, queueId(), fromDomain(),
+                        negotiation, headers);
         headers.clear();
         state = State.VERIFYING_BODY;
         return Outcome.reply(MilterReplies.continueReply());
@@ -336,29 +344,38 @@ final class MilterSession {
             return new Outcome(List.of(), false, null, work);
         }
         if (state != State.BODY) {
-            boolean wasUnsignable = state == State.HEADER && unsignableReason != null;
+            if (state == State.HEADER && unsignableReason != null) {
+                return failed(unsignableReason);
+            }
             resetMessage();
-            return wasUnsignable ? failed(unsignableReason) : Outcome.reply(MilterReplies.continueReply());
+            return Outcome.reply(MilterReplies.continueReply());
         }
         body(lastChunk);
         SigningSession session = signing;
         String queueId = queueId();
+        Optional<String> from = signingFrom;
         resetMessage();
-        return new Outcome(List.of(), false, new EndOfMessage(session, queueId), null);
+        return new Outcome(List.of(), false, new EndOfMessage(session, queueId, from), null);
     }
 
-    /** Leaves a message the rules do not sign alone: accepted, with a log line (a warning for a notice). */
-    private Outcome skip(SignatureChoice.Skip skip) {
+    /**
+     * Leaves a message the rules do not sign alone: accepted, with its line (a warning for a notice).
+     *
+     * @param from the From domain, if the header was read
+     */
+    private Outcome skip(SignatureChoice.Skip skip, Optional<String> from) {
+        MessageLine line = MessageLine.notSigned(queueId()).from(from).because(skip.reason());
         if (skip.notice()) {
-            LOG.warn("{}: {}", queueId(), LogText.escape(skip.reason()));
+            LOG.warn("{}", line);
+        } else {
+            LOG.info("{}", line);
         }
-        LOG.info("{}: not signing: {}", queueId(), LogText.escape(skip.reason()));
         state = State.SKIPPING;
         return Outcome.reply(MilterReplies.accept());
     }
 
     private Outcome failed(String reason) {
-        LOG.warn("{}: cannot sign, {}: {}", queueId(), onError.wording(), LogText.escape(reason));
+        LOG.warn("{}", notSignable(fromDomain(), reason));
         resetMessage();
         state = State.SKIPPING;
         return Outcome.reply(onErrorReply());
@@ -379,6 +396,18 @@ final class MilterSession {
         return new MessageContext(client, authType, login, envelopeSender, from, queueId(), macros.snapshot());
     }
 
+    /** The line of a message that should have been signed and cannot be: what became of it, and why. */
+    private MessageLine notSignable(Optional<String> from, String reason) {
+        return MessageLine.notSigned(queueId()).from(from).because("cannot sign (" + onError.wording() + "): "
+                + reason);
+    }
+
+    /** The domain of the message's (first) From field, if the header has one with an address. */
+    private Optional<String> fromDomain() {
+        return headers.stream().filter(h -> h.hasName("From")).findFirst()
+                .flatMap(h -> FromAddress.parse(h.value().replace("\r\n", "").strip())).map(FromAddress::domain);
+    }
+
     private String queueId() {
         return macros.get("i").filter(s -> !s.isEmpty()).map(LogText::escape).orElse("NOQUEUE");
     }
@@ -387,6 +416,7 @@ final class MilterSession {
         headers.clear();
         headerBytes = 0;
         signing = null;
+        signingFrom = Optional.empty();
         unsignableReason = null;
         forged = null;
         verifying = null;
@@ -402,12 +432,14 @@ final class MilterSession {
     final class EndOfMessage {
         private final SigningSession session;
         private final String queueId;
+        private final Optional<String> from;
         private final List<HeaderField> signatures = new ArrayList<>();
         private String failure;
 
-        EndOfMessage(SigningSession session, String queueId) {
+        EndOfMessage(SigningSession session, String queueId, Optional<String> from) {
             this.session = session;
             this.queueId = queueId;
+            this.from = from;
         }
 
         int steps() {
@@ -431,7 +463,8 @@ final class MilterSession {
         /** The replies once every step has run: the inserted fields and the final decision. */
         List<MilterPacket> replies() {
             if (failure != null) {
-                LOG.warn("{}: cannot sign, {}: {}", queueId, onError.wording(), LogText.escape(failure));
+                LOG.warn("{}", MessageLine.notSigned(queueId).from(from).because("cannot sign ("
+                        + onError.wording() + "): " + failure));
                 return List.of(onErrorReply());
             }
             List<MilterPacket> replies = new ArrayList<>();
@@ -440,24 +473,25 @@ final class MilterSession {
                 replies.add(MilterReplies.insertField(0, SIGNATURE_FIELD,
                         new String(signatures.get(i).rawValue(), StandardCharsets.ISO_8859_1), negotiation));
             }
+            MessageLine line = MessageLine.signed(queueId).from(from);
             for (HeaderField signature : signatures) {
-                LOG.info("{}: DKIM-Signature field added ({})", queueId, describe(signature));
+                line = describe(line, signature);
             }
+            LOG.info("{}", line);
             replies.add(MilterReplies.continueReply());
             return replies;
         }
     }
 
-    /** {@code s=..., d=..., a=...} of a signature, for the log line. */
-    private static String describe(HeaderField signature) {
+    /** The line with {@code d=... s=... a=...} of one more signature. */
+    private static MessageLine describe(MessageLine line, HeaderField signature) {
         TagList tags;
         try {
             tags = TagList.parse(signature.value());
         } catch (TagSyntaxException e) {
-            return "unparsable: " + e.getMessage(); // never for a signature the engine made
+            return line.with("unparsable", e.getMessage()); // never for a signature the engine made
         }
-        return "s=" + tags.get("s").orElse("?") + ", d=" + tags.get("d").orElse("?") + ", a="
-                + tags.get("a").orElse("?");
+        return line.signature(tags.get("d").orElse("?"), tags.get("s").orElse("?"), tags.get("a").orElse("?"));
     }
 
     /**

@@ -1,9 +1,9 @@
 package org.postseal.smarthost;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import org.postseal.logging.LogText;
+import org.postseal.logging.MessageLine;
 import org.postseal.message.MessageFormatException;
 import org.postseal.signing.OnError;
 import org.postseal.smtp.Envelope;
@@ -74,12 +74,16 @@ public final class OutgoingMessages {
             return new Refused(SubmissionAnswer.badMessage(e.getMessage()));
         }
         if (signed instanceof SigningOutcome.Failed failed) {
-            LOG.warn("cannot sign, {} (on-error = {}): {}", onError.wording(),
-                    onError.name().toLowerCase(Locale.ROOT), LogText.escape(failed.reason()));
+            // the door logs the message's one line: the smarthost once it is queued, here when it is refused
+            String reason = "cannot sign (" + onError.wording() + "): " + failed.reason();
             return onError.answer(
                     () -> new Ready(prepared.envelope(), new SigningOutcome.Unsigned(prepared.message(),
-                            failed.reason()), prepared.addedHeaders()),
-                    () -> new Refused(SubmissionAnswer.tempFail(failed.reason())));
+                            failed.from(), reason, true), prepared.addedHeaders()),
+                    () -> {
+                        LOG.warn("{}", MessageLine.notSigned(MessageLine.NOQUEUE).from(failed.from())
+                                .because(reason));
+                        return new Refused(SubmissionAnswer.tempFail("cannot sign: " + failed.reason()));
+                    });
         }
         return new Ready(prepared.envelope(), (SigningOutcome.Relayable) signed, prepared.addedHeaders());
     }

@@ -18,6 +18,7 @@ import org.postseal.message.MessageFormatException;
 import org.postseal.message.MessageReader;
 import org.postseal.signing.MessageSigning;
 import org.postseal.policy.Client;
+import org.postseal.policy.FromAddress;
 import org.postseal.signing.SignatureChoice;
 import org.postseal.signing.SignatureSelector;
 
@@ -39,22 +40,25 @@ final class SelectedSignatures implements MessageSigner {
 
     @Override
     public SigningOutcome sign(byte[] message) throws MessageFormatException {
-        SignatureChoice choice = selector.choose(LOCAL, from(message));
+        Optional<String> fromField = from(message);
+        Optional<String> domain = fromField.flatMap(v -> FromAddress.parse(v.replace("\r\n", "").strip()))
+                .map(FromAddress::domain);
+        SignatureChoice choice = selector.choose(LOCAL, fromField);
         if (choice instanceof SignatureChoice.Skip skip) {
-            return new SigningOutcome.Unsigned(message, skip.reason());
+            return new SigningOutcome.Unsigned(message, domain, skip.reason(), false);
         }
         if (choice instanceof SignatureChoice.Fail fail) {
-            return new SigningOutcome.Failed(fail.reason());
+            return new SigningOutcome.Failed(domain, fail.reason());
         }
         List<SignatureSpec> specs = ((SignatureChoice.Sign) choice).specs();
         ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + 1024 * specs.size());
         try {
             MessageSigning.sign(new ByteArrayInputStream(message), out, new DkimSigner(clock), specs);
         } catch (UnsignableMessageException | GeneralSecurityException | IOException e) {
-            return new SigningOutcome.Failed("cannot sign: " + e.getMessage());
+            return new SigningOutcome.Failed(domain, e.getMessage());
         }
-        return new SigningOutcome.Signed(out.toByteArray(), specs.stream()
-                .map(s -> "d=" + s.domain() + " s=" + s.selector() + " a=" + s.algorithm().tag()).toList());
+        return new SigningOutcome.Signed(out.toByteArray(), domain, specs.stream()
+                .map(s -> new SigningOutcome.Signature(s.domain(), s.selector(), s.algorithm().tag())).toList());
     }
 
     private static Optional<String> from(byte[] message) throws MessageFormatException {

@@ -2,36 +2,67 @@ package org.postseal.smarthost;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import org.postseal.logging.MessageLine;
 
 /**
  * What signing made of one message: signed, left unsigned because no rule asks for a signature, or not signable
  * (a signature was wanted and could not be made; {@link OutgoingMessages} then follows the on-error setting).
  */
 public sealed interface SigningOutcome {
-    /** An outcome that can be relayed: signed or unsigned, with the bytes to send and a note for the log. */
+    /** An outcome that can be relayed: signed or unsigned, with the bytes to send and the message's log line. */
     sealed interface Relayable extends SigningOutcome {
         /** The bytes to relay. */
         byte[] message();
 
-        /** What was done, for the log line: "signed d=... s=... a=..." or "not signed: why". */
-        String note();
+        /** The message's line, without the door's own fields: signed and with which keys, or not and why. */
+        MessageLine line(String queueId);
+
+        /** Whether the line is a warning: a signature was wanted and the message goes on without it. */
+        boolean warning();
+    }
+
+    /**
+     * One signature made, for the log line.
+     *
+     * @param domain d=
+     * @param selector s=
+     * @param algorithm a=
+     */
+    record Signature(String domain, String selector, String algorithm) {
+        public Signature {
+            Objects.requireNonNull(domain, "domain");
+            Objects.requireNonNull(selector, "selector");
+            Objects.requireNonNull(algorithm, "algorithm");
+        }
     }
 
     /**
      * Signed: the DKIM-Signature fields first, then the message.
      *
      * @param message the signed bytes
-     * @param signatures {@code d=... s=... a=...} for each signature added
+     * @param from the From domain
+     * @param signatures each signature added
      */
-    record Signed(byte[] message, List<String> signatures) implements Relayable {
+    record Signed(byte[] message, Optional<String> from, List<Signature> signatures) implements Relayable {
         public Signed {
             Objects.requireNonNull(message, "message");
+            Objects.requireNonNull(from, "from");
             signatures = List.copyOf(signatures);
         }
 
         @Override
-        public String note() {
-            return "signed " + String.join(", ", signatures);
+        public MessageLine line(String queueId) {
+            MessageLine line = MessageLine.signed(queueId).from(from);
+            for (Signature s : signatures) {
+                line = line.signature(s.domain(), s.selector(), s.algorithm());
+            }
+            return line;
+        }
+
+        @Override
+        public boolean warning() {
+            return false;
         }
     }
 
@@ -39,27 +70,32 @@ public sealed interface SigningOutcome {
      * Not signed: nothing is signed for its From domain, or signing failed and the on-error setting lets it go.
      *
      * @param message the bytes as they came
+     * @param from the From domain, if the message has one
      * @param reason why not, for the log
+     * @param warning whether signing failed (rather than no rule asking for a signature)
      */
-    record Unsigned(byte[] message, String reason) implements Relayable {
+    record Unsigned(byte[] message, Optional<String> from, String reason, boolean warning) implements Relayable {
         public Unsigned {
             Objects.requireNonNull(message, "message");
+            Objects.requireNonNull(from, "from");
             Objects.requireNonNull(reason, "reason");
         }
 
         @Override
-        public String note() {
-            return "not signed: " + reason;
+        public MessageLine line(String queueId) {
+            return MessageLine.notSigned(queueId).from(from).because(reason);
         }
     }
 
     /**
      * A signature was wanted and could not be made (the key is refused, say).
      *
-     * @param reason why, in one line
+     * @param from the From domain, if the message has one
+     * @param reason why, in one line, without "cannot sign" (the door says it)
      */
-    record Failed(String reason) implements SigningOutcome {
+    record Failed(Optional<String> from, String reason) implements SigningOutcome {
         public Failed {
+            Objects.requireNonNull(from, "from");
             Objects.requireNonNull(reason, "reason");
         }
     }

@@ -300,14 +300,17 @@ class MilterCommandIT {
         return dir.resolve("keys/mail.private").toString();
     }
 
-    /** The seed's layout: KeyTable and SigningTable as refile:, TrustedHosts, an inet socket. */
+    /**
+     * The seed's layout: KeyTable and SigningTable as refile:, TrustedHosts, an inet socket; but Syslog no, so that
+     * the lines stay on stderr and never reach this machine's /dev/log (SyslogIT runs its own rsyslog).
+     */
     private static Path openDkimConf(String name, String keyTable, String signingTable, int port) throws IOException {
         Path d = Files.createDirectories(dir.resolve(name));
         Files.writeString(d.resolve("KeyTable"), keyTable);
         Files.writeString(d.resolve("SigningTable"), signingTable);
         Files.writeString(d.resolve("TrustedHosts"), "127.0.0.1\n::1\nlocalhost\n");
         Path conf = d.resolve("opendkim.conf");
-        Files.writeString(conf, "Syslog yes\nUMask 007\nCanonicalization relaxed/simple\nOversignHeaders From\n"
+        Files.writeString(conf, "Syslog no\nUMask 007\nCanonicalization relaxed/simple\nOversignHeaders From\n"
                 + "KeyTable " + d.resolve("KeyTable") + "\nSigningTable refile:" + d.resolve("SigningTable")
                 + "\nTrustedHosts " + d.resolve("TrustedHosts") + "\nSocket inet:" + port + "@127.0.0.1\n");
         return conf;

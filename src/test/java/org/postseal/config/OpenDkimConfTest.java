@@ -40,8 +40,8 @@ class OpenDkimConfTest {
         assertEquals(1024, conf.minimumKeyBits());
         assertEquals(List.of(), conf.nameservers());
         assertEquals(List.of(
-                file + ":6: Syslog is ignored: postseal logs through its own logger, not syslog",
-                file + ":7: SyslogSuccess is ignored: postseal logs through its own logger, not syslog",
+                file + ":7: SyslogSuccess is ignored: postseal always logs one line per message, with the keys used"
+                        + " or the reason it was not signed",
                 file + ":30: UserID is ignored: postseal does not change user; run the service as that user"
                         + " instead (a :group part still sets the socket's group)",
                 file + ":42: PidFile is ignored: postseal leaves this to the service manager (systemd); postseal"

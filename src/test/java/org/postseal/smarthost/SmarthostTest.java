@@ -529,7 +529,7 @@ class SmarthostTest {
     }
 
     private static final MessageSigner UNSIGNABLE = message ->
-            new SigningOutcome.Failed("cannot sign: the key is refused");
+            new SigningOutcome.Failed(java.util.Optional.of("example.org"), "the key is refused");
 
     @Test
     void unsignableIsATemporaryFailureWhenTempfailIsOn() throws Exception {
