@@ -2,14 +2,15 @@
 # Installs the Debian packages the test suite talks to: postfix, and the third-party
 # DKIM implementations the interop tests ask to sign and verify (dkimpy, Mail::DKIM,
 # OpenDKIM with miltertest), plus swaks, socat and openssl, PowerDNS with its sqlite3
-# backend, the DNS server the key-lookup tests publish records in, and OpenDMARC, which
-# reads the milter's Authentication-Results in the DMARC chain test.
+# backend, the DNS server the key-lookup tests publish records in, OpenDMARC, which
+# reads the milter's Authentication-Results in the DMARC chain test, and rsyslog, the
+# syslog daemon the syslog test starts with its own configuration.
 #
 # Idempotent: it checks for each command or module first and runs apt-get only when
 # something is missing, installing just the missing packages. Postfix is preseeded
 # with "No configuration", and no service is started while packages install (a
 # policy-rc.d that refuses every start is put in place if there is none), so neither
-# the system postfix, opendkim, opendmarc nor pdns is configured or started.
+# the system postfix, opendkim, opendmarc, pdns nor rsyslog is configured or started.
 #
 # Uses sudo when not run as root.
 
@@ -52,6 +53,7 @@ need dovecot-core has_command doveadm
 need pdns-server has_command pdns_server
 need pdns-backend-sqlite3 has_file /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql
 need opendmarc has_command opendmarc
+need rsyslog has_command rsyslogd
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-test-deps: all test dependencies present"
