@@ -108,6 +108,16 @@ class LoggingSettingsTest {
     }
 
     @Test
+    void theSmarthostReadsTheSameSection() {
+        Fixtures.write(dir, "msmtprc", "account default\nhost 127.0.0.1\n");
+        Path conf = Fixtures.write(dir, "smarthost.conf", "postseal.smarthost { msmtprc = msmtprc, domain = "
+                + "example.org, selector = mail, key = mail.private }\npostseal.logging.syslog { enabled = true, "
+                + "facility = local3 }\n");
+        assertEquals(Optional.of(new SyslogTarget("local3", "postseal", DEV_LOG)),
+                SmarthostSettings.load(Optional.of(conf), Map.of(), dir).syslog());
+    }
+
+    @Test
     void hoconUnknownSettingsAreWarnings() {
         MilterSettings settings = hocon("postseal.logging.syslog.facilty = local3\n");
         assertTrue(settings.warnings().stream().anyMatch(w -> w.endsWith(
