@@ -4,11 +4,12 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
-import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import ch.qos.logback.core.status.Status;
+import ch.qos.logback.core.status.StatusListener;
 import java.util.Locale;
 
 /**
@@ -19,8 +20,8 @@ import java.util.Locale;
  * <p>One appender, {@value #STDERR}, writes {@link StderrLayout}'s lines to stderr. The level is the system property
  * {@value #LEVEL_PROPERTY} ({@code debug}, {@code info}, {@code warn}, {@code error}; default {@code info}); the
  * command line sets it before anything logs. {@link Logs#toSyslog} adds syslog later, once the configuration is read.
+ * (No {@code @ConfiguratorRank}: it is the only configurator, and reading an annotation costs start-up time too.)
  */
-@ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
     /** The system property that sets the level of every logger. */
     public static final String LEVEL_PROPERTY = "postseal.log.level";
@@ -29,6 +30,10 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
+        // Logback's own warnings and errors on stderr as they happen; with a listener, Logback also skips its status
+        // printer at start-up, whose date formatter loads the time-zone rules for nothing
+        context.getStatusManager().add((StatusListener) LogConfigurator::status);
+
         LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(context);
         StderrLayout layout = new StderrLayout();
@@ -49,6 +54,15 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         root.addAppender(stderr);
         root.setLevel(level(System.getProperty(LEVEL_PROPERTY)));
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /** A warning or an error of Logback's own (an appender that failed, say), as a line on stderr. */
+    private static void status(Status status) {
+        if (status.getEffectiveLevel() >= Status.WARN) {
+            System.err.print((status.getEffectiveLevel() >= Status.ERROR ? "ERROR" : "WARN") + " logging: "
+                    + LogText.escape(status.getMessage() + (status.getThrowable() == null ? ""
+                            : ": " + status.getThrowable())) + "\n");
+        }
     }
 
     /** The level named, INFO when unset or unknown. */
