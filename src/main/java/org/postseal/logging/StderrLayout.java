@@ -28,7 +28,8 @@ public final class StderrLayout extends LayoutBase<ILoggingEvent> {
                 .append(component(event.getLoggerName())).append(": ")
                 .append(LogText.escape(event.getFormattedMessage())).append('\n');
         for (IThrowableProxy t = event.getThrowableProxy(); t != null; t = t.getCause()) {
-            line.append(t == event.getThrowableProxy() ? "\t" : "\tcaused by ").append(LogText.escape(t.getClassName()));
+            line.append(t == event.getThrowableProxy() ? "\t" : "\tcaused by ")
+                    .append(LogText.escape(t.getClassName()));
             if (t.getMessage() != null) {
                 line.append(": ").append(LogText.escape(t.getMessage()));
             }

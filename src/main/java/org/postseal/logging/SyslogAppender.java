@@ -42,8 +42,8 @@ final class SyslogAppender extends AppenderBase<ILoggingEvent> {
         StringBuilder text = new StringBuilder();
         if (failing.compareAndSet(false, true)) {
             text.append("WARN logging: cannot send to syslog at ").append(where).append(": ")
-                    .append(LogText.escape(String.valueOf(failure.getMessage()))).append("; lines go to stderr until it "
-                    + "takes them again\n");
+                    .append(LogText.escape(String.valueOf(failure.getMessage())))
+                    .append("; lines go to stderr until it takes them again\n");
         }
         System.err.print(text.append(fallback.doLayout(event)));
     }

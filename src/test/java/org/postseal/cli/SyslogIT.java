@@ -97,7 +97,8 @@ class SyslogIT {
         Path conf = openDkimConf("local3", 41122, "Syslog yes\nSyslogFacility local3\n");
         try (Milter milter = Milter.start(conf, 41122)) {
             try (MilterTestClient client = milter.client()) {
-                client.sendMessage("mx.example.org", "127.0.0.1", "7D3E0A11", MESSAGE.getBytes(StandardCharsets.US_ASCII));
+                client.sendMessage("mx.example.org", "127.0.0.1", "7D3E0A11",
+                        MESSAGE.getBytes(StandardCharsets.US_ASCII));
             }
             String local3 = rsyslog.await(rsyslog.local3Log(), log -> log.contains("7D3E0A11"));
             assertTrue(local3.contains("]: 7D3E0A11: signed from=example.org d=example.org s=mail"),
@@ -118,7 +119,8 @@ class SyslogIT {
                 + "  port = " + UDP_PORT + "\n}\n");
         try (Milter milter = Milter.start(List.of("--config", conf.toString()), 41123, Map.of())) {
             try (MilterTestClient client = milter.client()) {
-                client.sendMessage("mx.example.org", "127.0.0.1", "8E4F1B22", MESSAGE.getBytes(StandardCharsets.US_ASCII));
+                client.sendMessage("mx.example.org", "127.0.0.1", "8E4F1B22",
+                        MESSAGE.getBytes(StandardCharsets.US_ASCII));
             }
             String log = rsyslog.await(rsyslog.mailLog(), l -> l.contains("8E4F1B22"));
             assertTrue(log.contains(" postseal[" + milter.process.pid() + "]: 8E4F1B22: signed from=example.org "
