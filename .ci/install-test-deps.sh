@@ -3,8 +3,9 @@
 # DKIM implementations the interop tests ask to sign and verify (dkimpy, Mail::DKIM,
 # OpenDKIM with miltertest), plus swaks, socat and openssl, PowerDNS with its sqlite3
 # backend, the DNS server the key-lookup tests publish records in, OpenDMARC, which
-# reads the milter's Authentication-Results in the DMARC chain test, and rsyslog, the
-# syslog daemon the syslog test starts with its own configuration.
+# reads the milter's Authentication-Results in the DMARC chain test, rsyslog, the
+# syslog daemon the syslog test starts with its own configuration; and for the Debian
+# package test, systemd-analyze, deb-systemd-helper, adduser and setpriv.
 #
 # Idempotent: it checks for each command or module first and runs apt-get only when
 # something is missing, installing just the missing packages. Postfix is preseeded
@@ -54,6 +55,11 @@ need pdns-server has_command pdns_server
 need pdns-backend-sqlite3 has_file /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql
 need opendmarc has_command opendmarc
 need rsyslog has_command rsyslogd
+# the Debian package test: dpkg -i, the units checked by systemd-analyze, the milter run as the unit says
+need systemd has_command systemd-analyze
+need init-system-helpers has_command deb-systemd-helper
+need adduser has_command adduser
+need util-linux has_command setpriv
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-test-deps: all test dependencies present"

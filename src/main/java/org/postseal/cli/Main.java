@@ -48,7 +48,7 @@ public final class Main {
     private static void configureLogging(String[] args) {
         boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
         boolean quiet = args.length > 0
-                && Arrays.asList("sign", "verify", "genkey", "testkey", "sendmail").contains(args[0]);
+                && Arrays.asList("sign", "verify", "genkey", "testkey", "check", "sendmail").contains(args[0]);
         if (System.getProperty(LogConfigurator.LEVEL_PROPERTY) == null) {
             System.setProperty(LogConfigurator.LEVEL_PROPERTY, quiet && !verbose ? "warn" : "info");
         }

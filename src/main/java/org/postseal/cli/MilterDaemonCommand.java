@@ -2,6 +2,7 @@ package org.postseal.cli;
 
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -14,19 +15,20 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.postseal.config.ConfigException;
+import org.postseal.config.MetricsAddress;
 import org.postseal.config.MilterSettings;
 import org.postseal.config.OpenDkimConf;
 import org.postseal.config.SocketSpec;
+import org.postseal.config.Warnings;
 import org.postseal.milter.MilterLimits;
 import org.postseal.milter.MilterServer;
 import org.postseal.milter.MilterSessions;
-import org.postseal.milter.SigningPort;
-import org.postseal.milter.VerificationSettings;
-import org.postseal.dkim.VerificationLimits;
 import org.postseal.dns.DnsKeyRecordSource;
+import org.postseal.dns.DnsSettings;
 import org.postseal.dns.KeyRecordSource;
-import org.postseal.signing.SignatureSelector;
+import org.postseal.events.MailEvents;
 import org.postseal.transport.ExitStatus;
+import org.postseal.transport.PidFile;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +40,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code postseal milter}: the milter Postfix calls. Reads postseal's configuration ({@code --config}), an existing
  * {@code opendkim.conf} ({@code --opendkim-conf}), or with neither runs a built-in demonstration setup. Every key is
- * read and checked before the socket opens; a bad table line or key stops start-up with exit 78.
+ * read and checked before the socket opens; a bad table line or key stops start-up with exit 78. SIGHUP re-reads the
+ * configuration, tables and keys ({@link MilterConfiguration}).
  */
 @Command(name = "milter", mixinStandardHelpOptions = true,
         description = {"Run the DKIM signing milter for Postfix (smtpd_milters / non_smtpd_milters).",
@@ -56,10 +59,20 @@ final class MilterDaemonCommand implements Callable<Integer> {
                     + "local:/path (overrides the configuration).")
     private String listen;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics, /health and /ready over HTTP there (a port alone: 127.0.0.1); "
+                    + "overrides metrics.listen. Off by default.")
+    private String metricsListen;
+
     @Option(names = "--data-directory", paramLabel = "DIR",
             description = "Where the built-in setup keeps its demonstration key (default: /var/lib/postseal for "
                     + "root, ~/.postseal otherwise; or $POSTSEAL_DATA_DIR).")
     private Path dataDirectory;
+
+    @Option(names = "--pid-file", paramLabel = "FILE",
+            description = "Write the process id here once listening, for 'postseal reload' (overrides PidFile / "
+                    + "pid-file of the configuration).")
+    private Path pidFile;
 
     @Spec
     private CommandSpec spec;
@@ -69,51 +82,102 @@ final class MilterDaemonCommand implements Callable<Integer> {
         if (config != null && openDkimConf != null) {
             throw new CommandFailure(ExitStatus.USAGE, "give --config or --opendkim-conf, not both");
         }
-        MilterSettings settings;
+        PrintWriter err = spec.commandLine().getErr();
+        // the settings read here serve the first load; each reload reads the files again
+        MilterSettings first;
         try {
-            settings = settings();
+            first = settings(err);
         } catch (ConfigException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        settings.syslog().ifPresent(LogSetup::toSyslog);
+        // syslog before anything else is logged: the configuration's warnings, then every message's line
+        first.syslog().ifPresent(LogSetup::toSyslog);
         // made here, not in a static field: picocli builds every command, and --version must not start Logback
         Logger log = LoggerFactory.getLogger(MilterDaemonCommand.class);
-        settings.warnings().forEach(w -> log.warn("{}", w));
-        if (!settings.signing() && !settings.verifying()) {
-            throw new CommandFailure(ExitStatus.CONFIG, "Mode: neither s nor v; set Mode s, v or sv");
+        DaemonMetrics metrics = DaemonMetrics.start(metricsListen != null ? Optional.of(parseMetrics(metricsListen))
+                : first.metricsListen(), java.time.Instant.now());
+        java.util.concurrent.atomic.AtomicBoolean firstRead = new java.util.concurrent.atomic.AtomicBoolean(true);
+        MilterConfiguration configuration;
+        try {
+            configuration = MilterConfiguration.load(() -> firstRead.getAndSet(false) ? first : settings(err),
+                    dns -> keyRecords(dns, metrics.events()), Clock.systemUTC());
+        } catch (CommandFailure e) {
+            metrics.close();
+            throw e;
         }
-        if (settings.softwareHeader()) {
-            log.warn("software-header / SoftwareHeader: the DKIM-Filter field is not added by this version");
-        }
-        SigningPort signing;
-        int keyCount = 0;
-        if (settings.signing()) {
-            SignatureSelector selector = CommandFailure.onUnusableKey(ExitStatus.CONFIG,
-                    settings::signatureSelector);
-            signing = SigningPort.of(selector);
-            keyCount = selector.keyCount();
-        } else {
-            signing = SigningPort.none("Mode v: verifying only");
-        }
+        MilterSettings settings = configuration.settings();
+        metrics.configurationLoaded(configuration.loadedAt(), configuration.selector());
         SocketSpec socket = listen != null ? parseSocket(listen) : settings.socket();
-        MilterSessions sessions = new MilterSessions(signing, settings.onError(),
-                limits(settings), Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC());
-        if (settings.verifying()) {
-            sessions = sessions.withVerification(verification(settings));
-        }
+        MilterSessions sessions = new MilterSessions(configuration.handling(), limits(settings),
+                Math.max(1, Runtime.getRuntime().availableProcessors()), Clock.systemUTC(), metrics.events());
         MilterServer server;
         try {
-            server = MilterServer.start(address(socket), sessions, socketMode(settings),
-                    settings.socketGroup());
+            server = MilterServer.start(address(socket), sessions, socketMode(settings), settings.socketGroup());
         } catch (IOException | IllegalStateException e) {
+            metrics.close();
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        log.info("postseal milter ready ({}, Mode {}{}, {} key(s), {})", settings.source(),
-                settings.signing() ? "s" : "", settings.verifying() ? "v" : "", keyCount,
-                org.postseal.dkim.CryptoProviders.description());
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postseal-shutdown"));
+        // once it serves: a start-up refused for a bad file says one line, this is about the running milter
+        RunningUser.current().warnings("the milter", settings.user()).forEach(w -> log.warn("{}", w));
+        metrics.ifOn(m -> m.milterSessions(server::openConnections));
+        HangupSignal.onHangup(() -> {
+            if (configuration.reload()) {
+                metrics.configurationLoaded(configuration.loadedAt(), configuration.selector());
+            }
+        });
+        Optional<PidFile> pid = writePidFile(pidFile != null ? Optional.of(pidFile) : settings.pidFile());
+        metrics.ready(true);
+        log.info("postseal milter ready ({}, {}, {} key(s), {}){}", settings.source(),
+                MilterConfiguration.mode(settings), configuration.keyCount(),
+                org.postseal.dkim.CryptoProviders.description(),
+                pid.map(p -> "; pid file " + p.file() + ", SIGHUP reloads").orElse("; SIGHUP reloads"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            metrics.ready(false);
+            server.close();
+            metrics.close();
+            pid.ifPresent(MilterDaemonCommand::remove);
+        }, "postseal-shutdown"));
         server.awaitClose();
         return ExitStatus.OK;
+    }
+
+    /**
+     * What start-up builds from the settings before it opens the socket: every key read and test-signed, the
+     * limits, the verification settings ({@link MilterConfiguration#prepare}). {@code postseal check} runs exactly
+     * this, so that it passes a configuration only if the milter would start with it.
+     *
+     * @throws CommandFailure with exit 78 and the file and line, where start-up stops
+     */
+    static MilterConfiguration.Prepared prepare(MilterSettings settings) {
+        limits(settings);
+        return CommandFailure.onUnusableKey(ExitStatus.CONFIG, () -> MilterConfiguration.prepare(settings,
+                dns -> keyRecords(dns, MailEvents.NONE), Optional.empty()));
+    }
+
+    /**
+     * Writes the pid file, if one is configured. One that cannot be written is an ERROR line, and the daemon goes on,
+     * as OpenDKIM does ("can't write pid to ..."): {@code postseal reload} then finds it by its socket.
+     */
+    static Optional<PidFile> writePidFile(Optional<Path> file) {
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(PidFile.write(file.get()));
+        } catch (IOException e) {
+            LoggerFactory.getLogger(MilterDaemonCommand.class).error("cannot write the pid file {}: {}; "
+                    + "'postseal reload' will look for the process on its socket", file.get(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    static void remove(PidFile pid) {
+        try {
+            pid.close();
+        } catch (IOException e) {
+            LoggerFactory.getLogger(MilterDaemonCommand.class).warn("could not remove the pid file {}: {}", pid.file(),
+                    e.toString());
+        }
     }
 
     private static MilterLimits limits(MilterSettings settings) {
@@ -126,46 +190,32 @@ final class MilterDaemonCommand implements Callable<Integer> {
         }
     }
 
-    /** How the milter verifies: the settings' actions and limits, keys from {@link #keyRecords}. */
-    private static VerificationSettings verification(MilterSettings settings) {
-        MilterSettings.Verification v = settings.verification();
-        try {
-            return new VerificationSettings(keyRecords(settings), settings.authservId(), localHostName(),
-                    v.actions(), new VerificationLimits(v.maxSignatures(), v.maxSignatureFieldBytes()));
-        } catch (IllegalArgumentException e) {
-            throw new CommandFailure(ExitStatus.CONFIG, "AuthservID / authserv-id: " + e.getMessage());
-        }
-    }
-
     /** Where verification gets key records: DNS through the configured resolver, with its cache. */
-    static KeyRecordSource keyRecords(MilterSettings settings) {
-        return DnsKeyRecordSource.create(settings.dns());
+    static KeyRecordSource keyRecords(DnsSettings dns, MailEvents events) {
+        return DnsKeyRecordSource.create(dns, events);
     }
 
-    /** This machine's host name, for an authserv-id when the MTA sends none; "localhost" if it has none. */
-    private static String localHostName() {
-        try {
-            String name = InetAddress.getLocalHost().getHostName();
-            return name.isEmpty() || name.contains(" ") ? "localhost" : name;
-        } catch (UnknownHostException e) {
-            return "localhost";
+    private MilterSettings settings(PrintWriter err) throws IOException {
+        if (openDkimConf == null && config == null) {
+            return BuiltInSetup.settings(dataDirectory(), err);
         }
+        return readSettings(Optional.ofNullable(config), Optional.ofNullable(openDkimConf), new Warnings());
     }
 
-    private MilterSettings settings() throws IOException {
-        if (openDkimConf != null) {
-            if (!Files.isReadable(openDkimConf)) {
-                throw new CommandFailure(ExitStatus.CONFIG, openDkimConf + ": no such readable file");
-            }
-            return MilterSettings.fromOpenDkim(OpenDkimConf.read(openDkimConf));
+    /**
+     * Reads postseal's configuration ({@code config}) or an opendkim.conf, as start-up does.
+     *
+     * @param warnings gets the warnings, and decides what a bad table line does (start-up: stop there)
+     * @throws CommandFailure with exit 78 if the file is missing or unreadable
+     * @throws ConfigException naming the file and line of an error
+     */
+    static MilterSettings readSettings(Optional<Path> config, Optional<Path> openDkimConf, Warnings warnings) {
+        Path file = openDkimConf.or(() -> config).orElseThrow();
+        if (!Files.isReadable(file)) {
+            throw new CommandFailure(ExitStatus.CONFIG, file + ": no such readable file");
         }
-        if (config != null) {
-            if (!Files.isReadable(config)) {
-                throw new CommandFailure(ExitStatus.CONFIG, config + ": no such readable file");
-            }
-            return MilterSettings.load(config);
-        }
-        return BuiltInSetup.settings(dataDirectory(), spec.commandLine().getErr());
+        return openDkimConf.isPresent() ? MilterSettings.fromOpenDkim(OpenDkimConf.read(file), warnings)
+                : MilterSettings.load(file, warnings);
     }
 
     private Path dataDirectory() {
@@ -185,6 +235,14 @@ final class MilterDaemonCommand implements Callable<Integer> {
             return SocketSpec.parse(value);
         } catch (ConfigException | IllegalArgumentException e) {
             throw new CommandFailure(ExitStatus.USAGE, "--listen: " + e.getMessage());
+        }
+    }
+
+    private static MetricsAddress parseMetrics(String value) {
+        try {
+            return MetricsAddress.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(ExitStatus.USAGE, "--metrics-listen: " + e.getMessage());
         }
     }
 

@@ -12,13 +12,16 @@ import picocli.CommandLine.Spec;
         description = "DKIM signing and verifying for Postfix.",
         subcommands = {SignCommand.class, VerifyCommand.class, GenkeyCommand.class, MilterDaemonCommand.class,
             SmarthostCommand.class, SendmailCommand.class, QueueCommand.class,
-            TestkeyCommand.class},
+            TestkeyCommand.class, CheckCommand.class, ReloadCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            " 0:success", " 1:not verified (verify), key mismatch (testkey)", " 2:published key too short (testkey)",
+            " 0:success", " 1:not verified (verify), key mismatch (testkey), warnings (check --strict)",
+            " 2:published key too short (testkey)",
             "64:usage error", "65:data error (malformed message or key)", "66:no input file",
-            "68:no key record published (testkey)", "74:I/O error", "75:temporary failure (DNS down)",
-            "76:published record is not a DKIM key (testkey)", "78:configuration error"})
+            "68:no key record published (testkey)", "69:no such daemon running (reload)", "74:I/O error",
+            "75:temporary failure (DNS down)",
+            "76:published record is not a DKIM key (testkey)", "77:may not signal the daemon (reload)",
+            "78:configuration error"})
 final class PostsealCommand implements Runnable {
     @Spec
     private CommandSpec spec;

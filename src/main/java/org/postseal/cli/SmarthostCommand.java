@@ -6,13 +6,16 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.postseal.config.ConfigException;
 import org.postseal.config.MsmtpAccount;
 import org.postseal.config.MsmtpConfig;
 import org.postseal.config.SmarthostSettings;
 import org.postseal.config.Warnings;
 import org.postseal.dkim.CryptoProviders;
+import org.postseal.events.MailEvents;
 import org.postseal.sendmail.MessagePreparer;
 import org.postseal.smarthost.MessageSigner;
 import org.postseal.smarthost.OutgoingMessages;
@@ -25,6 +28,7 @@ import org.postseal.smarthost.SubmissionLimits;
 import org.postseal.smtp.SmtpClient;
 import org.postseal.smtp.SmtpEndpoint;
 import org.postseal.transport.ExitStatus;
+import org.postseal.transport.PidFile;
 import org.postseal.transport.UnixSockets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +38,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code postseal smarthost}: the daemon on the unix socket that replaces the seed's
  * {@code socat UNIX-LISTEN ... EXEC:"dkimsign ... | msmtp -t -i --read-envelope-from"}. It signs each message,
- * spools it durably and relays it with the msmtp account's server; the client is told the truth.
+ * spools it durably and relays it with the msmtp account's server; the client is told the truth. SIGHUP re-reads the
+ * signing setup, its keys and the msmtp account ({@link SmarthostConfiguration}).
  */
 @Command(name = "smarthost", mixinStandardHelpOptions = true,
         description = {"Take messages from 'postseal sendmail' on a unix socket, sign them, relay them over SMTP "
@@ -81,23 +86,28 @@ final class SmarthostCommand implements Callable<Integer> {
     @Option(names = "--max-message-size", paramLabel = "BYTES", description = "Largest message (default 10M).")
     private String maxMessageSize;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "Serve Prometheus metrics, /health "
+            + "and /ready over HTTP there (a port alone: 127.0.0.1). Off by default.")
+    private String metricsListen;
+
+    @Option(names = "--pid-file", paramLabel = "FILE", description = "Write the process id here once listening, "
+            + "for 'postseal reload smarthost' (overrides pid-file of the configuration).")
+    private Path pidFile;
+
     @Override
     public Integer call() throws Exception {
         // made here, not in a static field: picocli builds every command, and --version must not start Logback
         Logger log = LoggerFactory.getLogger(SmarthostCommand.class);
-        SmarthostSettings settings;
-        SmtpEndpoint endpoint;
+        // the settings read here serve the first load; each reload reads the files again
+        SmarthostSettings first;
         try {
-            settings = SmarthostSettings.load(Optional.ofNullable(config), overrides(), Path.of(""));
-            Warnings warnings = new Warnings();
-            endpoint = endpoint(settings, warnings);
-            settings.syslog().ifPresent(LogSetup::toSyslog);
-            settings.warnings().forEach(w -> log.warn("{}", w));
-            warnings.list().forEach(w -> log.warn("{}", w));
+            first = SmarthostSettings.load(Optional.ofNullable(config), overrides(), Path.of(""));
         } catch (ConfigException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        MessageSigner signer = signer(settings);
+        // syslog before anything else is logged: the configuration's warnings, then every message's line
+        first.syslog().ifPresent(LogSetup::toSyslog);
+        SmarthostSettings settings = first;
         Spool spoolDir;
         Optional<SpoolLock> lock;
         try {
@@ -110,12 +120,33 @@ final class SmarthostCommand implements Callable<Integer> {
             throw new CommandFailure(ExitStatus.CONFIG, "spool " + settings.spool() + " is in use by another "
                     + "smarthost");
         }
+        DaemonMetrics metrics;
+        SmarthostConfiguration configuration;
+        try {
+            metrics = DaemonMetrics.start(settings.metricsListen(), java.time.Instant.now());
+        } catch (CommandFailure e) {
+            lock.get().close();
+            throw e;
+        }
+        try {
+            AtomicBoolean firstRead = new AtomicBoolean(true);
+            configuration = SmarthostConfiguration.load(() -> firstRead.getAndSet(false) ? first
+                    : SmarthostSettings.load(Optional.ofNullable(config), overrides(), Path.of("")),
+                    Clock.systemUTC(), metrics.events());
+        } catch (CommandFailure e) {
+            lock.get().close();
+            metrics.close();
+            throw e;
+        }
+        metrics.configurationLoaded(configuration.loadedAt(), Optional.of(configuration.selector()));
         SmtpClient client = new SmtpClient();
-        Smarthost smarthost = new Smarthost(spoolDir, outgoing(settings, signer),
-                (envelope, message) -> client.deliver(endpoint, envelope, message),
+        Supplier<SmtpEndpoint> endpoint = configuration.endpoint();
+        Smarthost smarthost = new Smarthost(spoolDir, configuration.outgoing(),
+                (envelope, message) -> client.deliver(endpoint.get(), envelope, message),
                 new RetrySchedule(settings.retryFirst(), settings.retryMax(), settings.lifetime()),
                 Clock.systemDefaultZone(), settings.relayWait(), settings.deliveryThreads());
         SmarthostServer server;
+        Optional<PidFile> pid;
         try {
             smarthost.start(settings.queueTick());
             server = SmarthostServer.start(settings.socket(),
@@ -127,20 +158,34 @@ final class SmarthostCommand implements Callable<Integer> {
             smarthost.close();
             client.close();
             lock.get().close();
+            metrics.close();
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        log.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({})", settings.socket(),
-                endpoint, signer, settings.spool(), CryptoProviders.description());
+        RunningUser.current().warnings("the smarthost", Optional.empty()).forEach(w -> log.warn("{}", w));
+        metrics.ifOn(m -> m.spool(smarthost::queuedCount, () -> failedCount(spoolDir), smarthost::oldestQueued));
+        HangupSignal.onHangup(() -> {
+            if (configuration.reload()) {
+                metrics.configurationLoaded(configuration.loadedAt(), Optional.of(configuration.selector()));
+            }
+        });
+        pid = MilterDaemonCommand.writePidFile(pidFile != null ? Optional.of(pidFile) : settings.pidFile());
+        metrics.ready(true);
+        log.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({}){}", settings.socket(),
+                endpoint.get(), configuration.signer(), settings.spool(), CryptoProviders.description(),
+                pid.map(p -> "; pid file " + p.file() + ", SIGHUP reloads").orElse("; SIGHUP reloads"));
         SpoolLock held = lock.get();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            metrics.ready(false);
             server.close();
             smarthost.close();
             client.close();
+            pid.ifPresent(MilterDaemonCommand::remove);
             try {
                 held.close();
             } catch (IOException e) {
                 // exiting
             }
+            metrics.close();
         }, "postseal-shutdown"));
         server.awaitClose();
         return ExitStatus.OK;
@@ -160,6 +205,7 @@ final class SmarthostCommand implements Callable<Integer> {
         put(map, "key-table", keyTable);
         put(map, "signing-table", signingTable);
         put(map, "max-message-size", maxMessageSize);
+        put(map, "metrics.listen", metricsListen);
         return map;
     }
 
@@ -191,8 +237,22 @@ final class SmarthostCommand implements Callable<Integer> {
 
     /** How submissions are prepared and signed under these settings. */
     static OutgoingMessages outgoing(SmarthostSettings settings, MessageSigner signer) {
+        return outgoing(settings, signer, MailEvents.NONE);
+    }
+
+    /** How submissions are prepared and signed under these settings, telling {@code events} what became of each. */
+    static OutgoingMessages outgoing(SmarthostSettings settings, MessageSigner signer, MailEvents events) {
         return new OutgoingMessages(MessagePreparer.forThisMachine(settings.hostname()), signer, settings.onError(),
-                settings.readEnvelopeFrom());
+                settings.readEnvelopeFrom(), events);
+    }
+
+    /** The failed messages in the spool, -1 if the directory cannot be read (the gauge then says so). */
+    private static int failedCount(Spool spool) {
+        try {
+            return spool.failedCount();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /** The signing the settings ask for, every key read and checked now (exit 78 on a bad one). */

@@ -29,12 +29,12 @@ import org.postseal.policy.VerificationActions;
 final class HoconSettings {
     static final String ROOT = "postseal.milter";
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "mode",
+    private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "pid-file", "mode",
             "dns",
             "canonicalization", "sign-headers", "oversign-headers", "signature-algorithm", "signature-ttl",
             "key-table", "signing-table", "multiple-signatures", "domain", "selector", "key-file", "sub-domains",
             "internal-hosts", "peer-list", "external-ignore-list", "macro-list", "mta", "minimum-key-bits",
-            "require-safe-keys", "on-error", "authserv-id", "software-header", "limits",
+            "require-safe-keys", "on-error", "authserv-id", "software-header", "limits", "metrics",
             // verification
             "on-default", "on-bad-signature", "on-key-not-found", "on-dns-error", "on-no-signature",
             "on-internal-error", "on-security", "maximum-signatures-to-verify", "max-signature-field");
@@ -46,11 +46,11 @@ final class HoconSettings {
     private HoconSettings() {
     }
 
-    static MilterSettings load(Optional<Path> applicationFile, Map<String, String> environment, Path base) {
+    static MilterSettings load(Optional<Path> applicationFile, Map<String, String> environment, Path base,
+            Warnings warnings) {
         Config reference = ConfigFactory.parseResources(HoconSettings.class.getClassLoader(), "reference.conf");
         Config app = ConfigFactory.empty();
         String source = "reference.conf";
-        Warnings warnings = new Warnings();
         try {
             if (applicationFile.isPresent()) {
                 Path file = base.resolve(applicationFile.get());
@@ -142,9 +142,11 @@ final class HoconSettings {
         }
         settings.limits(limits(c));
         settings.dns(DnsSettingsReader.fromHocon(c));
+        metrics(c, ROOT).ifPresent(settings::metricsListen);
         settings.verification(verification(c));
         string(c, "authserv-id").ifPresent(settings::authservId);
         string(c, "socket-group").ifPresent(settings::socketGroup);
+        pidFile(c, base).ifPresent(settings::pidFile);
         string(c, "socket-mode").ifPresent(v -> {
             if (!v.matches("0?[0-7]{1,3}")) {
                 throw ConfigException.at(where(c, "socket-mode"), "'" + v + "' is not an octal mode such as 0660");
@@ -179,6 +181,35 @@ final class HoconSettings {
                 positiveDuration(l, "idle-timeout"));
     }
 
+    /**
+     * {@code metrics.listen}, the metrics listener's address, if set (the section {@code root} names it in errors).
+     *
+     * @throws ConfigException naming file and line for a bad address or an unknown setting under {@code metrics}
+     */
+    static Optional<MetricsAddress> metrics(Config c, String root) {
+        if (!c.hasPath("metrics")) {
+            return Optional.empty();
+        }
+        Config m;
+        try {
+            m = c.getConfig("metrics");
+        } catch (com.typesafe.config.ConfigException.WrongType e) {
+            throw ConfigException.at(where(c, "metrics"), root + ".metrics must be a section: metrics { listen = "
+                    + "\"127.0.0.1:9891\" }");
+        }
+        for (String key : new TreeSet<>(m.root().keySet())) {
+            if (!key.equals("listen")) {
+                throw ConfigException.at(where(m, key), "unknown setting " + root + ".metrics." + key);
+            }
+        }
+        Optional<String> listen = string(m, "listen").map(String::strip).filter(v -> !v.isEmpty());
+        try {
+            return listen.map(MetricsAddress::parse);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.at(where(m, "listen"), root + ".metrics.listen: " + e.getMessage());
+        }
+    }
+
     private static int positiveInt(Config c, String key, int min) {
         int value = c.getInt(key);
         if (value < min) {
@@ -211,6 +242,11 @@ final class HoconSettings {
     }
 
     /** A string setting, absent when missing or null. */
+    /** {@code pid-file}, resolved against {@code base}; unset or empty for none. */
+    static Optional<Path> pidFile(Config c, Path base) {
+        return string(c, "pid-file").filter(p -> !p.isBlank()).map(p -> base.resolve(p).normalize());
+    }
+
     static Optional<String> string(Config c, String key) {
         return c.hasPath(key) ? Optional.of(c.getString(key)) : Optional.empty();
     }

@@ -75,6 +75,8 @@ public final class MilterSettings {
     private final SocketSpec socket;
     private final OptionalInt socketMode;
     private final Optional<String> socketGroup;
+    private final Optional<String> user;
+    private final Optional<Path> pidFile;
     private final boolean signing;
     private final boolean verifying;
     private final CanonicalizationPair canonicalization;
@@ -91,6 +93,7 @@ public final class MilterSettings {
     private final Limits limits;
     private final DnsSettings dns;
     private final Verification verification;
+    private final Optional<MetricsAddress> metricsListen;
     private final String source;
     private final List<String> warnings;
     private final Optional<SyslogTarget> syslog;
@@ -99,6 +102,8 @@ public final class MilterSettings {
         this.socket = b.socket;
         this.socketMode = b.socketMode;
         this.socketGroup = b.socketGroup;
+        this.user = b.user;
+        this.pidFile = b.pidFile;
         this.signing = b.signing;
         this.verifying = b.verifying;
         this.canonicalization = b.canonicalization;
@@ -115,6 +120,7 @@ public final class MilterSettings {
         this.limits = b.limits;
         this.dns = b.dns;
         this.verification = b.verification;
+        this.metricsListen = b.metricsListen;
         this.source = b.source;
         this.warnings = List.copyOf(b.warnings);
         this.syslog = b.syslog;
@@ -130,7 +136,19 @@ public final class MilterSettings {
      */
     public static MilterSettings load(Optional<Path> applicationFile, Map<String, String> environment,
             Path workingDirectory) {
-        return HoconSettings.load(applicationFile, environment, workingDirectory);
+        return HoconSettings.load(applicationFile, environment, workingDirectory, new Warnings());
+    }
+
+    /**
+     * Loads postseal's configuration with the process's environment and working directory, as start-up does, with
+     * {@code warnings} getting the warnings and deciding what a bad table line does
+     * ({@link Warnings#collectingErrors()} notes it and goes on, for {@code postseal check}).
+     *
+     * @throws ConfigException naming the file, line and setting of the first error that cannot be skipped
+     */
+    public static MilterSettings load(Path applicationFile, Warnings warnings) {
+        return HoconSettings.load(Optional.of(applicationFile), System.getenv(), Path.of("").toAbsolutePath(),
+                warnings);
     }
 
     /**
@@ -149,7 +167,7 @@ public final class MilterSettings {
      * @throws ConfigException for a missing Socket, a malformed value, or a table that cannot be used
      */
     public static MilterSettings fromOpenDkim(OpenDkimConf conf) {
-        return fromOpenDkim(conf, System.getenv());
+        return fromOpenDkim(conf, System.getenv(), new Warnings());
     }
 
     /**
@@ -159,7 +177,22 @@ public final class MilterSettings {
      * @throws ConfigException for a missing Socket, a malformed value, or a table that cannot be used
      */
     public static MilterSettings fromOpenDkim(OpenDkimConf conf, Map<String, String> environment) {
-        return OpenDkimSettings.translate(conf, environment);
+        return fromOpenDkim(conf, environment, new Warnings());
+    }
+
+    /**
+     * {@link #fromOpenDkim(OpenDkimConf)}, with {@code warnings} getting the warnings and deciding what a bad table
+     * line does ({@link Warnings#collectingErrors()} notes it and goes on, for {@code postseal check}).
+     *
+     * @throws ConfigException for an error that cannot be skipped
+     */
+    public static MilterSettings fromOpenDkim(OpenDkimConf conf, Warnings warnings) {
+        return fromOpenDkim(conf, System.getenv(), warnings);
+    }
+
+    private static MilterSettings fromOpenDkim(OpenDkimConf conf, Map<String, String> environment,
+            Warnings warnings) {
+        return OpenDkimSettings.translate(conf, environment, warnings);
     }
 
     public static Builder builder(SocketSpec socket, SigningPolicy policy) {
@@ -179,6 +212,20 @@ public final class MilterSettings {
     /** The group of a UNIX-domain socket, when configured. */
     public Optional<String> socketGroup() {
         return socketGroup;
+    }
+
+    /**
+     * The user the configuration says the milter runs as (the user part of OpenDKIM's {@code UserID}), when it says
+     * one. postseal does not change user: the service manager starts it as this user, and start-up warns when it
+     * runs as another one.
+     */
+    public Optional<String> user() {
+        return user;
+    }
+
+    /** Where the running milter writes its process id, for {@code postseal reload}; empty for nowhere. */
+    public Optional<Path> pidFile() {
+        return pidFile;
     }
 
     /** Whether messages are signed (Mode s). */
@@ -278,6 +325,11 @@ public final class MilterSettings {
         return verification;
     }
 
+    /** Where the metrics listener binds ({@code metrics.listen}); empty for no metrics (the default). */
+    public Optional<MetricsAddress> metricsListen() {
+        return metricsListen;
+    }
+
     /** The file(s) the settings came from, for the start-up log line. */
     public String source() {
         return source;
@@ -305,6 +357,8 @@ public final class MilterSettings {
         private final SigningPolicy policy;
         private OptionalInt socketMode = OptionalInt.empty();
         private Optional<String> socketGroup = Optional.empty();
+        private Optional<String> user = Optional.empty();
+        private Optional<Path> pidFile = Optional.empty();
         private boolean signing = true;
         private boolean verifying;
         private CanonicalizationPair canonicalization = CanonicalizationPair.RELAXED_RELAXED;
@@ -320,6 +374,7 @@ public final class MilterSettings {
         private Limits limits = Limits.DEFAULTS;
         private DnsSettings dns = DnsSettings.DEFAULTS;
         private Verification verification = Verification.DEFAULTS;
+        private Optional<MetricsAddress> metricsListen = Optional.empty();
         private String source = "(built)";
         private List<String> warnings = List.of();
         private Optional<SyslogTarget> syslog = Optional.empty();
@@ -345,6 +400,18 @@ public final class MilterSettings {
 
         public Builder socketGroup(String group) {
             this.socketGroup = Optional.of(group);
+            return this;
+        }
+
+        /** The user the milter is meant to run as (OpenDKIM's UserID); see {@link MilterSettings#user()}. */
+        public Builder user(String name) {
+            this.user = Optional.of(name);
+            return this;
+        }
+
+        /** Where the running milter writes its process id (OpenDKIM's PidFile). */
+        public Builder pidFile(Path file) {
+            this.pidFile = Optional.of(file);
             return this;
         }
 
@@ -424,6 +491,11 @@ public final class MilterSettings {
 
         public Builder verification(Verification value) {
             this.verification = Objects.requireNonNull(value, "verification");
+            return this;
+        }
+
+        public Builder metricsListen(MetricsAddress value) {
+            this.metricsListen = Optional.of(value);
             return this;
         }
 

@@ -52,6 +52,7 @@ final class OpenDkimOption {
         applied("On-SignatureError", Type.STRING);
         applied("OverSignHeaders", Type.STRING);
         applied("PeerList", Type.STRING);
+        applied("PidFile", Type.STRING);
         applied("RequireSafeKeys", Type.BOOLEAN);
         applied("Selector", Type.STRING);
         applied("SignatureAlgorithm", Type.STRING);
@@ -62,6 +63,7 @@ final class OpenDkimOption {
         applied("SoftwareHeader", Type.BOOLEAN);
         applied("SubDomains", Type.BOOLEAN);
         applied("UMask", Type.INTEGER);
+        applied("UserID", Type.STRING); // the socket's group; the user is checked against the running one
         applied("AuthservID", Type.STRING);
         applied("Nameservers", Type.STRING);
         applied("DNSTimeout", Type.INTEGER);
@@ -89,9 +91,6 @@ final class OpenDkimOption {
         ignored("Background", Type.BOOLEAN, PROCESS);
         ignored("ChangeRootDirectory", Type.STRING, PROCESS);
         ignored("EnableCoredumps", Type.BOOLEAN, PROCESS);
-        ignored("PidFile", Type.STRING, PROCESS + "; postseal writes no PID file");
-        ignored("UserID", Type.STRING, "postseal does not change user; run the service as that user instead"
-                + " (a :group part still sets the socket's group)");
 
         for (String name : new String[] {"ResolverConfiguration", "TrustAnchorFile", "BogusKey",
                 "UnprotectedKey"}) {

@@ -18,9 +18,9 @@ final class OpenDkimSettings {
 
     /**
      * @param environment where {@code POSTSEAL_SYSLOG_SOCKET} may name another syslog socket than /dev/log
+     * @param warnings gets the warnings (those of reading {@code conf} first), and decides what a bad table line does
      */
-    static MilterSettings translate(OpenDkimConf conf, Map<String, String> environment) {
-        Warnings warnings = new Warnings();
+    static MilterSettings translate(OpenDkimConf conf, Map<String, String> environment, Warnings warnings) {
         conf.warnings().forEach(warnings::add);
         SocketSpec socket = conf.socket().orElseThrow(() -> ConfigException.at(conf.file().toString(),
                 "Socket is not set (OpenDKIM needs it too); for example Socket local:/run/opendkim/opendkim.sock"));
@@ -64,6 +64,7 @@ final class OpenDkimSettings {
         }
         conf.authservId().ifPresent(settings::authservId);
         settings.syslog(LoggingSettings.fromOpenDkim(conf, environment, warnings));
+        conf.pidFile().ifPresent(settings::pidFile);
         settings.dns(DnsSettingsReader.fromOpenDkim(conf));
         settings.verification(verification(conf));
 
@@ -78,6 +79,10 @@ final class OpenDkimSettings {
                 ? SettingReaders.onError(handling.get(), conf.origin(handlingOption), warnings)
                 : OnError.ACCEPT);
 
+        // UserID user[:group]: OpenDKIM becomes that user, and its socket gets the group (the user's own without
+        // one). postseal does not change user: the service runs as the user, and the group is set on the socket.
+        conf.userId().map(u -> u.indexOf(':') >= 0 ? u.substring(0, u.indexOf(':')) : u).map(String::strip)
+                .filter(u -> !u.isEmpty()).ifPresent(settings::user);
         if (socket.isUnix()) {
             conf.umask().ifPresent(umask -> settings.socketMode(0777 & ~umask));
             conf.userId().filter(u -> u.indexOf(':') >= 0)

@@ -35,6 +35,7 @@ import org.postseal.signing.UnusableKeyException;
  * @param socket the unix socket to listen on
  * @param socketMode its permission bits, if set
  * @param socketGroup its group, if set
+ * @param pidFile where the running smarthost writes its process id, if anywhere
  * @param msmtprc the msmtp configuration file
  * @param account the msmtp account, empty for msmtp's default
  * @param spool the spool directory
@@ -54,22 +55,24 @@ import org.postseal.signing.UnusableKeyException;
  * @param lifetime how long a message may stay queued
  * @param deliveryThreads deliveries at once
  * @param queueTick how often the queue runner looks
+ * @param metricsListen where the metrics listener binds; empty for no metrics
  * @param warnings what was found odd, to log
  * @param syslog where lines go besides stderr ({@code postseal.logging.syslog}); empty for stderr only
  */
-public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<String> socketGroup, Path msmtprc,
+public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<String> socketGroup,
+        Optional<Path> pidFile, Path msmtprc,
         Optional<String> account, Path spool, Signing signing, CanonicalizationPair canonicalization,
         int minimumKeyBits, boolean requireSafeKeys, OnError onError, boolean readEnvelopeFrom,
         Optional<String> hostname,
         long maxMessageBytes, Duration readTimeout, Duration messageDeadline, Duration relayWait, Duration retryFirst,
-        Duration retryMax, Duration lifetime, int deliveryThreads, Duration queueTick, List<String> warnings,
-        Optional<SyslogTarget> syslog) {
+        Duration retryMax, Duration lifetime, int deliveryThreads, Duration queueTick,
+        Optional<MetricsAddress> metricsListen, List<String> warnings, Optional<SyslogTarget> syslog) {
     static final String ROOT = "postseal.smarthost";
-    private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "msmtprc", "account",
-            "spool", "domain", "selector", "key", "key-table", "signing-table", "multiple-signatures",
+    private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "pid-file", "msmtprc",
+            "account", "spool", "domain", "selector", "key", "key-table", "signing-table", "multiple-signatures",
             "canonicalization", "minimum-key-bits", "require-safe-keys", "on-error", "hostname", "max-message-size",
             "read-timeout", "message-deadline", "relay-wait", "retry", "delivery-threads", "queue-tick",
-            "read-envelope-from");
+            "read-envelope-from", "metrics");
 
     public SmarthostSettings {
         warnings = List.copyOf(warnings);
@@ -154,15 +157,16 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
             throw ConfigException.at(where(c, "delivery-threads"), threads + " (expected: 1-256)");
         }
         return new SmarthostSettings(path(c, "socket", base).orElseThrow(), mode, string(c, "socket-group"),
-                msmtprc, string(c, "account"), path(c, "spool", base).orElseThrow(), signing(c, base, warnings),
+                HoconSettings.pidFile(c, base), msmtprc, string(c, "account"), path(c, "spool", base).orElseThrow(),
+                signing(c, base, warnings),
                 SettingReaders.canonicalization(c.getString("canonicalization"), where(c, "canonicalization")),
                 c.getInt("minimum-key-bits"), c.getBoolean("require-safe-keys"),
                 SettingReaders.onError(c.getString("on-error"), where(c, "on-error"), warnings),
                 c.getBoolean("read-envelope-from"), string(c, "hostname"), max,
                 positiveDuration(c, "read-timeout"), positiveDuration(c, "message-deadline"),
                 positiveDuration(c, "relay-wait"), positiveDuration(c, "retry.first"), positiveDuration(c, "retry.max"),
-                positiveDuration(c, "retry.lifetime"), threads, positiveDuration(c, "queue-tick"), warnings.list(),
-                syslog);
+                positiveDuration(c, "retry.lifetime"), threads, positiveDuration(c, "queue-tick"),
+                HoconSettings.metrics(c, ROOT), warnings.list(), syslog);
     }
 
     private static Signing signing(Config c, Path base, Warnings warnings) {

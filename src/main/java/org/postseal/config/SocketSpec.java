@@ -133,6 +133,22 @@ public final class SocketSpec {
         return Optional.ofNullable(host);
     }
 
+    /**
+     * How Postfix's main.cf names this socket in {@code smtpd_milters} and {@code non_smtpd_milters}: {@code inet:}
+     * host, colon, port ({@code localhost} when the milter listens on every interface, an IPv6 address in brackets),
+     * or {@code unix:} and the path. A path under Postfix's default queue directory, {@code /var/spool/postfix}, is
+     * written relative to it, as Postfix resolves it from there: a chrooted smtpd (Debian's default) sees nothing
+     * else.
+     */
+    public String postfixSpelling() {
+        if (family == Family.UNIX) {
+            String queue = "/var/spool/postfix/";
+            return "unix:" + (path.startsWith(queue) ? path.substring(queue.length()) : path);
+        }
+        String address = host == null ? "localhost" : host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        return "inet:" + address + ":" + port;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof SocketSpec other && other.family == family && Objects.equals(other.path, path)

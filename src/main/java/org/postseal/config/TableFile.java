@@ -94,42 +94,53 @@ public final class TableFile {
         List<KeyTable.Entry> entries = new ArrayList<>();
         Map<String, String> seen = new HashMap<>();
         for (Line line : lines(set, warnings)) {
-            String value = line.value().orElseThrow(() -> ConfigException.at(line.where(), KEY_TABLE_LINE));
-            int first = value.indexOf(':');
-            int second = first < 0 ? -1 : value.indexOf(':', first + 1);
-            if (second < 0) {
-                throw ConfigException.at(line.where(), KEY_TABLE_LINE);
-            }
-            String domain = value.substring(0, first).strip();
-            String selector = value.substring(first + 1, second).strip();
-            String keyPath = value.substring(second + 1).strip();
-            if (domain.isEmpty() || selector.isEmpty() || keyPath.isEmpty()) {
-                throw ConfigException.at(line.where(), KEY_TABLE_LINE);
-            }
-            if (!domain.equals(KeyTable.FROM_DOMAIN) && !DomainName.isValid(domain)) {
-                throw ConfigException.at(line.where(), "domain '" + domain + "' is neither a domain name nor %");
-            }
-            if (!DomainName.isValid(selector)) {
-                throw ConfigException.at(line.where(), "selector '" + selector + "' is not a DNS name");
-            }
-            String keyFile;
-            if (keyPath.startsWith("/")) {
-                keyFile = keyPath;
-            } else if (keyPath.startsWith("./") || keyPath.startsWith("../")) {
-                keyFile = baseDirectory.resolve(keyPath).normalize().toString();
-            } else {
-                throw ConfigException.at(line.where(), "key '" + abbreviate(keyPath) + "' is not a file path"
-                        + " (expected: a path starting with /, ./ or ../; OpenDKIM would take this for the key"
-                        + " itself, which postseal does not support)");
+            KeyTable.Entry entry;
+            try {
+                entry = keyTableEntry(line, baseDirectory);
+            } catch (ConfigException e) {
+                warnings.error(e);
+                continue;
             }
             String earlier = seen.putIfAbsent(line.key(), line.where());
             if (earlier != null) {
                 warnings.at(line.where(), "key name '" + line.key() + "' repeats " + earlier
                         + "; the first entry counts");
             }
-            entries.add(new KeyTable.Entry(line.key(), domain, selector, keyFile));
+            entries.add(entry);
         }
         return KeyTable.of(entries);
+    }
+
+    private static KeyTable.Entry keyTableEntry(Line line, Path baseDirectory) {
+        String value = line.value().orElseThrow(() -> ConfigException.at(line.where(), KEY_TABLE_LINE));
+        int first = value.indexOf(':');
+        int second = first < 0 ? -1 : value.indexOf(':', first + 1);
+        if (second < 0) {
+            throw ConfigException.at(line.where(), KEY_TABLE_LINE);
+        }
+        String domain = value.substring(0, first).strip();
+        String selector = value.substring(first + 1, second).strip();
+        String keyPath = value.substring(second + 1).strip();
+        if (domain.isEmpty() || selector.isEmpty() || keyPath.isEmpty()) {
+            throw ConfigException.at(line.where(), KEY_TABLE_LINE);
+        }
+        if (!domain.equals(KeyTable.FROM_DOMAIN) && !DomainName.isValid(domain)) {
+            throw ConfigException.at(line.where(), "domain '" + domain + "' is neither a domain name nor %");
+        }
+        if (!DomainName.isValid(selector)) {
+            throw ConfigException.at(line.where(), "selector '" + selector + "' is not a DNS name");
+        }
+        String keyFile;
+        if (keyPath.startsWith("/")) {
+            keyFile = keyPath;
+        } else if (keyPath.startsWith("./") || keyPath.startsWith("../")) {
+            keyFile = baseDirectory.resolve(keyPath).normalize().toString();
+        } else {
+            throw ConfigException.at(line.where(), "key '" + abbreviate(keyPath) + "' is not a file path"
+                    + " (expected: a path starting with /, ./ or ../; OpenDKIM would take this for the key"
+                    + " itself, which postseal does not support)");
+        }
+        return new KeyTable.Entry(line.key(), domain, selector, keyFile, line.where());
     }
 
     /**
@@ -146,30 +157,83 @@ public final class TableFile {
         List<SigningTable.Entry> entries = new ArrayList<>();
         Map<String, String> seen = new HashMap<>();
         for (Line line : lines(set, warnings)) {
-            String value = line.value().orElseThrow(() -> ConfigException.at(line.where(), SIGNING_TABLE_LINE));
-            int colon = value.indexOf(':');
-            String keyName = (colon < 0 ? value : value.substring(0, colon)).strip();
-            Optional<String> signer = colon < 0 ? Optional.empty() : nonEmpty(value.substring(colon + 1));
-            if (keyName.isEmpty()) {
-                throw ConfigException.at(line.where(), SIGNING_TABLE_LINE);
+            try {
+                entries.add(signingTableEntry(line, patterns, keys, seen, warnings));
+            } catch (ConfigException e) {
+                warnings.error(e);
             }
-            if (!keyName.equals(KeyTable.FROM_DOMAIN) && !keys.contains(keyName)) {
-                throw ConfigException.at(line.where(), "key name '" + keyName + "' is not in the KeyTable"
-                        + (keys.size() > 0 ? " (it has " + names(keys) + ")" : " (it is empty)"));
-            }
-            String key = line.key();
-            if (patterns) {
-                checkPattern(line, warnings);
-            } else {
-                checkExactKey(line, warnings);
-                String earlier = seen.putIfAbsent(key.toLowerCase(Locale.ROOT), line.where());
-                if (earlier != null) {
-                    warnings.at(line.where(), "'" + key + "' repeats " + earlier + "; the first entry counts");
-                }
-            }
-            entries.add(new SigningTable.Entry(key, keyName, signer));
         }
         return patterns ? SigningTable.ofPatterns(entries) : SigningTable.of(entries);
+    }
+
+    /** One SigningTable line: warned about first, so that a line with an error is warned about too. */
+    private static SigningTable.Entry signingTableEntry(Line line, boolean patterns, KeyTable keys,
+            Map<String, String> seen, Warnings warnings) {
+        String value = line.value().orElseThrow(() -> ConfigException.at(line.where(), SIGNING_TABLE_LINE));
+        int colon = value.indexOf(':');
+        String keyName = (colon < 0 ? value : value.substring(0, colon)).strip();
+        Optional<String> signer = colon < 0 ? Optional.empty() : nonEmpty(value.substring(colon + 1));
+        if (keyName.isEmpty()) {
+            throw ConfigException.at(line.where(), SIGNING_TABLE_LINE);
+        }
+        String key = line.key();
+        if (patterns) {
+            checkPattern(line, warnings);
+        } else {
+            checkExactKey(line, warnings);
+        }
+        if (!keyName.equals(KeyTable.FROM_DOMAIN) && !keys.contains(keyName)) {
+            throw ConfigException.at(line.where(), "key name '" + keyName + "' is not in the KeyTable"
+                    + (keys.size() > 0 ? " (it has " + names(keys) + ")" : " (it is empty)")
+                    + closest(keyName, keys).map(n -> "; did you mean '" + n + "'?").orElse(""));
+        }
+        if (!patterns) {
+            String earlier = seen.putIfAbsent(key.toLowerCase(Locale.ROOT), line.where());
+            if (earlier != null) {
+                warnings.at(line.where(), "'" + key + "' repeats " + earlier + "; the first entry counts");
+            }
+        }
+        return new SigningTable.Entry(key, keyName, signer, line.where());
+    }
+
+    /**
+     * The KeyTable name a mistyped one most likely meant, when the table has several and one is close (at most half
+     * its characters differ); empty otherwise (a table of one name already says it).
+     */
+    private static Optional<String> closest(String name, KeyTable keys) {
+        if (keys.size() < 2) {
+            return Optional.empty();
+        }
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (KeyTable.Entry entry : keys.entries()) {
+            int distance = editDistance(name, entry.name());
+            if (distance < bestDistance) {
+                best = entry.name();
+                bestDistance = distance;
+            }
+        }
+        return bestDistance <= Math.max(2, name.length() / 2) ? Optional.of(best) : Optional.empty();
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions of one character. */
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     private static void checkPattern(Line line, Warnings warnings) {
@@ -184,26 +248,11 @@ public final class TableFile {
             warnings.at(line.where(), "'" + key + "' uses " + pattern.operators() + ", which OpenDKIM (and"
                     + " postseal) read as regular-expression operators, not as plain characters");
         }
-        if (key.startsWith("@")) {
-            warnings.at(line.where(), "'" + key + "' is matched against the whole address user@domain, so it never"
-                    + " matches; write *" + key);
-        } else if (key.indexOf('@') < 0 && !pattern.hasWildcard()) {
-            warnings.at(line.where(), "'" + key + "' is matched against the whole address user@domain, so it never"
-                    + " matches; write *@" + key);
-        }
+        SigningTable.neverMatches(key, true).ifPresent(p -> warnings.at(line.where(), p));
     }
 
     private static void checkExactKey(Line line, Warnings warnings) {
-        String key = line.key();
-        if (key.startsWith("@")) {
-            warnings.at(line.where(), "'" + key + "' is never looked up (OpenDKIM looks up user@host, host,"
-                    + " user@.parent, .parent, user@* and *), so it never matches; write " + key.substring(1)
-                    + ", or use refile: with *" + key);
-        } else if (key.indexOf('*') >= 0 && !key.equals("*") && !(key.endsWith("@*") && key.indexOf('*') == key
-                .length() - 1)) {
-            warnings.at(line.where(), "'" + key + "': * is a wildcard only in a refile: SigningTable; here it"
-                    + " never matches");
-        }
+        SigningTable.neverMatches(line.key(), false).ifPresent(p -> warnings.at(line.where(), p));
     }
 
     /**
@@ -219,14 +268,20 @@ public final class TableFile {
                 warnings.at(line.where(), "'" + line.value().get() + "' after the host is ignored");
             }
             if (set.kind() == DataSet.Kind.REFILE) {
-                checkHostPattern(line, warnings);
+                try {
+                    checkHostPattern(line, warnings);
+                } catch (ConfigException e) {
+                    warnings.error(e);
+                    continue;
+                }
             } else {
                 HostList.problem(line.key()).ifPresent(p -> warnings.at(line.where(), p));
             }
             entries.add(line.value().isPresent() && set.kind() == DataSet.Kind.LIST
                     ? line.key() + "=" + line.value().get() : line.key());
         }
-        return set.kind() == DataSet.Kind.REFILE ? HostList.ofPatterns(entries) : HostList.of(entries);
+        HostList list = set.kind() == DataSet.Kind.REFILE ? HostList.ofPatterns(entries) : HostList.of(entries);
+        return list.withSource(set.kind() == DataSet.Kind.LIST ? set.origin() : set + ", set at " + set.origin());
     }
 
     private static void checkHostPattern(Line line, Warnings warnings) {

@@ -19,6 +19,11 @@ public record SigningKey(SignatureAlgorithm algorithm, PrivateKey privateKey, Pu
         Objects.requireNonNull(publicKey, "publicKey");
     }
 
+    /** The key's size in bits: the RSA modulus's length, 256 for Ed25519. */
+    public int bits() {
+        return publicKey instanceof java.security.interfaces.RSAKey rsa ? rsa.getModulus().bitLength() : 256;
+    }
+
     @Override
     public String toString() {
         return "SigningKey[" + algorithm + "]";

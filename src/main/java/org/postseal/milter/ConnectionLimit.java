@@ -5,6 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.postseal.events.ErrorKind;
+import org.postseal.events.MailEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,12 +21,14 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     private static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
 
     private final int max;
+    private final MailEvents events;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
 
-    ConnectionLimit(int max) {
+    ConnectionLimit(int max, MailEvents events) {
         this.max = max;
+        this.events = events;
     }
 
     @Override
@@ -39,6 +43,7 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     }
 
     private void refuse(ChannelHandlerContext ctx) {
+        events.error(ErrorKind.LIMIT);
         long count = refused.incrementAndGet();
         long now = System.nanoTime();
         long last = lastLogged.get();

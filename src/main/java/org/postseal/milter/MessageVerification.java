@@ -18,6 +18,8 @@ import org.postseal.dkim.KeyName;
 import org.postseal.dkim.VerificationResult;
 import org.postseal.dkim.VerificationSession;
 import org.postseal.dns.KeyRecordSource;
+import org.postseal.events.MailEvents;
+import org.postseal.events.MessageVerified;
 import org.postseal.logging.MessageLine;
 import org.postseal.message.HeaderField;
 import org.postseal.policy.VerificationAction;
@@ -42,10 +44,11 @@ final class MessageVerification {
     private final Map<KeyName, CompletableFuture<List<String>>> keys = new LinkedHashMap<>();
     private final VerificationSession session;
     private final String unexaminedReason;
+    private final MailEvents events;
 
     /** With a clock, a message to verify; without, one that cannot be examined, for {@code unexaminedReason}. */
     private MessageVerification(VerificationSettings settings, ForgedResults forged, String queueId,
-            Optional<String> from, Negotiation negotiation, Clock clock, String unexaminedReason) {
+            Optional<String> from, Negotiation negotiation, Clock clock, String unexaminedReason, MailEvents events) {
         this.settings = settings;
         this.forged = forged;
         this.queueId = queueId;
@@ -55,6 +58,7 @@ final class MessageVerification {
                 DkimVerifier.DEFAULT_ALLOWED_CLOCK_SKEW, DkimVerifier.MINIMUM_RSA_BITS, settings.limits())
                 .newSession();
         this.unexaminedReason = unexaminedReason;
+        this.events = events;
     }
 
     /**
@@ -65,9 +69,9 @@ final class MessageVerification {
      */
     static MessageVerification start(VerificationSettings settings, Clock clock, Duration keyTimeout,
             ForgedResults forged, String queueId, Optional<String> from, Negotiation negotiation,
-            List<HeaderField> headers) {
+            List<HeaderField> headers, MailEvents events) {
         MessageVerification verification = new MessageVerification(settings, forged, queueId, from, negotiation,
-                clock, null);
+                clock, null, events);
         headers.forEach(verification.session::header);
         for (KeyName key : verification.session.endOfHeader()) {
             verification.keys.put(key, lookup(settings.keys(), key).copy().orTimeout(keyTimeout.toMillis(),
@@ -78,8 +82,8 @@ final class MessageVerification {
 
     /** A message that cannot be examined (its header is beyond the limit): the security action applies. */
     static MessageVerification unexamined(VerificationSettings settings, ForgedResults forged, String queueId,
-            Optional<String> from, Negotiation negotiation, String reason) {
-        return new MessageVerification(settings, forged, queueId, from, negotiation, null, reason);
+            Optional<String> from, Negotiation negotiation, String reason, MailEvents events) {
+        return new MessageVerification(settings, forged, queueId, from, negotiation, null, reason, events);
     }
 
     private static CompletableFuture<List<String>> lookup(KeyRecordSource source, KeyName key) {
@@ -117,6 +121,7 @@ final class MessageVerification {
             LOG.warn("{}", MessageLine.notVerified(queueId).from(from)
                     .with("action", VerificationVerdict.SECURITY.action(settings.actions()).word())
                     .because(unexaminedReason));
+            events.verified(new MessageVerified(MessageVerified.Verdict.NOT_EXAMINED, List.of()));
             return replies(VerificationVerdict.SECURITY,
                     AuthenticationResultsField.unverified(forged.authservId(), unexaminedReason));
         }
@@ -127,11 +132,15 @@ final class MessageVerification {
             LOG.error("{}", MessageLine.notVerified(queueId).from(from)
                     .with("action", VerificationVerdict.INTERNAL_ERROR.action(settings.actions()).word())
                     .because("internal error: " + e), e);
+            events.error(org.postseal.events.ErrorKind.INTERNAL);
+            events.verified(new MessageVerified(MessageVerified.Verdict.INTERNAL_ERROR, List.of()));
             return replies(VerificationVerdict.INTERNAL_ERROR,
                     AuthenticationResultsField.unverified(forged.authservId(), "internal error"));
         }
         VerificationVerdict verdict = VerificationVerdict.of(results);
         LOG.info("{}", line(results, verdict.action(settings.actions())));
+        events.verified(new MessageVerified(verdict.event(), results.stream().map(r ->
+                new MessageVerified.SignatureChecked(r.domain(), r.result().word())).toList()));
         return replies(verdict, AuthenticationResultsField.value(forged.authservId(), results));
     }
 

@@ -8,6 +8,8 @@ import java.net.SocketAddress;
 import org.nightcode.milter.codec.MilterPacket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.postseal.events.ErrorKind;
+import org.postseal.events.MailEvents;
 import org.postseal.logging.LogText;
 
 /**
@@ -22,9 +24,11 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
     private static final Logger LOG = LoggerFactory.getLogger(MilterChannelHandler.class);
 
     private final MilterSession session;
+    private final MailEvents events;
 
-    MilterChannelHandler(MilterSession session) {
+    MilterChannelHandler(MilterSession session, MailEvents events) {
         this.session = session;
+        this.events = events;
     }
 
     @Override
@@ -92,6 +96,7 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
             SocketAddress peer = ctx.channel().remoteAddress();
             LOG.info("closing milter connection from {}: nothing received for the idle timeout "
                     + "(limits.idle-timeout)", peer == null ? "local client" : peer);
+            events.error(ErrorKind.TIMEOUT);
             ctx.close();
             return;
         }
@@ -102,13 +107,15 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable reason = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         SocketAddress peer = ctx.channel().remoteAddress();
-        if (reason instanceof MilterProtocolException) {
+        if (reason instanceof MilterProtocolException protocol) {
             LOG.warn("closing milter connection from {}: {}", peer == null ? "local client" : peer,
                     LogText.escape(reason.getMessage()));
+            events.error(protocol.kind());
         } else if (reason instanceof java.io.IOException) {
             LOG.debug("milter connection from {} failed: {}", peer, reason.toString());
         } else {
             LOG.error("closing milter connection from {} after an unexpected error", peer, reason);
+            events.error(ErrorKind.INTERNAL);
         }
         ctx.close();
     }

@@ -48,7 +48,8 @@ public final class MilterFrameDecoder extends ByteToMessageDecoder {
             long length = in.getUnsignedInt(in.readerIndex());
             if (length < 1 || length > maxFrame) {
                 in.skipBytes(in.readableBytes());
-                throw new MilterProtocolException("packet length " + length + " (expected: 1 to " + maxFrame + ")");
+                String problem = "packet length " + length + " (expected: 1 to " + maxFrame + ")";
+                throw length < 1 ? new MilterProtocolException(problem) : MilterProtocolException.limit(problem);
             }
             if (in.readableBytes() < 4 + length) {
                 break;
@@ -67,7 +68,7 @@ public final class MilterFrameDecoder extends ByteToMessageDecoder {
     private void hold(ChannelHandlerContext ctx, int partial, boolean completed) {
         if (partial > charged) {
             if (!memory.reserve(partial - charged)) {
-                throw new MilterProtocolException("partial packets of all connections would exceed "
+                throw MilterProtocolException.limit("partial packets of all connections would exceed "
                         + memory.limit() + " bytes (limits.buffer-memory)");
             }
         } else {
@@ -94,7 +95,7 @@ public final class MilterFrameDecoder extends ByteToMessageDecoder {
             deadline = ctx.executor().schedule(() -> checkDeadline(ctx), left, TimeUnit.NANOSECONDS);
             return;
         }
-        ctx.fireExceptionCaught(new MilterProtocolException("a packet did not arrive whole within "
+        ctx.fireExceptionCaught(MilterProtocolException.timeout("a packet did not arrive whole within "
                 + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (limits.command-timeout)"));
     }
 

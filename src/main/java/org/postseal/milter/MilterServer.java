@@ -26,6 +26,7 @@ import java.util.function.Supplier;
 import org.nightcode.milter.codec.Int32LenFrameEncoder;
 import org.nightcode.milter.codec.MilterPacketEncoder;
 import org.nightcode.milter.net.ServerFactory;
+import org.postseal.events.MailEvents;
 import org.postseal.transport.MemoryBudget;
 import org.postseal.transport.ServerShutdown;
 import org.postseal.transport.UnixSockets;
@@ -46,17 +47,20 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
     private final MilterLimits limits;
     private final MemoryBudget packetMemory;
     private final ConnectionLimit connectionLimit;
+    private final MailEvents events;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final boolean epoll;
     private Channel channel;
 
-    private MilterServer(SocketAddress address, Supplier<MilterSession> sessions, MilterLimits limits, int threads) {
+    private MilterServer(SocketAddress address, Supplier<MilterSession> sessions, MilterLimits limits, int threads,
+            MailEvents events) {
         this.address = address;
+        this.events = events;
         this.sessions = sessions;
         this.limits = limits;
         this.packetMemory = new MemoryBudget(limits.bufferMemoryBytes());
-        this.connectionLimit = new ConnectionLimit(limits.maxConnections());
+        this.connectionLimit = new ConnectionLimit(limits.maxConnections(), events);
         this.epoll = Epoll.isAvailable();
         if (address instanceof DomainSocketAddress && !epoll) {
             throw new IllegalStateException("unix sockets need Netty's epoll transport, unavailable here: "
@@ -78,7 +82,7 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
     public static MilterServer start(SocketAddress address, MilterSessions settings,
             Optional<Set<PosixFilePermission>> socketMode, Optional<String> socketGroup) throws IOException {
         MilterServer server = new MilterServer(address, settings::newSession, settings.limits(),
-                settings.threads());
+                settings.threads(), settings.events());
         try {
             server.bind(socketMode, socketGroup);
         } catch (IOException | RuntimeException e) {
@@ -109,7 +113,7 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
                         .addLast("packetEncoder", new MilterPacketEncoder())
                         .addLast("frameDecoder", new MilterFrameDecoder(limits.maxPacketBytes(), packetMemory,
                                 limits.commandTimeout()))
-                        .addLast("session", new MilterChannelHandler(sessions.get()));
+                        .addLast("session", new MilterChannelHandler(sessions.get(), events));
             }
         });
     }
@@ -141,7 +145,7 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
     }
 
     /** Connections served now. */
-    int openConnections() {
+    public int openConnections() {
         return connectionLimit.open();
     }
 

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.nightcode.milter.codec.MilterPacket;
 import org.postseal.dkim.DkimSigner;
 import org.postseal.message.HeaderField;
@@ -14,6 +15,12 @@ import org.postseal.dkim.SigningSession;
 import org.postseal.dkim.UnsignableMessageException;
 import org.postseal.dkim.record.TagList;
 import org.postseal.dkim.record.TagSyntaxException;
+import org.postseal.events.ErrorKind;
+import org.postseal.events.MailEvents;
+import org.postseal.events.MessageNotSigned;
+import org.postseal.events.MessageSigned;
+import org.postseal.events.MessageVerified;
+import org.postseal.events.NotSignedReason;
 import org.postseal.logging.LogText;
 import org.postseal.logging.MessageLine;
 import org.postseal.policy.FromAddress;
@@ -32,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * <p>Only the header fields of a message are kept; body chunks go straight into the signing session's hashers, or,
  * for a message this milter does not sign when it verifies (Mode v), into the verification's hashers: its key
  * lookups start at the end of the header and are awaited at the end of the message ({@link MessageVerification}).
+ *
+ * <p>Each message is handled with the {@link MessageHandling} current at its MAIL command, kept to its end: a reload
+ * reaches the next message, on this connection too, and never a message under way. Whether to verify at all is also
+ * settled per connection, at option negotiation, because only then can the milter ask the MTA for the right to remove
+ * header fields: a connection negotiated without verifying does not verify until the MTA opens a new one.
  */
 final class MilterSession {
     private static final Logger LOG = LoggerFactory.getLogger(MilterSession.class);
@@ -55,23 +67,28 @@ final class MilterSession {
         SKIPPING
     }
 
-    private final SigningPort port;
+    private final Supplier<MessageHandling> handling;
     private final DkimSigner signer;
-    private final OnError onError;
     private final int maxHeaderBytes;
-    private final Optional<VerificationSettings> verification;
     private final Clock clock;
     private final Duration keyTimeout;
+    private final MailEvents events;
     private final Macros macros = new Macros();
 
     private State state = State.NEGOTIATING;
     private Negotiation negotiation;
+    /** The handling of the current message, taken at its MAIL; the current one before the first MAIL. */
+    private MessageHandling message;
+    /** How the current message is verified: its handling's verification, if this connection negotiated it. */
+    private Optional<VerificationSettings> verification = Optional.empty();
     /** The client of the current SMTP session; null until CONNECT, and again after QUIT_NC. */
     private ClientInfo client;
     private String envelopeSender = "";
     private final List<HeaderField> headers = new ArrayList<>();
     private int headerBytes;
     private SigningSession signing;
+    /** The distinct d= of the signatures being made, while signing. */
+    private List<String> signingDomains = List.of();
     /** The From domain of the message being signed, for its log line. */
     private Optional<String> signingFrom = Optional.empty();
     /** Why the header cannot be signed or examined (too large, malformed), or null. */
@@ -81,22 +98,28 @@ final class MilterSession {
     private MessageVerification verifying;
 
     MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes) {
-        this(port, signer, onError, maxHeaderBytes, Optional.empty(), Clock.systemUTC(), Duration.ofSeconds(30));
+        this(fixed(MessageHandling.signingOnly(port, onError)), signer, maxHeaderBytes, Clock.systemUTC(),
+                Duration.ofSeconds(30), MailEvents.NONE);
     }
 
     /**
-     * @param verification how mail this milter does not sign is verified; empty not to verify
+     * @param handling the handling new messages get, asked at each MAIL (and at option negotiation, for verifying)
      * @param keyTimeout how long a key lookup may take before it counts as a temporary failure
+     * @param events hears each message's outcome
      */
-    MilterSession(SigningPort port, DkimSigner signer, OnError onError, int maxHeaderBytes,
-            Optional<VerificationSettings> verification, Clock clock, Duration keyTimeout) {
-        this.port = port;
+    MilterSession(Supplier<MessageHandling> handling, DkimSigner signer, int maxHeaderBytes, Clock clock,
+            Duration keyTimeout, MailEvents events) {
+        this.handling = handling;
         this.signer = signer;
-        this.onError = onError;
         this.maxHeaderBytes = maxHeaderBytes;
-        this.verification = verification;
         this.clock = clock;
         this.keyTimeout = keyTimeout;
+        this.events = events;
+        this.message = handling.get();
+    }
+
+    private static Supplier<MessageHandling> fixed(MessageHandling value) {
+        return () -> value;
     }
 
     /**
@@ -175,6 +198,12 @@ final class MilterSession {
      */
     Outcome abandon(byte code, RuntimeException error) {
         boolean wasVerifying = state == State.VERIFYING_HEADER || state == State.VERIFYING_BODY;
+        events.error(ErrorKind.INTERNAL);
+        if (wasVerifying) {
+            events.verified(new MessageVerified(MessageVerified.Verdict.INTERNAL_ERROR, List.of()));
+        } else if (state == State.HEADER || state == State.BODY) {
+            events.notSigned(new MessageNotSigned(NotSignedReason.INTERNAL_ERROR, signingDomains));
+        }
         if (wasVerifying) {
             LOG.error("{}", MessageLine.notVerified(queueId()).from(fromDomain())
                     .because("internal error: " + error), error);
@@ -197,6 +226,10 @@ final class MilterSession {
 
     /** The reply for a message that cannot be signed: accept it unsigned or tempfail, as configured. */
     private MilterPacket onErrorReply() {
+        return onErrorReply(message.onError());
+    }
+
+    private static MilterPacket onErrorReply(OnError onError) {
         return onError.answer(MilterReplies::accept, MilterReplies::tempfail);
     }
 
@@ -206,7 +239,7 @@ final class MilterSession {
         }
         MilterPayload payload = command.reader();
         negotiation = Negotiation.answer(payload.int32(), payload.int32(), payload.int32(),
-                verification.isPresent());
+                handling.get().verifying());
         state = State.CONNECTED;
         return Outcome.reply(MilterReplies.negotiate(negotiation));
     }
@@ -224,16 +257,19 @@ final class MilterSession {
             throw new MilterProtocolException("MAIL with no CONNECT before it in this session");
         }
         resetMessage();
+        message = handling.get();
+        verification = message.verification().filter(v -> negotiation.verifying());
         macros.beginMessage();
         MilterPayload payload = command.reader();
         String sender = payload.hasRemaining() ? payload.text() : "";
         envelopeSender = sender.startsWith("<") && sender.endsWith(">") ? sender.substring(1, sender.length() - 1)
                 : sender;
         forged = verification.map(v -> new ForgedResults(v.authservId(macros.get("j")))).orElse(null);
-        Optional<SignatureChoice.Skip> skip = port.mayClientSign(context(Optional.empty()));
+        Optional<SignatureChoice.Skip> skip = message.signing().mayClientSign(context(Optional.empty()));
         if (skip.isPresent()) {
             if (forged != null) {
                 LOG.debug("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.get().reason()));
+                events.notSigned(MessageNotSigned.of(skip.get().kind()));
                 state = State.VERIFYING_HEADER;
                 return Outcome.reply(MilterReplies.continueReply());
             }
@@ -285,17 +321,18 @@ final class MilterSession {
             return Outcome.reply(state == State.SKIPPING ? MilterReplies.accept() : MilterReplies.continueReply());
         }
         if (unsignableReason != null) {
-            return failed(unsignableReason);
+            return failed(NotSignedReason.UNSIGNABLE_MESSAGE, unsignableReason);
         }
         Optional<String> from = headers.stream().filter(h -> h.hasName("From")).findFirst()
                 .map(h -> h.value().replace("\r\n", "").strip());
         if (from.isEmpty()) {
-            return failed("message has no From header field");
+            return failed(NotSignedReason.NO_FROM_ADDRESS, "message has no From header field");
         }
-        SignatureChoice choice = port.select(context(from));
+        SignatureChoice choice = message.signing().select(context(from));
         if (choice instanceof SignatureChoice.Skip skip) {
             if (forged != null) {
                 LOG.debug("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.reason()));
+                events.notSigned(MessageNotSigned.of(skip.kind()));
                 return startVerifying();
             }
             Optional<String> domain = fromDomain();
@@ -303,9 +340,11 @@ final class MilterSession {
             return skip(skip, domain);
         }
         if (choice instanceof SignatureChoice.Fail fail) {
-            return failed(fail.reason());
+            return failed(NotSignedReason.KEY_ERROR, fail.reason());
         }
-        signing = signer.newSession(((SignatureChoice.Sign) choice).specs());
+        List<org.postseal.dkim.SignatureSpec> specs = ((SignatureChoice.Sign) choice).specs();
+        signing = signer.newSession(specs);
+        signingDomains = specs.stream().map(org.postseal.dkim.SignatureSpec::domain).distinct().toList();
         signingFrom = fromDomain();
         headers.forEach(signing::header);
         state = State.BODY;
@@ -317,9 +356,9 @@ final class MilterSession {
         VerificationSettings settings = verification.orElseThrow();
         verifying = unsignableReason != null
                 ? MessageVerification.unexamined(settings, forged, queueId(), fromDomain(), negotiation,
-                        unsignableReason)
+                        unsignableReason, events)
                 : MessageVerification.start(settings, clock, keyTimeout, forged, queueId(), fromDomain(),
-                        negotiation, headers);
+                        negotiation, headers, events);
         headers.clear();
         state = State.VERIFYING_BODY;
         return Outcome.reply(MilterReplies.continueReply());
@@ -345,17 +384,15 @@ final class MilterSession {
         }
         if (state != State.BODY) {
             if (state == State.HEADER && unsignableReason != null) {
-                return failed(unsignableReason);
+                return failed(NotSignedReason.UNSIGNABLE_MESSAGE, unsignableReason); // its line reads the header
             }
             resetMessage();
             return Outcome.reply(MilterReplies.continueReply());
         }
         body(lastChunk);
-        SigningSession session = signing;
-        String queueId = queueId();
-        Optional<String> from = signingFrom;
+        EndOfMessage work = new EndOfMessage(signing, signingDomains, queueId(), signingFrom, message.onError());
         resetMessage();
-        return new Outcome(List.of(), false, new EndOfMessage(session, queueId, from), null);
+        return new Outcome(List.of(), false, work, null);
     }
 
     /**
@@ -370,12 +407,14 @@ final class MilterSession {
         } else {
             LOG.info("{}", line);
         }
+        events.notSigned(MessageNotSigned.of(skip.kind()));
         state = State.SKIPPING;
         return Outcome.reply(MilterReplies.accept());
     }
 
-    private Outcome failed(String reason) {
+    private Outcome failed(NotSignedReason kind, String reason) {
         LOG.warn("{}", notSignable(fromDomain(), reason));
+        events.notSigned(MessageNotSigned.of(kind));
         resetMessage();
         state = State.SKIPPING;
         return Outcome.reply(onErrorReply());
@@ -398,8 +437,8 @@ final class MilterSession {
 
     /** The line of a message that should have been signed and cannot be: what became of it, and why. */
     private MessageLine notSignable(Optional<String> from, String reason) {
-        return MessageLine.notSigned(queueId()).from(from).because("cannot sign (" + onError.wording() + "): "
-                + reason);
+        return MessageLine.notSigned(queueId()).from(from).because("cannot sign (" + message.onError().wording()
+                + "): " + reason);
     }
 
     /** The domain of the message's (first) From field, if the header has one with an address. */
@@ -416,6 +455,7 @@ final class MilterSession {
         headers.clear();
         headerBytes = 0;
         signing = null;
+        signingDomains = List.of();
         signingFrom = Optional.empty();
         unsignableReason = null;
         forged = null;
@@ -431,15 +471,22 @@ final class MilterSession {
      */
     final class EndOfMessage {
         private final SigningSession session;
+        private final List<String> domains;
         private final String queueId;
         private final Optional<String> from;
+        private final long started = System.nanoTime();
+        private final OnError onError;
         private final List<HeaderField> signatures = new ArrayList<>();
         private String failure;
+        private NotSignedReason failureKind;
 
-        EndOfMessage(SigningSession session, String queueId, Optional<String> from) {
+        EndOfMessage(SigningSession session, List<String> domains, String queueId, Optional<String> from,
+                OnError onError) {
             this.session = session;
+            this.domains = domains;
             this.queueId = queueId;
             this.from = from;
+            this.onError = onError;
         }
 
         int steps() {
@@ -455,8 +502,10 @@ final class MilterSession {
                 signatures.add(session.sign(index));
             } catch (UnsignableMessageException e) {
                 failure = e.getMessage();
+                failureKind = NotSignedReason.UNSIGNABLE_MESSAGE;
             } catch (GeneralSecurityException | RuntimeException e) {
                 failure = "signing failed: " + e;
+                failureKind = NotSignedReason.SIGNING_ERROR;
             }
         }
 
@@ -465,7 +514,8 @@ final class MilterSession {
             if (failure != null) {
                 LOG.warn("{}", MessageLine.notSigned(queueId).from(from).because("cannot sign ("
                         + onError.wording() + "): " + failure));
-                return List.of(onErrorReply());
+                events.notSigned(new MessageNotSigned(failureKind, domains));
+                return List.of(onErrorReply(onError));
             }
             List<MilterPacket> replies = new ArrayList<>();
             // each insert goes to the top, so the last signature is inserted first
@@ -479,6 +529,7 @@ final class MilterSession {
             }
             LOG.info("{}", line);
             replies.add(MilterReplies.continueReply());
+            events.signed(new MessageSigned(domains, Duration.ofNanos(System.nanoTime() - started)));
             return replies;
         }
     }

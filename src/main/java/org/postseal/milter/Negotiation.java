@@ -65,6 +65,11 @@ record Negotiation(int version, int actions, int steps) {
         return new Negotiation(Math.min(mtaVersion, MAX_VERSION), actions, mtaSteps & WANTED_STEPS);
     }
 
+    /** Whether postseal asked for what verifying needs (the right to change header fields). */
+    boolean verifying() {
+        return (actions & CHANGE_HEADERS) != 0;
+    }
+
     /** Whether the MTA allowed SMFIR_QUARANTINE. */
     boolean canQuarantine() {
         return (actions & QUARANTINE) != 0;

@@ -18,7 +18,7 @@ public interface SigningPort {
 
     /** A port that signs nothing (Mode v), for {@code reason}. */
     static SigningPort none(String reason) {
-        SignatureChoice.Skip skip = SignatureChoice.skip(reason);
+        SignatureChoice.Skip skip = SignatureChoice.skip(org.postseal.events.NotSignedReason.VERIFY_ONLY, reason);
         return new SigningPort() {
             @Override
             public Optional<SignatureChoice.Skip> mayClientSign(MessageContext context) {

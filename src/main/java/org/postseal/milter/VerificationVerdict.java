@@ -5,6 +5,7 @@ import org.nightcode.milter.codec.MilterPacket;
 import org.postseal.dkim.AuthResult;
 import org.postseal.dkim.VerificationFailure;
 import org.postseal.dkim.VerificationResult;
+import org.postseal.events.MessageVerified;
 import org.postseal.policy.VerificationAction;
 import org.postseal.policy.VerificationActions;
 import org.postseal.policy.VerificationCase;
@@ -18,28 +19,38 @@ import org.postseal.policy.VerificationCase;
  */
 enum VerificationVerdict {
     /** At least one signature verified, or every failing one has its key in test mode. */
-    ACCEPTABLE(null, "5.7.0", "4.7.0", "DKIM signature verified"),
+    ACCEPTABLE(null, MessageVerified.Verdict.PASS, "5.7.0", "4.7.0", "DKIM signature verified"),
     /** No signature passed, one could not be checked for now. */
-    DNS_ERROR(VerificationCase.DNS_ERROR, "5.7.20", "4.4.3", "DKIM key lookup failed temporarily"),
+    DNS_ERROR(VerificationCase.DNS_ERROR, MessageVerified.Verdict.DNS_ERROR,
+            "5.7.20", "4.4.3", "DKIM key lookup failed temporarily"),
     /** No signature passed, one failed or could not be used. */
-    BAD_SIGNATURE(VerificationCase.BAD_SIGNATURE, "5.7.20", "4.7.20", "no valid DKIM signature"),
+    BAD_SIGNATURE(VerificationCase.BAD_SIGNATURE, MessageVerified.Verdict.BAD_SIGNATURE,
+            "5.7.20", "4.7.20", "no valid DKIM signature"),
     /** No signature passed, and every key was missing. */
-    KEY_NOT_FOUND(VerificationCase.KEY_NOT_FOUND, "5.7.20", "4.7.20", "DKIM key not found"),
+    KEY_NOT_FOUND(VerificationCase.KEY_NOT_FOUND, MessageVerified.Verdict.KEY_NOT_FOUND,
+            "5.7.20", "4.7.20", "DKIM key not found"),
     /** The message carries no DKIM-Signature. */
-    NO_SIGNATURE(VerificationCase.NO_SIGNATURE, "5.7.20", "4.7.20", "no DKIM signature"),
+    NO_SIGNATURE(VerificationCase.NO_SIGNATURE, MessageVerified.Verdict.NO_SIGNATURE,
+            "5.7.20", "4.7.20", "no DKIM signature"),
     /** Verification failed unexpectedly. */
-    INTERNAL_ERROR(VerificationCase.INTERNAL_ERROR, "5.3.0", "4.3.0", "DKIM verification failed"),
+    INTERNAL_ERROR(VerificationCase.INTERNAL_ERROR, MessageVerified.Verdict.INTERNAL_ERROR,
+            "5.3.0", "4.3.0", "DKIM verification failed"),
     /** The message could not be examined safely. */
-    SECURITY(VerificationCase.SECURITY, "5.7.0", "4.7.0", "message could not be examined for DKIM");
+    SECURITY(VerificationCase.SECURITY, MessageVerified.Verdict.NOT_EXAMINED, "5.7.0", "4.7.0",
+            "message could not be examined for DKIM");
 
     /** The configurable case; null for a message that is simply accepted. */
     private final VerificationCase verificationCase;
+    /** The same case, as the events port names it. */
+    private final MessageVerified.Verdict event;
     private final String rejectStatus;
     private final String tempfailStatus;
     private final String text;
 
-    VerificationVerdict(VerificationCase verificationCase, String rejectStatus, String tempfailStatus, String text) {
+    VerificationVerdict(VerificationCase verificationCase, MessageVerified.Verdict event, String rejectStatus,
+            String tempfailStatus, String text) {
         this.verificationCase = verificationCase;
+        this.event = event;
         this.rejectStatus = rejectStatus;
         this.tempfailStatus = tempfailStatus;
         this.text = text;
@@ -60,6 +71,11 @@ enum VerificationVerdict {
             return KEY_NOT_FOUND;
         }
         return results.stream().allMatch(VerificationResult::testing) ? ACCEPTABLE : BAD_SIGNATURE;
+    }
+
+    /** This case as the events port names it. */
+    MessageVerified.Verdict event() {
+        return event;
     }
 
     /** The action configured for this case. */

@@ -30,16 +30,19 @@ import java.util.Optional;
  */
 public final class HostList {
     /** OpenDKIM 2.11's InternalHosts when none is configured: the IPv4 and IPv6 loopback addresses. */
-    public static final HostList DEFAULT_INTERNAL = of(List.of("127.0.0.1", "::1"));
+    public static final HostList DEFAULT_INTERNAL = of(List.of("127.0.0.1", "::1"))
+            .withSource("OpenDKIM's default, as none is configured");
 
-    private static final HostList EMPTY = new HostList(List.of(), NameSet.empty());
+    private static final HostList EMPTY = new HostList(List.of(), NameSet.empty(), "");
 
     private final List<String> entries;
     private final NameSet probes;
+    private final String source;
 
-    private HostList(List<String> entries, NameSet probes) {
+    private HostList(List<String> entries, NameSet probes, String source) {
         this.entries = entries;
         this.probes = probes;
+        this.source = source;
     }
 
     /** The list that matches no host. */
@@ -53,7 +56,7 @@ public final class HostList {
         for (String entry : entries) {
             canonical.add(canonical(entry));
         }
-        return new HostList(List.copyOf(entries), NameSet.of(canonical));
+        return new HostList(List.copyOf(entries), NameSet.of(canonical), "");
     }
 
     /**
@@ -62,7 +65,17 @@ public final class HostList {
      * @throws IllegalArgumentException naming the first pattern that does not compile
      */
     public static HostList ofPatterns(Collection<String> patterns) {
-        return new HostList(List.copyOf(patterns), NameSet.patterns(patterns));
+        return new HostList(List.copyOf(patterns), NameSet.patterns(patterns), "");
+    }
+
+    /** This list, described as coming from {@code description} (a file, a setting), for explanations. */
+    public HostList withSource(String description) {
+        return new HostList(entries, probes, description);
+    }
+
+    /** Where the list comes from, for explanations ({@code file:/etc/opendkim/TrustedHosts}); empty if not known. */
+    public String source() {
+        return source;
     }
 
     /**
@@ -72,43 +85,68 @@ public final class HostList {
      * @param hostName the client's host name, or null, empty or a bracketed address when it has none
      */
     public boolean matches(InetAddress address, String hostName) {
-        return matchesName(hostName) || matchesAddress(address);
+        return matching(address, hostName).isPresent();
+    }
+
+    /**
+     * The entry that lets the client in ({@link #matches}), as OpenDKIM probes it: the name or parent domain
+     * ({@code .example.com}), the address, or the block ({@code 192.0.2.0/24}); empty when the client does not
+     * belong to the list.
+     */
+    public Optional<String> matching(InetAddress address, String hostName) {
+        Optional<String> byName = matchingName(hostName);
+        return byName.isPresent() ? byName : matchingAddress(address);
     }
 
     /** The host-name half of {@link #matches}: the name, then each parent domain with a leading dot. */
     public boolean matchesName(String hostName) {
+        return matchingName(hostName).isPresent();
+    }
+
+    private Optional<String> matchingName(String hostName) {
         if (hostName == null || hostName.isEmpty() || hostName.startsWith("[")) {
-            return false;
+            return Optional.empty();
         }
         String name = hostName.endsWith(".") ? hostName.substring(0, hostName.length() - 1) : hostName;
         for (int dot = 0; dot >= 0 && dot < name.length(); dot = name.indexOf('.', dot + 1)) {
-            Boolean verdict = probe(name.substring(dot));
+            String key = name.substring(dot);
+            Boolean verdict = probe(key);
             if (verdict != null) {
-                return verdict;
+                return verdict ? Optional.of(key) : Optional.empty();
             }
         }
-        return false;
+        return Optional.empty();
     }
 
     /** The address half of {@link #matches}: the address, bracketed or not, then each enclosing CIDR block. */
     public boolean matchesAddress(InetAddress address) {
+        return matchingAddress(address).isPresent();
+    }
+
+    private Optional<String> matchingAddress(InetAddress address) {
         if (address == null) {
-            return false;
+            return Optional.empty();
         }
         byte[] bytes = address.getAddress();
         String text = IpText.format(bytes);
-        Boolean verdict = probe(text);
-        if (verdict == null) {
-            verdict = probe("[" + text + "]");
+        Optional<Optional<String>> verdict = verdict(text);
+        if (verdict.isEmpty()) {
+            verdict = verdict("[" + text + "]");
         }
-        for (int prefix = bytes.length * 8; verdict == null && prefix >= 0; prefix--) {
+        for (int prefix = bytes.length * 8; verdict.isEmpty() && prefix >= 0; prefix--) {
             String network = IpText.format(IpText.mask(bytes, prefix));
-            verdict = probe(network + "/" + prefix);
-            if (verdict == null) {
-                verdict = probe("[" + network + "]/" + prefix);
+            verdict = verdict(network + "/" + prefix);
+            if (verdict.isEmpty()) {
+                verdict = verdict("[" + network + "]/" + prefix);
             }
         }
-        return verdict != null && verdict;
+        return verdict.flatMap(v -> v);
+    }
+
+    /** {@link #probe} with the key: the key if listed, an empty value if excluded, empty to look further. */
+    private Optional<Optional<String>> verdict(String key) {
+        Boolean verdict = probe(key);
+        return verdict == null ? Optional.empty() : Optional.of(verdict ? Optional.of(key) : Optional.empty());
     }
 
     /** FALSE if the exclusion of {@code key} is listed, TRUE if {@code key} is, null to look further. */

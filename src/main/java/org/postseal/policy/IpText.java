@@ -12,7 +12,7 @@ public final class IpText {
     }
 
     /** The 4 or 16 bytes of an IPv4 dotted quad or an IPv6 literal, or empty if {@code text} is neither. */
-    static Optional<byte[]> parse(String text) {
+    public static Optional<byte[]> parse(String text) {
         return text.indexOf(':') >= 0 ? parseV6(text) : parseV4(text);
     }
 

@@ -90,17 +90,25 @@ public final class KeyTable {
      * @param domain the signing domain, or {@code %} for the From domain
      * @param selector the selector
      * @param keyFile the private key file; {@code %} in it is replaced by the signing domain
+     * @param where the file and line it was read from ({@code /etc/opendkim/KeyTable:3}), for explanations; empty
+     *     for an entry made in code
      */
-    public record Entry(String name, String domain, String selector, String keyFile) {
+    public record Entry(String name, String domain, String selector, String keyFile, String where) {
         public Entry {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(domain, "domain");
             Objects.requireNonNull(selector, "selector");
             Objects.requireNonNull(keyFile, "keyFile");
+            Objects.requireNonNull(where, "where");
             if (name.isEmpty() || domain.isEmpty() || selector.isEmpty() || keyFile.isEmpty()) {
                 throw new IllegalArgumentException("KeyTable entry: " + name + " " + domain + ":" + selector + ":"
                         + keyFile + " (expected: no empty field)");
             }
+        }
+
+        /** An entry made in code, read from no file. */
+        public Entry(String name, String domain, String selector, String keyFile) {
+            this(name, domain, selector, keyFile, "");
         }
 
         @Override

@@ -31,14 +31,16 @@ public final class SigningDecision {
     private final List<SignatureRequest> signatures;
     private final Optional<FromAddress> from;
     private final boolean notice;
+    private final List<SigningTable.Match> matches;
 
     private SigningDecision(Outcome outcome, String reason, List<SignatureRequest> signatures,
-            Optional<FromAddress> from, boolean notice) {
+            Optional<FromAddress> from, boolean notice, List<SigningTable.Match> matches) {
         this.outcome = Objects.requireNonNull(outcome, "outcome");
         this.reason = Objects.requireNonNull(reason, "reason");
         this.signatures = List.copyOf(signatures);
         this.from = Objects.requireNonNull(from, "from");
         this.notice = notice;
+        this.matches = List.copyOf(matches);
     }
 
     /**
@@ -50,7 +52,17 @@ public final class SigningDecision {
         if (signatures.isEmpty()) {
             throw new IllegalArgumentException("signatures: empty (expected: at least one)");
         }
-        return new SigningDecision(Outcome.SIGN, reason, signatures, Optional.of(from), false);
+        return new SigningDecision(Outcome.SIGN, reason, signatures, Optional.of(from), false, List.of());
+    }
+
+    /**
+     * Sign, as the SigningTable lines {@code matches} say.
+     *
+     * @throws IllegalArgumentException if there is no signature to make
+     */
+    static SigningDecision sign(List<SignatureRequest> signatures, List<SigningTable.Match> matches,
+            FromAddress from, String reason) {
+        return sign(signatures, from, reason).withMatches(matches);
     }
 
     /**
@@ -63,7 +75,12 @@ public final class SigningDecision {
         if (outcome == Outcome.SIGN) {
             throw new IllegalArgumentException("outcome: SIGN (expected: a reason not to sign)");
         }
-        return new SigningDecision(outcome, reason, List.of(), from, notice);
+        return new SigningDecision(outcome, reason, List.of(), from, notice, List.of());
+    }
+
+    /** This decision, made by the SigningTable lines {@code lines}. */
+    SigningDecision withMatches(List<SigningTable.Match> lines) {
+        return new SigningDecision(outcome, reason, signatures, from, notice, lines);
     }
 
     public Outcome outcome() {
@@ -88,6 +105,14 @@ public final class SigningDecision {
     /** The From address the decision was made for, when there was one. */
     public Optional<FromAddress> from() {
         return from;
+    }
+
+    /**
+     * The SigningTable lines that decided, in table order: those that sign ({@link Outcome#SIGN}), or the one that
+     * names a missing key ({@link Outcome#ERROR}); empty otherwise.
+     */
+    public List<SigningTable.Match> matches() {
+        return matches;
     }
 
     /** Whether the log line should be a notice rather than a debug line (OpenDKIM logs those at LOG_NOTICE). */

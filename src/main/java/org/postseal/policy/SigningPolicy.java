@@ -111,13 +111,32 @@ public final class SigningPolicy {
 
     /** Whether mail from this client may be signed: internal, authenticated, MacroList or MTA list. */
     public boolean isOriginating(Client client) {
-        if (internalHosts.matches(addressOf(client), client.hostName()) || client.isAuthenticated()) {
+        if (internalEntry(client).isPresent() || client.isAuthenticated()) {
             return true;
         }
         if (!macroList.isEmpty() && macroList.matches(client.macros())) {
             return true;
         }
         return !mtas.isEmpty() && client.macro("daemon_name").filter(mtas::contains).isPresent();
+    }
+
+    /**
+     * The InternalHosts entry the client matches (by name, else by address; a client without an address counts as
+     * 127.0.0.1, as in OpenDKIM), or empty.
+     */
+    Optional<String> internalEntry(Client client) {
+        return internalHosts.matching(addressOf(client), client.hostName());
+    }
+
+    /**
+     * Decides for one message, as {@link #decide} does (it is that decision), and says why in words: which list
+     * entries and table lines led to it ({@code postseal check}).
+     *
+     * @param client the SMTP client
+     * @param fromField the value of the From header field, unfolded; empty if the message has none
+     */
+    public SigningExplanation explain(Client client, Optional<String> fromField) {
+        return SigningExplanation.of(this, client, decide(client, fromField));
     }
 
     /** The signatures for mail from {@code from} by an originating client. */
@@ -152,7 +171,7 @@ public final class SigningPolicy {
             if (request.isEmpty()) {
                 return SigningDecision.skip(SigningDecision.Outcome.ERROR, "SigningTable entry '" + match.entry()
                         + "' names key '" + match.keyName() + "', which is not in the KeyTable", Optional.of(from),
-                        false);
+                        false).withMatches(List.of(match));
             }
             SignatureRequest r = request.get();
             if (signatures.add(r.domain() + "\0" + r.selector() + "\0" + r.keyFile() + "\0" + r.identity())) {
@@ -160,7 +179,7 @@ public final class SigningPolicy {
             }
         }
         String keys = matches.stream().map(m -> m.entry().key()).distinct().collect(Collectors.joining(", "));
-        return SigningDecision.sign(new ArrayList<>(requests), from, from + " matches SigningTable " + keys);
+        return SigningDecision.sign(new ArrayList<>(requests), matches, from, from + " matches SigningTable " + keys);
     }
 
     private static SigningDecision selectDomainKey(KeySetup.DomainKey key, FromAddress from) {
@@ -226,6 +245,11 @@ public final class SigningPolicy {
 
     public MacroList macroList() {
         return macroList;
+    }
+
+    /** The MTA names ({@code {daemon_name}}) whose mail may be signed. */
+    public NameSet mtas() {
+        return mtas;
     }
 
     /** The keys this policy signs with: tables or OpenDKIM's Domain/Selector/KeyFile; empty when none. */

@@ -105,6 +105,40 @@ public final class SigningTable {
         return List.copyOf(keys);
     }
 
+    /**
+     * Why a line with this key can never match, in words for a warning; empty when it can. In an exact table
+     * ({@code patterns} false): a key starting with {@code @} (OpenDKIM never looks such a key up), or a {@code *}
+     * anywhere but in {@code *} or {@code user@*}. In a {@code refile:} table: a pattern starting with {@code @}, or
+     * one with neither {@code @} nor {@code *}, since patterns are matched against the whole address.
+     *
+     * @param key the line's key (an address, a domain or a pattern)
+     * @param patterns whether the table is a {@code refile:} one
+     */
+    public static Optional<String> neverMatches(String key, boolean patterns) {
+        if (patterns) {
+            if (key.startsWith("@")) {
+                return Optional.of("'" + key + "' is matched against the whole address user@domain, so it never"
+                        + " matches; write *" + key);
+            }
+            if (key.indexOf('@') < 0 && key.indexOf('*') < 0) {
+                return Optional.of("'" + key + "' is matched against the whole address user@domain, so it never"
+                        + " matches; write *@" + key);
+            }
+            return Optional.empty();
+        }
+        if (key.startsWith("@")) {
+            return Optional.of("'" + key + "' is never looked up (OpenDKIM looks up user@host, host, user@.parent,"
+                    + " .parent, user@* and *), so it never matches; write " + key.substring(1)
+                    + ", or use refile: with *" + key);
+        }
+        boolean userAtAny = key.endsWith("@*") && key.indexOf('*') == key.length() - 1;
+        if (key.indexOf('*') >= 0 && !key.equals("*") && !userAtAny) {
+            return Optional.of("'" + key + "': * is a wildcard only in a refile: SigningTable; here it never"
+                    + " matches");
+        }
+        return Optional.empty();
+    }
+
     private static Match match(Entry entry, String domain) {
         String keyName = entry.keyName().equals(KeyTable.FROM_DOMAIN) ? domain : entry.keyName();
         return new Match(entry, keyName, entry.signer().map(s -> s.replace(KeyTable.FROM_DOMAIN, domain)));
@@ -138,16 +172,24 @@ public final class SigningTable {
      * @param key the address, domain or pattern the line applies to
      * @param keyName the KeyTable entry to sign with, or {@code %} for the one named like the From domain
      * @param signer the {@code i=} identity, {@code %} standing for the From domain; empty for none
+     * @param where the file and line it was read from ({@code /etc/opendkim/SigningTable:2}), for explanations;
+     *     empty for an entry made in code
      */
-    public record Entry(String key, String keyName, Optional<String> signer) {
+    public record Entry(String key, String keyName, Optional<String> signer, String where) {
         public Entry {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(keyName, "keyName");
             Objects.requireNonNull(signer, "signer");
+            Objects.requireNonNull(where, "where");
             if (key.isEmpty() || keyName.isEmpty()) {
                 throw new IllegalArgumentException("SigningTable entry: '" + key + " " + keyName
                         + "' (expected: a key and a key name)");
             }
+        }
+
+        /** An entry made in code, read from no file. */
+        public Entry(String key, String keyName, Optional<String> signer) {
+            this(key, keyName, signer, "");
         }
 
         @Override

@@ -100,6 +100,34 @@ public final class WildcardPattern {
         return true;
     }
 
+    /**
+     * Whether every value {@code other} matches is matched by this pattern
+     * too, so that {@code other}, placed after it in a table where the first match counts, never decides. Answered
+     * only for patterns whose one special character is {@code *}; false when either uses other operators (not known).
+     */
+    public boolean covers(WildcardPattern other) {
+        if (segments == null || other.segments == null) {
+            return false;
+        }
+        String a = NameSet.fold(text);
+        String b = NameSet.fold(other.text);
+        // matched[i][j]: a's first i characters can stand for b's first j, where a '*' in a stands for any run of
+        // b's characters (its stars included) and a literal in a matches only the same literal in b
+        boolean[][] matched = new boolean[a.length() + 1][b.length() + 1];
+        matched[0][0] = true;
+        for (int i = 1; i <= a.length(); i++) {
+            char c = a.charAt(i - 1);
+            for (int j = 0; j <= b.length(); j++) {
+                if (c == '*') {
+                    matched[i][j] = matched[i - 1][j] || (j > 0 && matched[i][j - 1]);
+                } else {
+                    matched[i][j] = j > 0 && b.charAt(j - 1) == c && matched[i - 1][j - 1];
+                }
+            }
+        }
+        return matched[a.length()][b.length()];
+    }
+
     /** The pattern as written. */
     public String text() {
         return text;

@@ -25,6 +25,11 @@ final class FixedSignatures implements SignatureSelector {
     }
 
     @Override
+    public List<KeyInUse> keysInUse() {
+        return sign.specs().stream().map(s -> new KeyInUse(s.domain(), s.selector(), s.key())).toList();
+    }
+
+    @Override
     public int keyCount() {
         return sign.specs().size();
     }

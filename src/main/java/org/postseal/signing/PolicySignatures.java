@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.postseal.dkim.SignatureSpec;
+import org.postseal.events.NotSignedReason;
 import org.postseal.policy.Client;
+import org.postseal.policy.KeySetup;
+import org.postseal.policy.KeyTable;
 import org.postseal.policy.SignatureRequest;
 import org.postseal.policy.SigningDecision;
 import org.postseal.policy.SigningPolicy;
@@ -23,14 +26,14 @@ final class PolicySignatures implements SignatureSelector {
 
     @Override
     public Optional<SignatureChoice.Skip> screen(Client client) {
-        return policy.screen(client).map(d -> new SignatureChoice.Skip(d.reason(), d.notice()));
+        return policy.screen(client).map(PolicySignatures::skip);
     }
 
     @Override
     public SignatureChoice choose(Client client, Optional<String> fromField) {
         SigningDecision decision = policy.decide(client, fromField);
         if (!decision.signs()) {
-            return new SignatureChoice.Skip(decision.reason(), decision.notice());
+            return skip(decision);
         }
         List<SignatureSpec> specs = new ArrayList<>();
         for (SignatureRequest request : decision.signatures()) {
@@ -42,6 +45,33 @@ final class PolicySignatures implements SignatureSelector {
             }
         }
         return SignatureChoice.sign(specs);
+    }
+
+    private static SignatureChoice.Skip skip(SigningDecision decision) {
+        NotSignedReason kind = switch (decision.outcome()) {
+            case PEER -> NotSignedReason.PEER;
+            case EXTERNAL -> NotSignedReason.CLIENT_NOT_TRUSTED;
+            case UNPARSABLE_FROM -> NotSignedReason.NO_FROM_ADDRESS;
+            case NOT_SIGNED -> NotSignedReason.NO_SIGNING_ENTRY;
+            case ERROR -> NotSignedReason.CONFIGURATION_ERROR;
+            case SIGN -> throw new IllegalArgumentException("decision: SIGN (expected: a reason not to sign)");
+        };
+        return new SignatureChoice.Skip(decision.reason(), decision.notice(), kind);
+    }
+
+    @Override
+    public List<KeyInUse> keysInUse() {
+        List<KeyInUse> inUse = new ArrayList<>();
+        if (policy.keys().orElse(null) instanceof KeySetup.Tables tables) {
+            for (KeyTable.Entry entry : tables.keyTable().entries()) {
+                keys.loaded(entry.keyFile()).ifPresent(k -> inUse.add(new KeyInUse(entry.domain(), entry.selector(),
+                        k)));
+            }
+        } else if (policy.keys().orElse(null) instanceof KeySetup.DomainKey domainKey) {
+            keys.loaded(domainKey.keyFile()).ifPresent(k -> domainKey.domains().entries().forEach(
+                    d -> inUse.add(new KeyInUse(d, domainKey.selector(), k))));
+        }
+        return inUse;
     }
 
     @Override

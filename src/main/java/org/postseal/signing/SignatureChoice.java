@@ -3,6 +3,7 @@ package org.postseal.signing;
 import java.util.List;
 import java.util.Objects;
 import org.postseal.dkim.SignatureSpec;
+import org.postseal.events.NotSignedReason;
 
 /**
  * What {@link SignatureSelector} chose for one message: sign with these specifications, leave it unsigned because no
@@ -18,9 +19,14 @@ public sealed interface SignatureChoice {
         return new Sign(specs);
     }
 
-    /** Leave the message unsigned, as the rules say. */
+    /** Leave the message unsigned: no rule asks for a signature ({@link NotSignedReason#NO_SIGNING_ENTRY}). */
     static Skip skip(String reason) {
-        return new Skip(reason, false);
+        return skip(NotSignedReason.NO_SIGNING_ENTRY, reason);
+    }
+
+    /** Leave the message unsigned, for {@code kind}. */
+    static Skip skip(NotSignedReason kind, String reason) {
+        return new Skip(reason, false, kind);
     }
 
     /**
@@ -47,14 +53,16 @@ public sealed interface SignatureChoice {
      *
      * @param notice whether this deserves a warning rather than an info line (an outside host sending as a domain
      *     signed here)
+     * @param kind which of the few reasons it is, for the count of messages not signed
      */
-    record Skip(String reason, boolean notice) implements SignatureChoice {
+    record Skip(String reason, boolean notice, NotSignedReason kind) implements SignatureChoice {
         public Skip {
             Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(kind, "kind");
         }
     }
 
-    /** A signature was wanted but cannot be made (its key is unusable). */
+    /** A signature was wanted but cannot be made (its key is unusable: {@link NotSignedReason#KEY_ERROR}). */
     record Fail(String reason) implements SignatureChoice {
         public Fail {
             Objects.requireNonNull(reason, "reason");

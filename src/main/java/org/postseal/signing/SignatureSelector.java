@@ -29,6 +29,23 @@ public sealed interface SignatureSelector permits PolicySignatures, FixedSignatu
     int keyCount();
 
     /**
+     * The keys read at start-up, each with the {@code d=} and {@code s=} it signs with ({@code %} for a KeyTable
+     * domain taken from the From address), for the metrics. A KeyTable key whose path holds {@code %} is read when
+     * a message needs it, and is not listed.
+     */
+    List<KeyInUse> keysInUse();
+
+    /**
+     * A key in use.
+     *
+     * @param domain {@code d=}, or {@code %} for the From domain
+     * @param selector {@code s=}
+     * @param key the key read
+     */
+    record KeyInUse(String domain, String selector, org.postseal.dkim.SigningKey key) {
+    }
+
+    /**
      * OpenDKIM's rules: {@code policy} decides, each of its signature requests becomes a specification by
      * {@code template} with its key from {@code keys} ({@link SigningKeys#load} them first).
      */

@@ -1,6 +1,7 @@
 package org.postseal.signing;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -10,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.postseal.dkim.SigningKey;
 import org.postseal.keys.KeyFileException;
@@ -49,19 +51,42 @@ public final class SigningKeys {
      * @throws UnusableKeyException for the first key that cannot be used, naming where it is configured
      */
     public static SigningKeys load(Optional<KeySetup> setup, KeyRules rules) {
+        return load(setup, rules, e -> {
+            throw e;
+        });
+    }
+
+    /**
+     * Reads every key {@code setup} names, as {@link #load(Optional, KeyRules)} does, handing each key that cannot be
+     * used to {@code unusable} and going on ({@code postseal check} reports them all); such a key is not held.
+     */
+    public static SigningKeys load(Optional<KeySetup> setup, KeyRules rules,
+            Consumer<UnusableKeyException> unusable) {
         SigningKeys loaded = new SigningKeys(file -> read(Path.of(file), AT_SIGNING_TIME, rules));
         if (setup.isPresent() && setup.get() instanceof KeySetup.DomainKey key) {
-            loaded.keys.put(key.keyFile(), read(Path.of(key.keyFile()), "KeyFile", rules));
+            loaded.readAtStart(key.keyFile(), "KeyFile", rules, unusable);
         }
         if (setup.isPresent() && setup.get() instanceof KeySetup.Tables tables) {
             for (KeyTable.Entry entry : tables.keyTable().entries()) {
-                if (!entry.keyFile().contains(KeyTable.FROM_DOMAIN)) {
-                    loaded.keys.computeIfAbsent(entry.keyFile(),
-                            f -> read(Path.of(f), "KeyTable entry " + entry.name(), rules));
+                if (!entry.keyFile().contains(KeyTable.FROM_DOMAIN) && !loaded.keys.containsKey(entry.keyFile())) {
+                    loaded.readAtStart(entry.keyFile(), "KeyTable entry " + entry.name(), rules, unusable);
                 }
             }
         }
         return loaded;
+    }
+
+    private void readAtStart(String file, String origin, KeyRules rules, Consumer<UnusableKeyException> unusable) {
+        try {
+            keys.put(file, read(Path.of(file), origin, rules));
+        } catch (UnusableKeyException e) {
+            unusable.accept(e);
+        }
+    }
+
+    /** The key in {@code file} if it was read and kept, without reading it now. */
+    public Optional<SigningKey> held(String file) {
+        return Optional.ofNullable(keys.get(file));
     }
 
     /**
@@ -71,6 +96,11 @@ public final class SigningKeys {
      */
     public SigningKey get(String file) {
         return keys.computeIfAbsent(file, source);
+    }
+
+    /** The key read from {@code file}, if it has been read; never reads it. */
+    public Optional<SigningKey> loaded(String file) {
+        return Optional.ofNullable(keys.get(file));
     }
 
     /** How many keys are held now. */
@@ -107,6 +137,9 @@ public final class SigningKeys {
             key = PrivateKeyReader.read(file, Math.max(rules.minimumRsaBits(),
                     PrivateKeyReader.DEFAULT_MINIMUM_RSA_BITS));
         } catch (KeyFileException e) {
+            if (!Files.exists(file)) {
+                throw new UnusableKeyException(prefix + file + ": " + missing(file));
+            }
             throw new UnusableKeyException(prefix + e.getMessage());
         }
         if (rules.algorithm().isPresent() && rules.algorithm().get() != key.algorithm()) {
@@ -133,8 +166,20 @@ public final class SigningKeys {
                 throw new UnusableKeyException(prefix + file + " is readable or writable by others (mode "
                         + PosixFilePermissions.toString(permissions) + "); chmod 600 it, or set RequireSafeKeys no");
             }
+        } catch (NoSuchFileException e) {
+            throw new UnusableKeyException(prefix + file + ": " + missing(file));
         } catch (IOException e) {
             throw new UnusableKeyException(prefix + file + ": " + e.getMessage());
         }
+    }
+
+    /** "no such file", naming the first directory on the way that is missing, if one is. */
+    private static String missing(Path file) {
+        Path absolute = file.toAbsolutePath();
+        Path missing = null;
+        for (Path dir = absolute.getParent(); dir != null && !Files.isDirectory(dir); dir = dir.getParent()) {
+            missing = dir;
+        }
+        return missing == null ? "no such file" : "no such file (the directory " + missing + " does not exist)";
     }
 }

@@ -5,7 +5,8 @@
  * ({@link org.postseal.signing.SignatureSelector}) and what to do when a message cannot be signed
  * ({@link org.postseal.signing.OnError}). The doors differ only in how bytes arrive and leave.
  *
- * <p>Imports {@code dkim}, {@code policy}, {@code keys}, {@code files} and {@code logging}; never a front door,
+ * <p>Imports {@code dkim}, {@code policy}, {@code keys}, {@code files}, {@code logging} and {@code events} (the
+ * reason a message is not signed); never a front door,
  * {@code config} or {@code cli}.
  */
 package org.postseal.signing;

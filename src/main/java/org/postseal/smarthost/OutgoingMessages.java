@@ -1,7 +1,11 @@
 package org.postseal.smarthost;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.postseal.events.MailEvents;
+import org.postseal.events.MessageNotSigned;
+import org.postseal.events.MessageSigned;
 import org.postseal.logging.LogText;
 import org.postseal.logging.MessageLine;
 import org.postseal.message.MessageFormatException;
@@ -27,14 +31,23 @@ public final class OutgoingMessages {
     private final MessageSigner signer;
     private final OnError onError;
     private final boolean readEnvelopeFrom;
+    private final MailEvents events;
+
+    /** Telling no one what becomes of the messages. */
+    public OutgoingMessages(MessagePreparer preparer, MessageSigner signer, OnError onError,
+            boolean readEnvelopeFrom) {
+        this(preparer, signer, onError, readEnvelopeFrom, MailEvents.NONE);
+    }
 
     /**
      * @param onError what happens to a message that cannot be signed
      * @param readEnvelopeFrom take the envelope sender from the From field unless the client gave {@code -f}, as
      *     the seed's {@code msmtp --read-envelope-from} did
+     * @param events hears whether each message was signed, or why not
      */
     public OutgoingMessages(MessagePreparer preparer, MessageSigner signer, OnError onError,
-            boolean readEnvelopeFrom) {
+            boolean readEnvelopeFrom, MailEvents events) {
+        this.events = Objects.requireNonNull(events, "events");
         this.preparer = Objects.requireNonNull(preparer, "preparer");
         this.signer = Objects.requireNonNull(signer, "signer");
         this.onError = Objects.requireNonNull(onError, "onError");
@@ -67,6 +80,7 @@ public final class OutgoingMessages {
             return new Refused(SubmissionAnswer.badMessage(e.getMessage()));
         }
         SigningOutcome signed;
+        long started = System.nanoTime();
         try {
             signed = signer.sign(prepared.message());
         } catch (MessageFormatException e) {
@@ -76,14 +90,20 @@ public final class OutgoingMessages {
         if (signed instanceof SigningOutcome.Failed failed) {
             // the door logs the message's one line: the smarthost once it is queued, here when it is refused
             String reason = "cannot sign (" + onError.wording() + "): " + failed.reason();
+            events.notSigned(new MessageNotSigned(failed.kind(), failed.domains()));
             return onError.answer(
                     () -> new Ready(prepared.envelope(), new SigningOutcome.Unsigned(prepared.message(),
-                            failed.from(), reason, true), prepared.addedHeaders()),
+                            failed.from(), reason, true, failed.kind()), prepared.addedHeaders()),
                     () -> {
                         LOG.warn("{}", MessageLine.notSigned(MessageLine.NOQUEUE).from(failed.from())
                                 .because(reason));
                         return new Refused(SubmissionAnswer.tempFail("cannot sign: " + failed.reason()));
                     });
+        }
+        if (signed instanceof SigningOutcome.Signed made) {
+            events.signed(new MessageSigned(made.domains(), Duration.ofNanos(System.nanoTime() - started)));
+        } else if (signed instanceof SigningOutcome.Unsigned unsigned) {
+            events.notSigned(MessageNotSigned.of(unsigned.kind()));
         }
         return new Ready(prepared.envelope(), (SigningOutcome.Relayable) signed, prepared.addedHeaders());
     }

@@ -13,6 +13,7 @@ import org.postseal.dkim.DkimSigner;
 import org.postseal.message.HeaderField;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.UnsignableMessageException;
+import org.postseal.events.NotSignedReason;
 import org.postseal.message.HeaderBlock;
 import org.postseal.message.MessageFormatException;
 import org.postseal.message.MessageReader;
@@ -45,20 +46,24 @@ final class SelectedSignatures implements MessageSigner {
                 .map(FromAddress::domain);
         SignatureChoice choice = selector.choose(LOCAL, fromField);
         if (choice instanceof SignatureChoice.Skip skip) {
-            return new SigningOutcome.Unsigned(message, domain, skip.reason(), false);
+            return new SigningOutcome.Unsigned(message, domain, skip.reason(), false, skip.kind());
         }
         if (choice instanceof SignatureChoice.Fail fail) {
-            return new SigningOutcome.Failed(domain, fail.reason());
+            return new SigningOutcome.Failed(domain, fail.reason(), NotSignedReason.KEY_ERROR, List.of());
         }
         List<SignatureSpec> specs = ((SignatureChoice.Sign) choice).specs();
+        List<String> domains = specs.stream().map(SignatureSpec::domain).distinct().toList();
         ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + 1024 * specs.size());
         try {
             MessageSigning.sign(new ByteArrayInputStream(message), out, new DkimSigner(clock), specs);
-        } catch (UnsignableMessageException | GeneralSecurityException | IOException e) {
-            return new SigningOutcome.Failed(domain, e.getMessage());
+        } catch (UnsignableMessageException e) {
+            return new SigningOutcome.Failed(domain, e.getMessage(), NotSignedReason.UNSIGNABLE_MESSAGE, domains);
+        } catch (GeneralSecurityException | IOException e) {
+            return new SigningOutcome.Failed(domain, e.getMessage(), NotSignedReason.SIGNING_ERROR, domains);
         }
         return new SigningOutcome.Signed(out.toByteArray(), domain, specs.stream()
-                .map(s -> new SigningOutcome.Signature(s.domain(), s.selector(), s.algorithm().tag())).toList());
+                .map(s -> new SigningOutcome.Signature(s.domain(), s.selector(), s.algorithm().tag())).toList(),
+                domains);
     }
 
     private static Optional<String> from(byte[] message) throws MessageFormatException {

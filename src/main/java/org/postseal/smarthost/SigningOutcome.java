@@ -3,6 +3,7 @@ package org.postseal.smarthost;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.postseal.events.NotSignedReason;
 import org.postseal.logging.MessageLine;
 
 /**
@@ -43,12 +44,15 @@ public sealed interface SigningOutcome {
      * @param message the signed bytes
      * @param from the From domain
      * @param signatures each signature added
+     * @param domains the distinct {@code d=} of those signatures
      */
-    record Signed(byte[] message, Optional<String> from, List<Signature> signatures) implements Relayable {
+    record Signed(byte[] message, Optional<String> from, List<Signature> signatures, List<String> domains)
+            implements Relayable {
         public Signed {
             Objects.requireNonNull(message, "message");
             Objects.requireNonNull(from, "from");
             signatures = List.copyOf(signatures);
+            domains = List.copyOf(domains);
         }
 
         @Override
@@ -73,12 +77,15 @@ public sealed interface SigningOutcome {
      * @param from the From domain, if the message has one
      * @param reason why not, for the log
      * @param warning whether signing failed (rather than no rule asking for a signature)
+     * @param kind which of the few reasons it is, for the count of messages not signed
      */
-    record Unsigned(byte[] message, Optional<String> from, String reason, boolean warning) implements Relayable {
+    record Unsigned(byte[] message, Optional<String> from, String reason, boolean warning, NotSignedReason kind)
+            implements Relayable {
         public Unsigned {
             Objects.requireNonNull(message, "message");
             Objects.requireNonNull(from, "from");
             Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(kind, "kind");
         }
 
         @Override
@@ -92,11 +99,16 @@ public sealed interface SigningOutcome {
      *
      * @param from the From domain, if the message has one
      * @param reason why, in one line, without "cannot sign" (the door says it)
+     * @param kind which of the few reasons it is, for the count of messages not signed
+     * @param domains the {@code d=} the message was to be signed with, if keys had been chosen
      */
-    record Failed(Optional<String> from, String reason) implements SigningOutcome {
+    record Failed(Optional<String> from, String reason, NotSignedReason kind, List<String> domains)
+            implements SigningOutcome {
         public Failed {
             Objects.requireNonNull(from, "from");
             Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(kind, "kind");
+            domains = List.copyOf(domains);
         }
     }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.postseal.logging.LogText;
 import org.postseal.logging.MessageLine;
 import org.postseal.smtp.DeliveryReport;
@@ -41,7 +42,7 @@ public final class Smarthost implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Smarthost.class);
 
     private final Spool spool;
-    private final OutgoingMessages outgoing;
+    private final Supplier<OutgoingMessages> outgoing;
     private final Relay relay;
     private final RetrySchedule retry;
     private final Clock clock;
@@ -58,6 +59,18 @@ public final class Smarthost implements AutoCloseable {
      * @param deliveryThreads how many deliveries run at once
      */
     public Smarthost(Spool spool, OutgoingMessages outgoing, Relay relay, RetrySchedule retry, Clock clock,
+            Duration relayWait, int deliveryThreads) {
+        this(spool, fixed(Objects.requireNonNull(outgoing, "outgoing")), relay, retry, clock, relayWait,
+                deliveryThreads);
+    }
+
+    /**
+     * @param outgoing how a submission is prepared and signed, asked once per submission, so that a reload reaches
+     *     the next message and never one under way
+     * @param relayWait how long a client waits for the first delivery attempt before it is told "queued"
+     * @param deliveryThreads how many deliveries run at once
+     */
+    public Smarthost(Spool spool, Supplier<OutgoingMessages> outgoing, Relay relay, RetrySchedule retry, Clock clock,
             Duration relayWait, int deliveryThreads) {
         this.spool = Objects.requireNonNull(spool, "spool");
         this.outgoing = Objects.requireNonNull(outgoing, "outgoing");
@@ -87,12 +100,16 @@ public final class Smarthost implements AutoCloseable {
         runner.scheduleWithFixedDelay(this::tick, 0, tick.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    private static Supplier<OutgoingMessages> fixed(OutgoingMessages value) {
+        return () -> value;
+    }
+
     /**
      * Takes one submission; blocks for at most the relay wait (plus the signing time). Called on a worker thread,
      * never on an event loop.
      */
     public SubmissionAnswer submit(SendmailOptions options, byte[] raw) {
-        OutgoingMessages.Outcome outcome = outgoing.make(options, raw);
+        OutgoingMessages.Outcome outcome = outgoing.get().make(options, raw);
         if (outcome instanceof OutgoingMessages.Refused refused) {
             return refused.answer();
         }
@@ -248,6 +265,16 @@ public final class Smarthost implements AutoCloseable {
     /** The queued messages as this process knows them, oldest first. */
     public List<SpooledMessage> queued() {
         return queued.values().stream().sorted(java.util.Comparator.comparing(SpooledMessage::created)).toList();
+    }
+
+    /** How many messages are queued now (for the spool metrics). */
+    public int queuedCount() {
+        return queued.size();
+    }
+
+    /** When the oldest queued message came, empty when none is queued (for the spool metrics). */
+    public java.util.Optional<Instant> oldestQueued() {
+        return queued.values().stream().map(SpooledMessage::created).min(java.util.Comparator.naturalOrder());
     }
 
     /** Stops the runner and waits (a little) for deliveries in progress. */

@@ -189,6 +189,17 @@ public final class Spool {
         return list(failed, SpooledMessage.State.FAILED);
     }
 
+    /** How many messages are in {@code failed/}, counted without reading them (for the spool metrics). */
+    public int failedCount() throws IOException {
+        int count = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(failed, "*.env")) {
+            for (Path ignored : files) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     public Optional<SpooledMessage> find(String id) throws IOException {
         if (!ID.matcher(id).matches()) {
             return Optional.empty();

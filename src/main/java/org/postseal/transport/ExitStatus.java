@@ -34,6 +34,8 @@ public final class ExitStatus {
     public static final int IO_ERROR = 74;
     /** EX_TEMPFAIL: try again later. */
     public static final int TEMP_FAIL = 75;
+    /** EX_NOPERM: {@code reload}: this user may not signal the running daemon. */
+    public static final int NO_PERMISSION = 77;
     /** EX_PROTOCOL: {@code testkey}: the published record is not a DKIM key record. */
     public static final int PROTOCOL = 76;
     /** EX_CONFIG: the configuration is wrong. */

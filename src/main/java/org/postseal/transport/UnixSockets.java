@@ -6,6 +6,7 @@ import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -14,6 +15,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
@@ -91,9 +93,20 @@ public final class UnixSockets {
             Files.setPosixFilePermissions(path, mode.get());
         }
         if (group.isPresent()) {
-            GroupPrincipal principal = path.getFileSystem().getUserPrincipalLookupService()
-                    .lookupPrincipalByGroupName(group.get());
-            Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(principal);
+            GroupPrincipal principal;
+            try {
+                principal = path.getFileSystem().getUserPrincipalLookupService()
+                        .lookupPrincipalByGroupName(group.get());
+            } catch (UserPrincipalNotFoundException e) {
+                throw new IOException("socket group " + group.get() + ": no such group", e);
+            }
+            try {
+                Files.getFileAttributeView(path, PosixFileAttributeView.class).setGroup(principal);
+            } catch (FileSystemException e) {
+                throw new IOException(path + ": cannot give it the group " + group.get() + " ("
+                        + Optional.ofNullable(e.getReason()).orElse(e.getClass().getSimpleName()) + "); the process"
+                        + " must be a member of that group (systemd: SupplementaryGroups=" + group.get() + ")", e);
+            }
         }
     }
 }

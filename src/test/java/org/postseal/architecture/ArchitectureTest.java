@@ -15,13 +15,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The layout of postseal's packages, stated in code; docs/ENGINE.md draws the same picture. Dependencies point one
- * way: the command line composes the front doors (milter, smarthost) and the configuration; they use the signing
- * path, the policy and the protocols; everything rests on the DKIM engine and on a few leaf packages (RFC 5322
- * values, bounded file reading, log lines and their Logback set-up, socket plumbing) that import nothing of postseal.
+ * way: the command line composes the front doors (milter, smarthost), the configuration and the metrics; they use
+ * the signing path, the policy and the protocols; everything rests on the DKIM engine and on a few leaf packages
+ * (RFC 5322 values, bounded file reading, log lines and their Logback set-up, socket plumbing, the events port) that
+ * import nothing of postseal.
  */
 class ArchitectureTest {
     private static final String[] LEAVES = {"org.postseal.message..", "org.postseal.files..",
-        "org.postseal.logging..", "org.postseal.transport.."};
+        "org.postseal.logging..", "org.postseal.transport..", "org.postseal.events.."};
 
     private static JavaClasses classes;
 
@@ -43,6 +44,7 @@ class ArchitectureTest {
                 .layer("Command line").definedBy("org.postseal.cli..")
                 .layer("Front doors and configuration").definedBy("org.postseal.milter..", "org.postseal.smarthost..",
                         "org.postseal.config..")
+                .layer("Metrics").definedBy("org.postseal.metrics..")
                 .layer("Signing, policy and protocols").definedBy("org.postseal.signing..", "org.postseal.policy..",
                         "org.postseal.dns..", "org.postseal.smtp..", "org.postseal.sendmail..",
                         "org.postseal.keys..")
@@ -50,6 +52,7 @@ class ArchitectureTest {
                 .layer("Leaves").definedBy(LEAVES)
                 .whereLayer("Command line").mayNotBeAccessedByAnyLayer()
                 .whereLayer("Front doors and configuration").mayOnlyBeAccessedByLayers("Command line")
+                .whereLayer("Metrics").mayOnlyBeAccessedByLayers("Command line")
                 .whereLayer("Signing, policy and protocols").mayOnlyBeAccessedByLayers("Command line",
                         "Front doors and configuration")
                 .whereLayer("DKIM engine").mayOnlyBeAccessedByLayers("Command line", "Front doors and configuration",
@@ -93,6 +96,15 @@ class ArchitectureTest {
     void onlyTheLoggingPackageKnowsLogback() {
         noClasses().that().resideOutsideOfPackage("org.postseal.logging..").should().dependOnClassesThat()
                 .resideInAPackage("ch.qos.logback..").check(classes);
+    }
+
+    @Test
+    void onlyTheMetricsImportPrometheusAndTheyImportNothingOfPostsealButEvents() {
+        noClasses().that().resideOutsideOfPackage("org.postseal.metrics..").should().dependOnClassesThat()
+                .resideInAPackage("io.prometheus..").check(classes);
+        noClasses().that().resideInAPackage("org.postseal.metrics..").should().dependOnClassesThat(
+                resideInAPackage("org.postseal..").and(not(resideInAnyPackage("org.postseal.metrics..",
+                        "org.postseal.events..")))).check(classes);
     }
 
     @Test

@@ -2,12 +2,20 @@ package org.postseal.bench;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import org.postseal.dkim.DkimSigner;
+import org.postseal.dkim.SignatureSpec;
+import org.postseal.dkim.SigningSession;
+import org.postseal.dkim.UnsignableMessageException;
+import org.postseal.message.HeaderField;
 
 /**
  * A realistic plain-text message of a given size, split the way Postfix's cleanup hands it to a milter: header
@@ -15,11 +23,11 @@ import java.util.Random;
  * Postfix sends multi-line headers) and the body in wire form (CRLF line ends). The header is the usual MUA one:
  * From, To (folded over two lines), Subject, Date, Message-ID, MIME-Version, Content-Type,
  * Content-Transfer-Encoding, User-Agent. Only Date and Message-ID change from one message to the next; the body
- * is the same words for a given size.
+ * is the same words for a given size. Public for the tests that drive a milter with it ({@code MilterReloadUnderLoadIT}).
  */
-final class LoadMessage {
-    static final String SENDER = "joe@example.com";
-    static final String RECIPIENT = "suzie@example.net";
+public final class LoadMessage {
+    public static final String SENDER = "joe@example.com";
+    public static final String RECIPIENT = "suzie@example.net";
 
     private static final String[] WORDS = ("the parish council will meet on thursday evening in the small hall to "
             + "discuss the summer fete the roof repairs and the new rota for flowers please bring your diaries and "
@@ -29,11 +37,13 @@ final class LoadMessage {
             Locale.ROOT);
 
     /** One header field: the name, and the value after the colon as Postfix passes it (leading space kept). */
-    record Field(byte[] name, byte[] value) {
+    public record Field(byte[] name, byte[] value) {
         int wireLength() {
             return name.length + 1 + value.length + 2;
         }
     }
+
+    private static final byte[] CRLF = {'\r', '\n'};
 
     private final List<Field> fields;
     private final byte[] body;
@@ -43,12 +53,63 @@ final class LoadMessage {
         this.body = body;
     }
 
-    List<Field> fields() {
+    public List<Field> fields() {
         return fields;
     }
 
-    byte[] body() {
+    public byte[] body() {
         return body;
+    }
+
+    /**
+     * The message as Postfix stores it after a milter inserted header fields at index 0: the inserted fields on top
+     * (each SMFIR_INSHEADER went to the top, so the last one sent is topmost; folds sent as LF become CRLF), then the
+     * message's own fields, the blank line and the body.
+     *
+     * @param inserts the SMFIR_INSHEADER payloads in the order received: index, name, value
+     * @param leadingSpace whether the values came with their leading space (SMFIP_HDR_LEADSPC); without it Postfix
+     *     puts one space after the colon
+     */
+    public byte[] storedForm(List<byte[]> inserts, boolean leadingSpace) {
+        ByteArrayOutputStream stored = new ByteArrayOutputStream(wireLength() + 1024);
+        for (int n = inserts.size() - 1; n >= 0; n--) {
+            byte[] insert = inserts.get(n);
+            int nameEnd = 4;
+            while (insert[nameEnd] != 0) {
+                nameEnd++;
+            }
+            int valueEnd = nameEnd + 1;
+            while (valueEnd < insert.length && insert[valueEnd] != 0) {
+                valueEnd++;
+            }
+            stored.write(insert, 4, nameEnd - 4);
+            stored.write(':');
+            if (!leadingSpace) {
+                stored.write(' ');
+            }
+            stored.writeBytes(crlf(Arrays.copyOfRange(insert, nameEnd + 1, valueEnd)));
+            stored.writeBytes(CRLF);
+        }
+        for (Field f : fields) {
+            stored.writeBytes(f.name());
+            stored.write(':');
+            stored.writeBytes(crlf(f.value()));
+            stored.writeBytes(CRLF);
+        }
+        stored.writeBytes(CRLF);
+        stored.writeBytes(body);
+        return stored.toByteArray();
+    }
+
+    private static byte[] crlf(byte[] value) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(value.length + 8);
+        for (int i = 0; i < value.length; i++) {
+            if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r')) {
+                out.write('\r');
+            }
+            out.write(value[i]);
+        }
+        return out.toByteArray();
     }
 
     /** Header plus blank line plus body, in bytes on the wire (folds as CRLF). */
@@ -83,13 +144,43 @@ final class LoadMessage {
      *
      * @throws IllegalArgumentException if {@code totalBytes} cannot hold the header
      */
-    static LoadMessage of(int totalBytes, long sequence) {
+    public static LoadMessage of(int totalBytes, long sequence) {
         return new LoadMessage(header(sequence), body(totalBytes));
     }
 
     /** Message {@code sequence} with the body of {@code template}. */
-    static LoadMessage next(LoadMessage template, long sequence) {
+    public static LoadMessage next(LoadMessage template, long sequence) {
         return new LoadMessage(header(sequence), template.body);
+    }
+
+    /**
+     * This message with a DKIM signature made by {@code signer} on top, as a signing MTA upstream would have left it
+     * (the signature field in Postfix's form: folds as a bare LF).
+     */
+    LoadMessage signedBy(DkimSigner signer, SignatureSpec spec) throws GeneralSecurityException,
+            UnsignableMessageException {
+        SigningSession session = signer.newSession(spec);
+        for (Field f : fields) {
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
+            raw.writeBytes(f.name());
+            raw.write(':');
+            for (byte b : f.value()) {
+                if (b == '\n') {
+                    raw.write('\r');
+                }
+                raw.write(b);
+            }
+            session.header(HeaderField.of(raw.toByteArray()));
+        }
+        session.body(body);
+        List<Field> signed = new ArrayList<>();
+        for (HeaderField added : session.finish()) {
+            String value = new String(added.rawValue(), StandardCharsets.US_ASCII).replace("\r\n", "\n");
+            signed.add(new Field(added.name().getBytes(StandardCharsets.US_ASCII),
+                    value.getBytes(StandardCharsets.US_ASCII)));
+        }
+        signed.addAll(fields);
+        return new LoadMessage(List.copyOf(signed), body);
     }
 
     private static byte[] body(int totalBytes) {

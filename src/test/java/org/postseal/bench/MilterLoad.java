@@ -1,9 +1,8 @@
 package org.postseal.bench;
 
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -14,8 +13,11 @@ import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.postseal.dkim.DkimSigner;
 import org.postseal.dkim.DkimVerifier;
+import org.postseal.dkim.SignatureSpec;
 import org.postseal.message.HeaderField;
+import org.postseal.message.MessageReader;
 import org.postseal.dkim.SigningKey;
 import org.postseal.dkim.VerificationResult;
 import org.postseal.dkim.VerificationSession;
@@ -39,6 +41,14 @@ import org.postseal.keys.PrivateKeyReader;
  * <p>With {@code --verify-key}, the first signed message is reassembled as Postfix would store it and its signature
  * checked with postseal's verifier against that key.
  *
+ * <p>With {@code --mode verify --sign-key KEY}, the driver measures a verifying milter instead: every message arrives
+ * already signed with that key (d= {@code --domain}, s= {@code --selector}; 256 distinct messages signed before the
+ * run, used in turn) from a client that is not internal ({@code 192.0.2.25}), and a message counts as done only when
+ * the milter adds an Authentication-Results field saying {@code dkim=pass}.
+ *
+ * <p>Every run also counts the messages that took 35 ms or more ({@code over_35ms}): a delayed ACK (40 ms on Linux)
+ * shows there.
+ *
  * <pre>
  * java -cp ... org.postseal.bench.MilterLoad --milter 127.0.0.1:8891 --pid 1234 --connections 8 --size 2k \
  *     --warmup 5 --duration 10 [--messages N] [--name opendkim] [--verify-key key.pem]
@@ -47,6 +57,8 @@ import org.postseal.keys.PrivateKeyReader;
 public final class MilterLoad {
     private static final int EXIT_FAILED = 1;
     private static final int EXIT_USAGE = 64;
+    /** The client a verifying milter sees: TEST-NET-1, never in InternalHosts. */
+    private static final String EXTERNAL = "192.0.2.25";
 
     private InetSocketAddress milter;
     private String name = "milter";
@@ -63,6 +75,11 @@ public final class MilterLoad {
     private PostfixMilterClient.Writes writes = PostfixMilterClient.Writes.VSTREAM;
     private int timeoutMillis = 30_000;
     private Path verifyKey;
+    private boolean verifying;
+    private Path signKey;
+    private String domain = "example.com";
+    private String selector = "sel";
+    private List<LoadMessage> presigned = List.of();
 
     private final AtomicLong sequence = new AtomicLong();
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -83,7 +100,8 @@ public final class MilterLoad {
             System.err.println("usage: MilterLoad --milter HOST:PORT|inet:PORT@HOST [--pid PID] [--name NAME]"
                     + " [--connections N] [--size BYTES|2k|100k] [--warmup SECONDS] [--duration SECONDS]"
                     + " [--messages N] [--messages-per-session N] [--clk-tck TICKS] [--vstream-buffer BYTES]"
-                    + " [--writes vstream|per-packet] [--timeout-ms MS] [--verify-key PRIVATE_KEY]");
+                    + " [--writes vstream|per-packet] [--timeout-ms MS] [--verify-key PRIVATE_KEY]"
+                    + " [--mode sign|verify] [--sign-key PRIVATE_KEY] [--domain D] [--selector S]");
             System.exit(EXIT_USAGE);
         }
         System.exit(load.run());
@@ -112,11 +130,22 @@ public final class MilterLoad {
                         value.toUpperCase(Locale.ROOT).replace('-', '_'));
                 case "--timeout-ms" -> timeoutMillis = positive(option, value);
                 case "--verify-key" -> verifyKey = Path.of(value);
+                case "--mode" -> verifying = switch (value) {
+                    case "sign" -> false;
+                    case "verify" -> true;
+                    default -> throw new IllegalArgumentException("--mode: " + value + " (expected: sign or verify)");
+                };
+                case "--sign-key" -> signKey = Path.of(value);
+                case "--domain" -> domain = value;
+                case "--selector" -> selector = value;
                 default -> throw new IllegalArgumentException("unknown option " + option);
             }
         }
         if (milter == null) {
             throw new IllegalArgumentException("--milter is required");
+        }
+        if (verifying && signKey == null) {
+            throw new IllegalArgumentException("--mode verify needs --sign-key");
         }
         if (warmupSeconds < 0 || warmupSeconds > 600 || durationSeconds <= 0 || durationSeconds > 3600) {
             throw new IllegalArgumentException("--warmup 0..600 and --duration 0..3600 seconds");
@@ -125,6 +154,16 @@ public final class MilterLoad {
 
     private int run() throws Exception {
         LoadMessage template = LoadMessage.of(size, 0);
+        if (verifying) {
+            SignatureSpec spec = SignatureSpec.builder(domain, selector, PrivateKeyReader.read(signKey)).build();
+            DkimSigner signer = new DkimSigner(Clock.systemUTC());
+            List<LoadMessage> pool = new ArrayList<>();
+            for (int i = 0; i < 256; i++) {
+                pool.add(LoadMessage.next(template, i + 1).signedBy(signer, spec));
+            }
+            presigned = List.copyOf(pool);
+            verification = "every message must come back with Authentication-Results dkim=pass";
+        }
         List<Worker> workers = new ArrayList<>();
         CountDownLatch warmedUp = new CountDownLatch(connections);
         CountDownLatch go = new CountDownLatch(1);
@@ -172,11 +211,15 @@ public final class MilterLoad {
         int at = 0;
         long signed = 0;
         long writeCount = 0;
+        long slow = 0;
         for (Worker w : workers) {
             System.arraycopy(w.latencies.values, 0, all, at, w.latencies.size);
             at += w.latencies.size;
             signed += w.signed;
             writeCount += w.writeCount;
+        }
+        for (long latency : all) {
+            slow += latency >= 35_000_000L ? 1 : 0;
         }
         Arrays.sort(all);
         boolean ok = count > 0 && signed == count && failures.isEmpty();
@@ -190,12 +233,14 @@ public final class MilterLoad {
         double cpuMs = pid > 0 && count > 0 ? milterTicks * 1000.0 / clockTicks / count : Double.NaN;
         System.out.printf(Locale.ROOT, "RESULT name=%s connections=%d size=%d messages=%d seconds=%.2f"
                 + " msg_per_s=%.1f p50_ms=%.2f p99_ms=%.2f mean_ms=%.2f cpu_ms_per_msg=%.3f driver_cpu_ms_per_msg=%.3f"
-                + " writes_per_msg=%.1f signed=%d failures=%d status=%s%n",
+                + " writes_per_msg=%.1f mode=%s %s=%d over_35ms=%d failures=%d status=%s%n",
                 name, connections, size, count, seconds, seconds > 0 ? count / seconds : 0.0, percentile(all, 50), percentile(all, 99),
                 mean(all), cpuMs, count > 0 ? selfTicks * 1000.0 / clockTicks / count : Double.NaN,
-                count > 0 ? (double) writeCount / count : Double.NaN, signed, failures.size(), ok ? "OK" : "FAILED");
+                count > 0 ? (double) writeCount / count : Double.NaN, verifying ? "verify" : "sign",
+                verifying ? "passed" : "signed", signed, slow, failures.size(), ok ? "OK" : "FAILED");
         if (!ok) {
-            System.out.printf(Locale.ROOT, "# FAILED: %d of %d messages signed%n", signed, count);
+            System.out.printf(Locale.ROOT, "# FAILED: %d of %d messages %s%n", signed, count,
+                    verifying ? "with dkim=pass" : "signed");
             synchronized (failures) {
                 failures.stream().limit(10).forEach(f -> System.out.println("#   " + f));
             }
@@ -263,11 +308,12 @@ public final class MilterLoad {
                 openSession();
             }
             long n = sequence.incrementAndGet();
-            LoadMessage message = LoadMessage.next(template, n);
+            LoadMessage message = verifying ? presigned.get((int) (n % presigned.size()))
+                    : LoadMessage.next(template, n);
             client.macro("i", String.format(Locale.ROOT, "%010X", n));
             client.macro("{mail_addr}", LoadMessage.SENDER);
             client.macro("{rcpt_addr}", LoadMessage.RECIPIENT);
-            boolean capture = verifyKey != null && n == 1;
+            boolean capture = verifyKey != null && n == 1 && !verifying;
             long writesBefore = client.writes();
             long t0 = System.nanoTime();
             PostfixMilterClient.Outcome outcome = client.transaction(LoadMessage.SENDER, LoadMessage.RECIPIENT,
@@ -285,11 +331,11 @@ public final class MilterLoad {
                     signed++;
                 } else if (failures.size() < 100) {
                     failures.add("message " + n + ": " + (outcome.failure() != null ? outcome.failure()
-                            : "final reply '" + outcome.finalReply() + "' without a DKIM-Signature"));
+                            : "final reply '" + outcome.finalReply() + "' without " + done()));
                 }
             } else if (!outcome.ok()) {
                 throw new IOException("warm-up message not signed: " + (outcome.failure() != null
-                        ? outcome.failure() : "final reply '" + outcome.finalReply() + "' without a DKIM-Signature"));
+                        ? outcome.failure() : "final reply '" + outcome.finalReply() + "' without " + done()));
             }
             if (++inSession >= messagesPerSession) {
                 closeSession();
@@ -298,6 +344,9 @@ public final class MilterLoad {
 
         private void openSession() throws IOException {
             client = new PostfixMilterClient(milter, vstreamBuffer, writes, timeoutMillis);
+            if (verifying) {
+                client.expect("Authentication-Results", "dkim=pass");
+            }
             inSession = 0;
             sessions++;
             if (negotiated.isEmpty()) {
@@ -309,12 +358,13 @@ public final class MilterLoad {
             client.macro("{daemon_name}", "mta.postseal.test");
             client.macro("{daemon_addr}", "127.0.0.1");
             client.macro("v", "Postfix 3.7.11");
-            client.macro("_", "localhost [127.0.0.1]");
+            client.macro("_", verifying ? "mail.example.org [" + EXTERNAL + "]" : "localhost [127.0.0.1]");
             client.macro("{mail_host}", "[127.0.0.1]:10025");
             client.macro("{mail_mailer}", "smtp");
             client.macro("{rcpt_host}", "[127.0.0.1]:10025");
             client.macro("{rcpt_mailer}", "smtp");
-            String refused = client.connect("localhost", "127.0.0.1", 40000 + (index * 1000 + sessions) % 20000);
+            String refused = client.connect(verifying ? "mail.example.org" : "localhost",
+                    verifying ? EXTERNAL : "127.0.0.1", 40000 + (index * 1000 + sessions) % 20000);
             if (refused == null) {
                 refused = client.helo("client.postseal.test");
             }
@@ -348,44 +398,12 @@ public final class MilterLoad {
         try {
             SigningKey key = PrivateKeyReader.read(verifyKey);
             String record = KeyRecordText.of(key).value();
-            ByteArrayOutputStream stored = new ByteArrayOutputStream();
-            List<byte[]> top = new ArrayList<>(inserts);
-            Collections.reverse(top); // each SMFIR_INSHEADER went to index 0: the last one is topmost
-            for (byte[] insert : top) {
-                int nameEnd = 4;
-                while (insert[nameEnd] != 0) {
-                    nameEnd++;
-                }
-                int valueEnd = nameEnd + 1;
-                while (valueEnd < insert.length && insert[valueEnd] != 0) {
-                    valueEnd++;
-                }
-                stored.write(insert, 4, nameEnd - 4);
-                stored.write(':');
-                if (!leadingSpace) {
-                    stored.write(' ');
-                }
-                stored.writeBytes(crlf(Arrays.copyOfRange(insert, nameEnd + 1, valueEnd)));
-                stored.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
-            }
-            for (LoadMessage.Field f : message.fields()) {
-                stored.writeBytes(f.name());
-                stored.write(':');
-                stored.writeBytes(crlf(f.value()));
-                stored.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
-            }
             DkimVerifier verifier = new DkimVerifier((selector, domain) -> List.of(record), Clock.systemUTC());
             VerificationSession session = verifier.newSession();
-            byte[] header = stored.toByteArray();
-            int start = 0;
-            for (int i = 0; i + 2 < header.length; i++) {
-                if (header[i] == '\r' && header[i + 1] == '\n' && header[i + 2] != ' ' && header[i + 2] != '\t') {
-                    session.header(HeaderField.of(Arrays.copyOfRange(header, start, i)));
-                    start = i + 2;
-                }
-            }
-            session.header(HeaderField.of(Arrays.copyOfRange(header, start, header.length - 2)));
-            session.body(message.body(), 0, message.body().length);
+            ByteArrayInputStream stored = new ByteArrayInputStream(message.storedForm(inserts, leadingSpace));
+            MessageReader.readHeader(stored, MessageReader.DEFAULT_MAX_HEADER_BYTES).fields().forEach(session::header);
+            byte[] body = stored.readAllBytes();
+            session.body(body, 0, body.length);
             List<VerificationResult> results = session.finish();
             if (results.isEmpty()) {
                 failures.add("verification: no DKIM-Signature in the first message");
@@ -405,15 +423,8 @@ public final class MilterLoad {
         }
     }
 
-    private static byte[] crlf(byte[] value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(value.length + 8);
-        for (int i = 0; i < value.length; i++) {
-            if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r')) {
-                out.write('\r');
-            }
-            out.write(value[i]);
-        }
-        return out.toByteArray();
+    private String done() {
+        return verifying ? "Authentication-Results dkim=pass" : "a DKIM-Signature";
     }
 
     private static double percentile(long[] sorted, int p) {

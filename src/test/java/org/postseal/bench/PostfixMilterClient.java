@@ -27,9 +27,10 @@ import java.util.Map;
  * Nagle's algorithm is left on. Between DATA and the first header smtpd hands the milter socket to cleanup and
  * flushes what it holds ({@code milter8_send()}); that flush is a write of its own. This write pattern was checked
  * against Postfix 3.7.11 under strace (smtpd and cleanup, one and several messages per session): same packets in
- * the same writes. Not thread-safe: one client per thread.
+ * the same writes. Not thread-safe: one client per thread. Public for the tests that drive a milter as Postfix does
+ * ({@code MilterReloadUnderLoadIT}).
  */
-final class PostfixMilterClient implements AutoCloseable {
+public final class PostfixMilterClient implements AutoCloseable {
     /** Postfix 3.7's offer. */
     static final int VERSION = 6;
     static final int ACTIONS = 0x1ff;
@@ -59,10 +60,10 @@ final class PostfixMilterClient implements AutoCloseable {
     static final int NR_UNKN = 0x20000;
     static final int NR_EOH = 0x40000;
     static final int NR_BODY = 0x80000;
-    static final int HDR_LEADSPC = 0x100000;
+    public static final int HDR_LEADSPC = 0x100000;
 
     /** How writes reach the socket. */
-    enum Writes {
+    public enum Writes {
         /** As Postfix's VSTREAM: buffered until the next read or a full buffer. */
         VSTREAM,
         /** One write() per packet (macro packets included), for comparison. */
@@ -88,14 +89,16 @@ final class PostfixMilterClient implements AutoCloseable {
     private int version;
     private int actions;
     private int events;
+    private String expectedName = "DKIM-Signature";
+    private String expectedText = "";
 
     /** What one message's exchange came to. */
-    record Outcome(boolean signed, char finalReply, String failure, List<byte[]> inserts) {
+    public record Outcome(boolean signed, char finalReply, String failure, List<byte[]> inserts) {
         Outcome(boolean signed, char finalReply, String failure) {
             this(signed, finalReply, failure, List.of());
         }
 
-        boolean ok() {
+        public boolean ok() {
             return signed && failure == null && (finalReply == 'c' || finalReply == 'a');
         }
     }
@@ -106,7 +109,7 @@ final class PostfixMilterClient implements AutoCloseable {
      * @param vstreamBuffer the VSTREAM buffer size (twice the TCP MSS)
      * @param timeoutMillis the longest wait for any reply, like {@code milter_command_timeout}
      */
-    PostfixMilterClient(InetSocketAddress milter, int vstreamBuffer, Writes writes, int timeoutMillis)
+    public PostfixMilterClient(InetSocketAddress milter, int vstreamBuffer, Writes writes, int timeoutMillis)
             throws IOException {
         this.writes = writes;
         socket = new Socket();
@@ -135,7 +138,7 @@ final class PostfixMilterClient implements AutoCloseable {
     }
 
     /** The SMFIP_* flags the milter answered with. */
-    int events() {
+    public int events() {
         return events;
     }
 
@@ -175,7 +178,7 @@ final class PostfixMilterClient implements AutoCloseable {
     }
 
     /** Sets a macro value as Postfix's lookup would find it; {@code null} removes it (then it is not sent). */
-    void macro(String name, String value) {
+    public void macro(String name, String value) {
         if (value == null) {
             macroValues.remove(name);
         } else {
@@ -188,7 +191,7 @@ final class PostfixMilterClient implements AutoCloseable {
      *
      * @return null when the milter let the session continue, else a description of its refusal
      */
-    String connect(String clientName, String address, int port) throws IOException {
+    public String connect(String clientName, String address, int port) throws IOException {
         ByteArrayOutputStream payload = new ByteArrayOutputStream();
         payload.writeBytes(cString(clientName));
         payload.write('4');
@@ -198,7 +201,7 @@ final class PostfixMilterClient implements AutoCloseable {
         return event('C', 0, NOCONNECT, NR_CONN, payload.toByteArray());
     }
 
-    String helo(String name) throws IOException {
+    public String helo(String name) throws IOException {
         return event('H', 1, NOHELO, NR_HELO, cString(name));
     }
 
@@ -209,7 +212,7 @@ final class PostfixMilterClient implements AutoCloseable {
      * @param message the message
      * @param keepInserts whether to return the SMFIR_INSHEADER payloads (index, name, value)
      */
-    Outcome transaction(String sender, String recipient, LoadMessage message, boolean keepInserts)
+    public Outcome transaction(String sender, String recipient, LoadMessage message, boolean keepInserts)
             throws IOException {
         String refused = event('M', 2, NOMAIL, NR_MAIL, cString("<" + sender + ">"));
         if (refused == null) {
@@ -274,13 +277,13 @@ final class PostfixMilterClient implements AutoCloseable {
             Reply reply = read();
             switch (reply.code) {
                 case 'i': // SMFIR_INSHEADER: index, name, value
-                    signed |= headerName(reply.payload, 4).equalsIgnoreCase("DKIM-Signature");
+                    signed |= expected(reply.payload, 4);
                     if (keepInserts) {
                         inserts.add(reply.payload);
                     }
                     break;
                 case 'h': // SMFIR_ADDHEADER: name, value
-                    signed |= headerName(reply.payload, 0).equalsIgnoreCase("DKIM-Signature");
+                    signed |= expected(reply.payload, 0);
                     break;
                 case 'm': case '+': case '-': case '2': case 'b': case 'e': case 'q': case 'p':
                     break;
@@ -379,6 +382,23 @@ final class PostfixMilterClient implements AutoCloseable {
         byte[] payload = new byte[length - 1];
         in.readFully(payload);
         return new Reply(code, payload);
+    }
+
+    /**
+     * What counts as done for a message: by default a DKIM-Signature field added (a signing milter); for a verifying
+     * milter, say, an Authentication-Results field whose value contains {@code dkim=pass}.
+     */
+    void expect(String fieldName, String valueContains) {
+        expectedName = fieldName;
+        expectedText = valueContains;
+    }
+
+    private boolean expected(byte[] payload, int nameAt) {
+        String name = headerName(payload, nameAt);
+        if (!name.equalsIgnoreCase(expectedName)) {
+            return false;
+        }
+        return expectedText.isEmpty() || headerName(payload, nameAt + name.length() + 1).contains(expectedText);
     }
 
     private static String headerName(byte[] payload, int from) {

@@ -216,6 +216,8 @@ class MilterCommandIT {
             String log = stop(milter);
             assertTrue(log.contains("postseal._domainkey\tIN\tTXT"), "the record to publish is printed:\n" + log);
             assertTrue(log.contains("milter listening on inet6:" + port + "@[::1]"), log);
+            assertEquals("root".equals(System.getProperty("user.name")),
+                    log.contains("running as root: the milter should not run as root"), "warned as root only:\n" + log);
         }
     }
 

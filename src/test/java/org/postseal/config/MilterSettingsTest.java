@@ -56,9 +56,12 @@ class MilterSettingsTest {
         assertTrue(settings.signing() && settings.verifying());
         assertEquals(OnError.ACCEPT, settings.onError());
         assertTrue(settings.requireSafeKeys());
-        assertEquals(5, settings.warnings().size(), settings.warnings().toString());
-        assertTrue(settings.warnings().get(4).endsWith("no keys are configured (neither KeyTable and SigningTable"
-                + " nor Domain, Selector and KeyFile): nothing will be signed"), settings.warnings().get(4));
+        assertEquals(Optional.of("opendkim"), settings.user(), "UserID opendkim: checked at start-up, not warned of");
+        assertEquals(Optional.of(Path.of("/run/opendkim/opendkim.pid")), settings.pidFile(), "PidFile applied");
+        // SyslogSuccess and TrustAnchorFile ignored; Syslog, UserID and PidFile applied
+        assertEquals(3, settings.warnings().size(), settings.warnings().toString());
+        assertTrue(settings.warnings().get(2).endsWith("no keys are configured (neither KeyTable and SigningTable"
+                + " nor Domain, Selector and KeyFile): nothing will be signed"), settings.warnings().get(2));
         assertEquals(Optional.of(new SyslogTarget("mail", "postseal", new SyslogTarget.Socket(Path.of("/dev/log")))),
                 settings.syslog(), "Syslog yes: the mail facility, on /dev/log, as OpenDKIM");
         assertEquals(SigningDecision.Outcome.NOT_SIGNED, settings.policy().decide(internal(),
@@ -118,6 +121,7 @@ class MilterSettingsTest {
         assertEquals(List.of("From", "To", "Subject"), settings.signedHeaders());
         assertEquals(List.of("From", "Subject"), settings.oversignedHeaders());
         assertEquals(Optional.empty(), settings.socketGroup(), "only for local: sockets");
+        assertEquals(Optional.of("opendkim"), settings.user(), "UserID's user, whatever the socket");
         SigningDecision decision = settings.policy().decide(internal(), Optional.of("joe@lists.example.org"));
         assertEquals(List.of(new SignatureRequest("KeyFile", "example.org", "mail",
                 dir.resolve("keys/mail.private").toString(), Optional.of("@example.org"))), decision.signatures());
@@ -166,6 +170,7 @@ class MilterSettingsTest {
                 + " message that cannot be signed is not supported; postseal temp-fails it instead, so that the"
                 + " sender's MTA keeps it and retries"), settings.warnings().toString());
         assertEquals(Optional.of("postfix"), settings.socketGroup());
+        assertEquals(Optional.of("opendkim"), settings.user());
         assertEquals(OptionalInt.of(0775), settings.socketMode());
     }
 
@@ -243,7 +248,19 @@ class MilterSettingsTest {
         assertEquals(OptionalInt.empty(), settings.socketMode());
         assertEquals(List.of("127.0.0.1", "::1"), settings.policy().internalHosts().entries());
         assertEquals("reference.conf", settings.source());
+        assertEquals(Optional.empty(), settings.user());
+        assertEquals(Optional.empty(), settings.pidFile(), "no pid file unless asked");
         assertEquals(1, settings.warnings().size(), settings.warnings().toString());
+    }
+
+    /** pid-file: resolved against the working directory; the environment variable sets it when the file does not. */
+    @Test
+    void aPidFileInHoconOrFromTheEnvironment() {
+        assertEquals(Optional.of(dir.resolve("run/milter.pid")),
+                hocon("postseal.milter.pid-file = run/milter.pid\n", Map.of()).pidFile());
+        assertEquals(Optional.of(Path.of("/run/postseal/milter.pid")), hocon("postseal.milter.socket = "
+                + "\"inet:8891\"\n", Map.of("POSTSEAL_MILTER_PID_FILE", "/run/postseal/milter.pid")).pidFile());
+        assertEquals(Optional.empty(), hocon("postseal.milter.pid-file = \"\"\n", Map.of()).pidFile());
     }
 
     @Test

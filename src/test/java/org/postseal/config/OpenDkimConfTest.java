@@ -42,10 +42,6 @@ class OpenDkimConfTest {
         assertEquals(List.of(
                 file + ":7: SyslogSuccess is ignored: postseal always logs one line per message, with the keys used"
                         + " or the reason it was not signed",
-                file + ":30: UserID is ignored: postseal does not change user; run the service as that user"
-                        + " instead (a :group part still sets the socket's group)",
-                file + ":42: PidFile is ignored: postseal leaves this to the service manager (systemd); postseal"
-                        + " writes no PID file",
                 file + ":50: TrustAnchorFile is ignored: postseal looks keys up with its own resolver (only"
                         + " Nameservers and DNSTimeout apply)"), conf.warnings());
     }

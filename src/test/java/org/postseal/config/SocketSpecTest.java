@@ -70,4 +70,17 @@ class SocketSpecTest {
         assertEquals(message, assertThrows(IllegalArgumentException.class, () -> SocketSpec.parse(text))
                 .getMessage());
     }
+
+    /** What {@code postseal check} tells the administrator to write in Postfix's main.cf. */
+    @Test
+    void postfixSpellsTheSocketItsOwnWay() {
+        assertEquals("inet:127.0.0.1:8891", SocketSpec.parse("inet:8891@127.0.0.1").postfixSpelling());
+        assertEquals("inet:localhost:8891", SocketSpec.parse("inet:8891").postfixSpelling());
+        assertEquals("inet:localhost:8891", SocketSpec.parse("inet:8891@localhost").postfixSpelling());
+        assertEquals("inet:[::1]:8891", SocketSpec.parse("inet6:8891@[::1]").postfixSpelling());
+        assertEquals("unix:opendkim/opendkim.sock",
+                SocketSpec.parse("local:/var/spool/postfix/opendkim/opendkim.sock").postfixSpelling());
+        assertEquals("unix:/run/opendkim/opendkim.sock",
+                SocketSpec.parse("local:/run/opendkim/opendkim.sock").postfixSpelling());
+    }
 }

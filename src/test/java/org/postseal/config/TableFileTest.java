@@ -67,11 +67,13 @@ class TableFileTest {
                 + "mail._domainkey.example.com example.com:mail:/etc/opendkim/keys/example.com/mail.private\n"
                 + "wild %:s2024:./keys/%.private\n"
                 + "colons example.org:sel:/keys/odd:name.private\n"), dir, new Warnings());
+        Path file = dir.resolve("KeyTable");
         assertEquals(List.of(
                 new KeyTable.Entry("mail._domainkey.example.com", "example.com", "mail",
-                        "/etc/opendkim/keys/example.com/mail.private"),
-                new KeyTable.Entry("wild", "%", "s2024", dir.resolve("keys/%.private").toString()),
-                new KeyTable.Entry("colons", "example.org", "sel", "/keys/odd:name.private")), table.entries());
+                        "/etc/opendkim/keys/example.com/mail.private", file + ":2"),
+                new KeyTable.Entry("wild", "%", "s2024", dir.resolve("keys/%.private").toString(), file + ":3"),
+                new KeyTable.Entry("colons", "example.org", "sel", "/keys/odd:name.private", file + ":4")),
+                table.entries());
     }
 
     @Test
@@ -112,8 +114,9 @@ class TableFileTest {
         SigningTable table = TableFile.signingTable(refile("SigningTable",
                 "*@example.com mail\n*@example.net any:joe@%\n"), keys(), warnings);
         assertTrue(table.usesPatterns());
-        assertEquals(List.of(new SigningTable.Entry("*@example.com", "mail", Optional.empty()),
-                new SigningTable.Entry("*@example.net", "any", Optional.of("joe@%"))), table.entries());
+        Path file = dir.resolve("SigningTable");
+        assertEquals(List.of(new SigningTable.Entry("*@example.com", "mail", Optional.empty(), file + ":1"),
+                new SigningTable.Entry("*@example.net", "any", Optional.of("joe@%"), file + ":2")), table.entries());
         assertTrue(warnings.isEmpty(), warnings.toString());
         assertTrue(TableFile.signingTable(file("SigningTable", "example.com mail\n"), keys(), warnings)
                 .lookup("joe", "example.com", false).size() == 1);
@@ -233,5 +236,39 @@ class TableFileTest {
                 Path.of("/dev/zero"), false, "opendkim.conf:9 (KeyTable)"), new Warnings()));
         assertEquals("opendkim.conf:9 (KeyTable): cannot read /dev/zero: is not a regular file (a device, FIFO or"
                 + " socket), not a table file", e.getMessage());
+    }
+
+    /**
+     * {@code postseal check} reads tables with the same code and warnings that collect errors: every bad line is
+     * reported, each with its file and line, and the good lines are kept.
+     */
+    @Test
+    void collectingErrorsReportsEveryBadLineAndKeepsTheGoodOnes() {
+        Warnings warnings = Warnings.collectingErrors();
+        KeyTable keys = TableFile.keyTable(file("KeyTable", "bad\nmail example.com:mail:/keys/mail.private\n"
+                + "worse example.com::/k\n"), dir, warnings);
+        SigningTable table = TableFile.signingTable(file("SigningTable", "@example.com mail._domainkey.jpistre.fr\n"
+                + "example.com mail\nexample.org\n"), keys, warnings);
+        Path keyFile = dir.resolve("KeyTable");
+        Path signingFile = dir.resolve("SigningTable");
+        assertEquals(List.of(keyFile + ":1: expected \"name domain:selector:keypath\"",
+                keyFile + ":3: expected \"name domain:selector:keypath\"",
+                signingFile + ":1: key name 'mail._domainkey.jpistre.fr' is not in the KeyTable (it has mail)",
+                signingFile + ":3: expected \"pattern keyname[:signer]\""), warnings.errors());
+        assertEquals(List.of("mail"), keys.entries().stream().map(KeyTable.Entry::name).toList());
+        assertEquals(List.of(signingFile + ":2"), table.entries().stream().map(SigningTable.Entry::where).toList());
+        assertTrue(warnings.list().get(0).startsWith(signingFile + ":1: '@example.com' is never looked up"),
+                "a line with an error is warned about too: " + warnings.list());
+    }
+
+    @Test
+    void aMistypedKeyNameAmongSeveralSuggestsTheClosest() {
+        KeyTable keys = TableFile.keyTable(file("KeyTable", "mail._domainkey.example.com example.com:mail:/k/a\n"
+                + "mail._domainkey.example.org example.org:mail:/k/b\n"), dir, new Warnings());
+        ConfigException e = assertThrows(ConfigException.class, () -> TableFile.signingTable(file("SigningTable",
+                "example.org mail._domainkey.exmaple.org\n"), keys, new Warnings()));
+        assertEquals(dir.resolve("SigningTable") + ":1: key name 'mail._domainkey.exmaple.org' is not in the KeyTable"
+                + " (it has mail._domainkey.example.com, mail._domainkey.example.org); did you mean"
+                + " 'mail._domainkey.example.org'?", e.getMessage());
     }
 }

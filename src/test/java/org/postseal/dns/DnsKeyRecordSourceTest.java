@@ -17,6 +17,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.postseal.dkim.KeyLookupException;
+import org.postseal.events.ErrorKind;
+import org.postseal.events.KeyLookup;
+import org.postseal.events.MailEvents;
+import org.postseal.events.MessageNotSigned;
+import org.postseal.events.MessageSigned;
+import org.postseal.events.MessageVerified;
 import org.xbill.DNS.Name;
 
 /**
@@ -144,6 +150,49 @@ class DnsKeyRecordSourceTest {
         KeyLookupException slow = assertThrows(KeyLookupException.class, () -> blocking.lookup("b", "example.com"));
         assertTrue(slow.isTemporary());
         assertTrue(slow.getMessage().contains("timed out"), slow.getMessage());
+    }
+
+    @Test
+    void eachLookupTellsWhetherTheCacheOrAQueryAnsweredAndHowTheQueryEnded() {
+        List<KeyLookup> heard = new ArrayList<>();
+        MailEvents events = new MailEvents() {
+            @Override
+            public void signed(MessageSigned event) {
+            }
+
+            @Override
+            public void notSigned(MessageNotSigned event) {
+            }
+
+            @Override
+            public void verified(MessageVerified event) {
+            }
+
+            @Override
+            public void error(ErrorKind kind) {
+            }
+
+            @Override
+            public void keyLookup(KeyLookup outcome) {
+                heard.add(outcome);
+            }
+        };
+        DnsKeyRecordSource counted = new DnsKeyRecordSource(name -> script.removeFirst(), 100, ticker, Runnable::run,
+                events);
+        CompletableFuture<KeyAnswer> slow = new CompletableFuture<>();
+        script.add(CompletableFuture.completedFuture(KeyAnswer.found(List.of("v=DKIM1; p=A"), Duration.ofMinutes(1))));
+        script.add(CompletableFuture.completedFuture(KeyAnswer.notFound("no such name", Duration.ofMinutes(1))));
+        script.add(slow);
+        counted.lookup("a", "example.com").join();
+        counted.lookup("a", "example.com").join();
+        counted.lookup("b", "example.com").exceptionally(e -> null).join();
+        counted.lookup("c", "example.com");
+        counted.lookup("c", "example.com");
+        assertEquals(List.of(KeyLookup.FOUND, KeyLookup.CACHED, KeyLookup.NOT_FOUND, KeyLookup.CACHED), heard,
+                "the query for c is counted when it ends; the second lookup of c waits for it");
+        slow.complete(KeyAnswer.temporary("timed out"));
+        assertEquals(KeyLookup.TEMPORARY_FAILURE, heard.get(heard.size() - 1));
+        assertEquals(5, heard.size());
     }
 
     @Test

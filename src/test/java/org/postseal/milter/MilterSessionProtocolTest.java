@@ -43,7 +43,7 @@ class MilterSessionProtocolTest {
 
     private final EmbeddedChannel channel = new EmbeddedChannel(
             new MilterFrameDecoder(65536, new MemoryBudget(1 << 20), Duration.ofSeconds(30)),
-            new MilterChannelHandler(newSession()));
+            new MilterChannelHandler(newSession(), org.postseal.events.MailEvents.NONE));
 
     @AfterEach
     void release() {

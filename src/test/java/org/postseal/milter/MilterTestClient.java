@@ -7,7 +7,12 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,6 +29,7 @@ public final class MilterTestClient implements AutoCloseable {
     public static final int POSTFIX_STEPS_V2 = 0x3f;
 
     private final Socket socket;
+    private final SocketChannel channel;
     private final DataInputStream in;
     private final DataOutputStream out;
 
@@ -31,8 +37,31 @@ public final class MilterTestClient implements AutoCloseable {
         socket = new Socket();
         socket.connect(address, 5000);
         socket.setSoTimeout(10000);
+        channel = null;
         in = new DataInputStream(socket.getInputStream());
         out = new DataOutputStream(socket.getOutputStream());
+    }
+
+    private MilterTestClient(SocketChannel channel) {
+        this.socket = null;
+        this.channel = channel;
+        in = new DataInputStream(Channels.newInputStream(channel));
+        out = new DataOutputStream(Channels.newOutputStream(channel));
+    }
+
+    /**
+     * A client of a milter's unix socket ({@code local:/path}). Reads have no time limit here: bound the test with
+     * {@code @Timeout}.
+     */
+    public static MilterTestClient unix(Path socket) throws IOException {
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        return new MilterTestClient(channel);
     }
 
     /** A reply: its code and payload. */
@@ -180,7 +209,11 @@ public final class MilterTestClient implements AutoCloseable {
         }
     }
 
+    /** The TCP socket; a client of a unix socket has none. */
     public Socket socket() {
+        if (socket == null) {
+            throw new IllegalStateException("a unix-socket client has no java.net.Socket");
+        }
         return socket;
     }
 
@@ -190,6 +223,10 @@ public final class MilterTestClient implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        socket.close();
+        if (socket != null) {
+            socket.close();
+        } else {
+            channel.close();
+        }
     }
 }

@@ -184,4 +184,19 @@ class HostListTest {
         assertFalse(list.matches(null, "mail.example.com"));
         assertTrue(address(list, "192.0.2.7"));
     }
+
+    /** {@code postseal check} names the entry that let a client in, as OpenDKIM's probes spell it. */
+    @Test
+    void matchingNamesTheEntryThatLetsTheClientIn() {
+        HostList list = HostList.of(List.of("127.0.0.1", "10.0.0.0/8", "!10.1.0.0/16", ".example.com", "::1"));
+        assertEquals(Optional.of("127.0.0.1"), list.matching(ip("127.0.0.1"), "localhost"));
+        assertEquals(Optional.of("10.0.0.0/8"), list.matching(ip("10.2.3.4"), "[10.2.3.4]"));
+        assertEquals(Optional.empty(), list.matching(ip("10.1.3.4"), "[10.1.3.4]"));
+        assertEquals(Optional.of(".example.com"), list.matching(ip("192.0.2.1"), "mail.example.com"));
+        assertEquals(Optional.of("::1"), list.matching(ip("::1"), ""));
+        assertEquals(Optional.empty(), list.matching(null, ""));
+        assertEquals("", list.source());
+        assertEquals("file:/etc/TrustedHosts", list.withSource("file:/etc/TrustedHosts").source());
+        assertTrue(list.withSource("x").matches(ip("10.2.3.4"), ""), "the source changes nothing else");
+    }
 }

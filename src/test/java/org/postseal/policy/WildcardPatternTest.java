@@ -97,4 +97,24 @@ class WildcardPatternTest {
         assertFalse(assertTimeoutPreemptively(Duration.ofSeconds(2),
                 () -> pattern.matches("@".repeat(100_000) + "x.example.com")));
     }
+
+    /** Coverage for {@code postseal check}'s "shadowed by an earlier line": sound, never claimed when unsure. */
+    @ParameterizedTest
+    @CsvSource({
+        "*@example.com, joe@example.com, true",
+        "*@example.com, *@example.com, true",
+        "*, *@*.example.com, true",
+        "*@*example.com, *@mail.example.com, true",
+        "*example.com, *@example.com, true",
+        "*@example.com, *@*.example.com, false",
+        "joe@example.com, *@example.com, false",
+        "*@EXAMPLE.com, joe@example.COM, true",
+        "*@*.example.com, *@example.com, false",
+        "j*@example.com, *@example.com, false",
+        "(joe|ann)@example.com, joe@example.com, false",
+        "*@example.com, (joe|ann)@example.com, false"
+    })
+    void coversAnotherPatternOnlyWhenEveryValueItMatchesIsMatchedToo(String first, String later, boolean covers) {
+        assertEquals(covers, WildcardPattern.of(first).covers(WildcardPattern.of(later)));
+    }
 }

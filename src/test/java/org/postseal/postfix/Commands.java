@@ -14,14 +14,14 @@ import java.util.concurrent.TimeUnit;
  * Runs one program to completion, bounded in time: standard input from bytes, standard output and error together
  * into a file, both files in a scratch directory and removed afterwards. Never a pipe the program could fill.
  */
-final class Commands {
+public final class Commands {
     private Commands() {
     }
 
     /** How a program ended: its exit code and everything it wrote. */
-    record Result(List<String> command, int exitCode, String output) {
+    public record Result(List<String> command, int exitCode, String output) {
         /** Throws unless the program exited 0. */
-        Result requireSuccess() {
+        public Result requireSuccess() {
             if (exitCode != 0) {
                 throw new IllegalStateException(
                         String.join(" ", command) + " exited " + exitCode + (output.isEmpty() ? "" : ":\n" + output));
@@ -37,7 +37,7 @@ final class Commands {
      * @param scratch an existing directory for the input and output files
      * @param stdin the bytes to feed on standard input; empty for none
      */
-    static Result run(List<String> command, Map<String, String> environment, byte[] stdin, Path scratch,
+    public static Result run(List<String> command, Map<String, String> environment, byte[] stdin, Path scratch,
             Duration timeout) {
         Path input = null;
         Path output = null;

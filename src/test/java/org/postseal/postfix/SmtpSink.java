@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * signatures) and {@code SMTPUTF8}, but not {@code PIPELINING}, {@code DSN} or {@code CHUNKING}: Postfix then sends
  * one command at a time and the message as a dot-stuffed DATA section.
  */
-final class SmtpSink implements AutoCloseable {
+public final class SmtpSink implements AutoCloseable {
     private static final String HOSTNAME = "sink.postseal.test";
     private static final int MAX_COMMAND_LINE = 4096;
     private static final long MAX_MESSAGE_BYTES = 64L << 20;
@@ -62,7 +62,7 @@ final class SmtpSink implements AutoCloseable {
     }
 
     /** Listens on a free port of 127.0.0.1. */
-    static SmtpSink start() {
+    public static SmtpSink start() {
         try {
             ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
             SmtpSink sink = new SmtpSink(server);
@@ -73,7 +73,7 @@ final class SmtpSink implements AutoCloseable {
         }
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
@@ -95,7 +95,7 @@ final class SmtpSink implements AutoCloseable {
      * The next {@code count} messages no earlier call returned, waiting up to {@code timeout} for them to arrive;
      * empty, and nothing taken, if they did not.
      */
-    Optional<List<DeliveredMessage>> take(int count, Duration timeout) throws InterruptedException {
+    public Optional<List<DeliveredMessage>> take(int count, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
             while (delivered.size() < taken + count) {

@@ -141,4 +141,46 @@ class SigningPathTest {
 
         assertTrue(e.getMessage().startsWith("KeyTable entry k: "), e.getMessage());
     }
+
+    /** {@code postseal check} loads keys with start-up's code, but hears of every unusable key and goes on. */
+    @Test
+    void loadingForAReportHandsOverEveryUnusableKeyAndKeepsTheOthers() throws Exception {
+        Path good = keyFile("good.pem", DkimKeyGenerator.ed25519(), "rw-------");
+        Path open = keyFile("open.pem", DkimKeyGenerator.ed25519(), "rw-rw-rw-");
+        Path missing = dir.resolve("keys/example.com/mail.private");
+        KeyTable keys = KeyTable.of(List.of(new KeyTable.Entry("a", "example.org", "a", open.toString()),
+                new KeyTable.Entry("b", "example.org", "b", missing.toString()),
+                new KeyTable.Entry("c", "example.org", "c", good.toString())));
+        SigningPolicy policy = SigningPolicy.builder().tables(keys, SigningTable.ofPatterns(List.of(
+                new SigningTable.Entry("*", "c", Optional.empty())))).build();
+        List<String> problems = new java.util.ArrayList<>();
+
+        SigningKeys loaded = SigningKeys.load(policy.keys(), SAFE, e -> problems.add(e.getMessage()));
+
+        assertEquals(2, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("KeyTable entry a: " + open + " is readable or writable by others"));
+        assertEquals("KeyTable entry b: " + missing + ": no such file (the directory " + dir.resolve("keys")
+                + " does not exist)", problems.get(1), "the first missing directory is named");
+        assertTrue(loaded.held(good.toString()).isPresent());
+        assertTrue(loaded.held(open.toString()).isEmpty());
+        assertThrows(UnusableKeyException.class, () -> SigningKeys.load(policy.keys(), SAFE),
+                "start-up stops at the first");
+    }
+
+    @Test
+    void keyFileAccessSaysWhoCannotReadAKeyAndHowToFixIt() {
+        Path file = Path.of("/etc/opendkim/keys/example.com/mail.private");
+        KeyFileAccess rootOnly = new KeyFileAccess(file, "root", "root", PosixFilePermissions.fromString("rw-------"));
+        assertEquals(Optional.of("it is owned by root:root with mode rw-------; chown opendkim " + file
+                + " and keep it mode 600"), rootOnly.unreadableBy("opendkim", u -> java.util.Set.of("opendkim")));
+        assertEquals(Optional.empty(), rootOnly.unreadableBy("root", u -> java.util.Set.of()));
+        KeyFileAccess shared = new KeyFileAccess(file, "root", "opendkim",
+                PosixFilePermissions.fromString("rw-r-----"));
+        assertEquals(Optional.empty(), shared.unreadableBy("opendkim", u -> java.util.Set.of("opendkim")));
+        assertTrue(shared.unreadableBy("postseal", u -> java.util.Set.of("postseal")).isPresent());
+        KeyFileAccess own = new KeyFileAccess(file, "opendkim", "opendkim",
+                PosixFilePermissions.fromString("-w-------"));
+        assertEquals(Optional.of("it is owned by opendkim:opendkim with mode -w-------, not readable even by its"
+                + " owner; chmod 600 " + file), own.unreadableBy("opendkim", u -> java.util.Set.of()));
+    }
 }
