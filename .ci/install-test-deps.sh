@@ -2,8 +2,9 @@
 # Installs the Debian packages the test suite talks to: postfix, and the third-party
 # DKIM implementations the interop tests ask to sign and verify (dkimpy, Mail::DKIM,
 # OpenDKIM with miltertest), plus swaks, socat and openssl, PowerDNS with its sqlite3
-# backend, the DNS server the key-lookup tests publish records in, and OpenDMARC, which
-# reads the milter's Authentication-Results in the DMARC chain test; and for the Debian
+# backend, the DNS server the key-lookup tests publish records in, OpenDMARC, which
+# reads the milter's Authentication-Results in the DMARC chain test, rsyslog, the
+# syslog daemon the syslog test starts with its own configuration; and for the Debian
 # package test, systemd-analyze, deb-systemd-helper, adduser and setpriv. podman-setup.sh
 # adds podman and the base image for the container tests.
 #
@@ -11,7 +12,7 @@
 # something is missing, installing just the missing packages. Postfix is preseeded
 # with "No configuration", and no service is started while packages install (a
 # policy-rc.d that refuses every start is put in place if there is none), so neither
-# the system postfix, opendkim, opendmarc nor pdns is configured or started.
+# the system postfix, opendkim, opendmarc, pdns nor rsyslog is configured or started.
 #
 # Uses sudo when not run as root.
 
@@ -54,6 +55,7 @@ need dovecot-core has_command doveadm
 need pdns-server has_command pdns_server
 need pdns-backend-sqlite3 has_file /usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql
 need opendmarc has_command opendmarc
+need rsyslog has_command rsyslogd
 # the Debian package test: dpkg -i, the units checked by systemd-analyze, the milter run as the unit says
 need systemd has_command systemd-analyze
 need init-system-helpers has_command deb-systemd-helper

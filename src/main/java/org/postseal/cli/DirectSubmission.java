@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.postseal.config.ConfigException;
 import org.postseal.config.SmarthostSettings;
 import org.postseal.config.Warnings;
+import org.postseal.logging.MessageLine;
 import org.postseal.smarthost.OutgoingMessages;
 import org.postseal.smarthost.SubmissionAnswer;
 import org.postseal.smtp.DeliveryReport;
@@ -14,6 +15,8 @@ import org.postseal.smtp.SmtpClient;
 import org.postseal.smtp.SmtpEndpoint;
 import org.postseal.sendmail.SendmailOptions;
 import org.postseal.transport.ExitStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code postseal sendmail --direct}: prepare, sign and relay in this process, with the smarthost's settings, and
@@ -38,6 +41,14 @@ final class DirectSubmission {
             return refused.answer();
         }
         OutgoingMessages.Ready ready = (OutgoingMessages.Ready) outcome;
+        // nothing is queued, so the line has no queue id; INFO shows with -v, a warning always
+        Logger log = LoggerFactory.getLogger(DirectSubmission.class);
+        MessageLine line = ready.signing().line(MessageLine.NOQUEUE);
+        if (ready.signing().warning()) {
+            log.warn("{}", line);
+        } else {
+            log.info("{}", line);
+        }
         DeliveryReport report;
         try (SmtpClient client = new SmtpClient()) {
             report = client.deliver(endpoint, ready.envelope(), MessageSource.of(ready.signing().message()));

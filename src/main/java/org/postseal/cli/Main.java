@@ -2,6 +2,7 @@ package org.postseal.cli;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import org.postseal.logging.LogConfigurator;
 import org.postseal.transport.ExitStatus;
 import picocli.CommandLine;
 
@@ -39,15 +40,17 @@ public final class Main {
     }
 
     /**
-     * One-shot commands in a pipe keep stderr quiet unless asked; daemons log at INFO. slf4j-simple reads these
-     * properties when the first logger is made, so this runs before anything logs.
+     * One-shot commands in a pipe, and the sendmail client PHP runs, keep stderr quiet unless asked; daemons log at
+     * INFO. {@link LogConfigurator} reads the level when the first logger is made, so this runs before anything logs;
+     * it touches no logger itself, so that a command that never logs never starts Logback.
+     * {@code -Dpostseal.log.level=debug} (in {@code POSTSEAL_JAVA_OPTS}) wins over both.
      */
     private static void configureLogging(String[] args) {
         boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
-        boolean oneShot = args.length > 0 && Arrays.asList("sign", "verify", "genkey", "testkey", "check")
-                .contains(args[0]);
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", oneShot && !verbose ? "warn" : "info");
+        boolean quiet = args.length > 0
+                && Arrays.asList("sign", "verify", "genkey", "testkey", "check", "sendmail").contains(args[0]);
+        if (System.getProperty(LogConfigurator.LEVEL_PROPERTY) == null) {
+            System.setProperty(LogConfigurator.LEVEL_PROPERTY, quiet && !verbose ? "warn" : "info");
         }
     }
 }

@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A reload that fails (a bad table line, an unusable key, a file that cannot be read...) changes nothing: one log
  * line names the file and line, and the configuration already loaded keeps serving. What the server was built with
- * at start-up (the socket, its mode and group, the limits, the pid file) stays as it is; a reload that changes it
- * says in a warning that it takes effect at the next restart.
+ * at start-up (the socket, its mode and group, the limits, the pid file, syslog) stays as it is; a reload that
+ * changes it says in a warning that it takes effect at the next restart.
  */
 final class MilterConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(MilterConfiguration.class);
@@ -236,7 +236,7 @@ final class MilterConfiguration {
     }
 
     /** The settings the server was built with at start-up that differ between {@code a} and {@code b}. */
-    private static List<String> restartOnly(MilterSettings a, MilterSettings b) {
+    static List<String> restartOnly(MilterSettings a, MilterSettings b) {
         List<String> changed = new ArrayList<>();
         if (!a.socket().equals(b.socket())) {
             changed.add("Socket (" + b.socket() + ")");
@@ -249,6 +249,9 @@ final class MilterConfiguration {
         }
         if (!a.pidFile().equals(b.pidFile())) {
             changed.add("PidFile");
+        }
+        if (!a.syslog().equals(b.syslog())) {
+            changed.add("syslog (Syslog, SyslogFacility, SyslogName / postseal.logging.syslog)");
         }
         return changed;
     }

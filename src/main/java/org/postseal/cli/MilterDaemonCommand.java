@@ -47,8 +47,6 @@ import picocli.CommandLine.Spec;
         description = {"Run the DKIM signing milter for Postfix (smtpd_milters / non_smtpd_milters).",
             "With no configuration it listens on inet:8891@127.0.0.1 with a demonstration key."})
 final class MilterDaemonCommand implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(MilterDaemonCommand.class);
-
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "postseal configuration (HOCON).")
     private Path config;
 
@@ -92,6 +90,10 @@ final class MilterDaemonCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
+        // syslog before anything else is logged: the configuration's warnings, then every message's line
+        first.syslog().ifPresent(LogSetup::toSyslog);
+        // made here, not in a static field: picocli builds every command, and --version must not start Logback
+        Logger log = LoggerFactory.getLogger(MilterDaemonCommand.class);
         DaemonMetrics metrics = DaemonMetrics.start(metricsListen != null ? Optional.of(parseMetrics(metricsListen))
                 : first.metricsListen(), java.time.Instant.now());
         java.util.concurrent.atomic.AtomicBoolean firstRead = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -116,7 +118,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
         // once it serves: a start-up refused for a bad file says one line, this is about the running milter
-        RunningUser.current().warnings("the milter", settings.user()).forEach(w -> LOG.warn("{}", w));
+        RunningUser.current().warnings("the milter", settings.user()).forEach(w -> log.warn("{}", w));
         metrics.ifOn(m -> m.milterSessions(server::openConnections));
         HangupSignal.onHangup(() -> {
             if (configuration.reload()) {
@@ -125,7 +127,7 @@ final class MilterDaemonCommand implements Callable<Integer> {
         });
         Optional<PidFile> pid = writePidFile(pidFile != null ? Optional.of(pidFile) : settings.pidFile());
         metrics.ready(true);
-        LOG.info("postseal milter ready ({}, {}, {} key(s), {}){}", settings.source(),
+        log.info("postseal milter ready ({}, {}, {} key(s), {}){}", settings.source(),
                 MilterConfiguration.mode(settings), configuration.keyCount(),
                 org.postseal.dkim.CryptoProviders.description(),
                 pid.map(p -> "; pid file " + p.file() + ", SIGHUP reloads").orElse("; SIGHUP reloads"));
@@ -163,8 +165,8 @@ final class MilterDaemonCommand implements Callable<Integer> {
         try {
             return Optional.of(PidFile.write(file.get()));
         } catch (IOException e) {
-            LOG.error("cannot write the pid file {}: {}; 'postseal reload' will look for the process on its socket",
-                    file.get(), e.getMessage());
+            LoggerFactory.getLogger(MilterDaemonCommand.class).error("cannot write the pid file {}: {}; "
+                    + "'postseal reload' will look for the process on its socket", file.get(), e.getMessage());
             return Optional.empty();
         }
     }
@@ -173,7 +175,8 @@ final class MilterDaemonCommand implements Callable<Integer> {
         try {
             pid.close();
         } catch (IOException e) {
-            LOG.warn("could not remove the pid file {}: {}", pid.file(), e.toString());
+            LoggerFactory.getLogger(MilterDaemonCommand.class).warn("could not remove the pid file {}: {}", pid.file(),
+                    e.toString());
         }
     }
 

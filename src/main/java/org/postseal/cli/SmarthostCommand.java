@@ -45,8 +45,6 @@ import picocli.CommandLine.Option;
         description = {"Take messages from 'postseal sendmail' on a unix socket, sign them, relay them over SMTP "
                 + "(msmtp configuration) and keep them in a spool until the server has them."})
 final class SmarthostCommand implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(SmarthostCommand.class);
-
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "postseal configuration (HOCON), "
             + "section postseal.smarthost; the options below override it.")
     private Path config;
@@ -98,6 +96,8 @@ final class SmarthostCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // made here, not in a static field: picocli builds every command, and --version must not start Logback
+        Logger log = LoggerFactory.getLogger(SmarthostCommand.class);
         // the settings read here serve the first load; each reload reads the files again
         SmarthostSettings first;
         try {
@@ -105,6 +105,8 @@ final class SmarthostCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
+        // syslog before anything else is logged: the configuration's warnings, then every message's line
+        first.syslog().ifPresent(LogSetup::toSyslog);
         SmarthostSettings settings = first;
         Spool spoolDir;
         Optional<SpoolLock> lock;
@@ -159,7 +161,7 @@ final class SmarthostCommand implements Callable<Integer> {
             metrics.close();
             throw new CommandFailure(ExitStatus.CONFIG, e.getMessage());
         }
-        RunningUser.current().warnings("the smarthost", Optional.empty()).forEach(w -> LOG.warn("{}", w));
+        RunningUser.current().warnings("the smarthost", Optional.empty()).forEach(w -> log.warn("{}", w));
         metrics.ifOn(m -> m.spool(smarthost::queuedCount, () -> failedCount(spoolDir), smarthost::oldestQueued));
         HangupSignal.onHangup(() -> {
             if (configuration.reload()) {
@@ -168,7 +170,7 @@ final class SmarthostCommand implements Callable<Integer> {
         });
         pid = MilterDaemonCommand.writePidFile(pidFile != null ? Optional.of(pidFile) : settings.pidFile());
         metrics.ready(true);
-        LOG.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({}){}", settings.socket(),
+        log.info("postseal smarthost ready: socket {}, relay {}, signing {}, spool {} ({}){}", settings.socket(),
                 endpoint.get(), configuration.signer(), settings.spool(), CryptoProviders.description(),
                 pid.map(p -> "; pid file " + p.file() + ", SIGHUP reloads").orElse("; SIGHUP reloads"));
         SpoolLock held = lock.get();
@@ -226,7 +228,8 @@ final class SmarthostCommand implements Callable<Integer> {
         chosen.logfile().filter(f -> !f.equals("-")).ifPresent(f -> warnings.at(chosen.where("logfile"),
                 "logfile " + f + " is not written: postseal logs every delivery on stderr (the journal)"));
         chosen.syslog().ifPresent(f -> warnings.at(chosen.where("syslog"),
-                "syslog is not used: postseal logs every delivery on stderr (the journal)"));
+                "syslog is not used: postseal logs every delivery on stderr (the journal), and to syslog with "
+                        + "postseal.logging.syslog"));
         chosen.from().ifPresent(f -> warnings.at(chosen.where("from"), "from " + f + " is not used: the "
                 + "envelope sender is -f, else the From field (read-envelope-from), else user@hostname"));
         return endpoint;

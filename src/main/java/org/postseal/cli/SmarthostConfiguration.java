@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * (read-envelope-from, hostname), and the msmtp file and account they are relayed with. Each submission takes the
  * signing current when it arrives; each delivery attempt, the relay current when it starts. A reload that fails
  * changes nothing: one log line names the file and line, and the configuration already loaded keeps serving. The
- * socket, the spool, the pid file, the limits on clients, the retry schedule and the delivery threads stay as they
- * were at start-up; a reload that changes one says in a warning that it needs a restart.
+ * socket, the spool, the pid file, the limits on clients, the retry schedule, the delivery threads and syslog stay
+ * as they were at start-up; a reload that changes one says in a warning that it needs a restart.
  */
 final class SmarthostConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(SmarthostConfiguration.class);
@@ -142,7 +142,7 @@ final class SmarthostConfiguration {
     }
 
     /** The settings the server and the queue were built with that differ between {@code a} and {@code b}. */
-    private static List<String> restartOnly(SmarthostSettings a, SmarthostSettings b) {
+    static List<String> restartOnly(SmarthostSettings a, SmarthostSettings b) {
         List<String> changed = new ArrayList<>();
         if (!a.socket().equals(b.socket()) || !a.socketMode().equals(b.socketMode())
                 || !a.socketGroup().equals(b.socketGroup())) {
@@ -162,6 +162,9 @@ final class SmarthostConfiguration {
                 || !a.retryMax().equals(b.retryMax()) || !a.lifetime().equals(b.lifetime())
                 || a.deliveryThreads() != b.deliveryThreads() || !a.queueTick().equals(b.queueTick())) {
             changed.add("relay-wait, retry, delivery-threads or queue-tick");
+        }
+        if (!a.syslog().equals(b.syslog())) {
+            changed.add("postseal.logging.syslog");
         }
         return changed;
     }

@@ -60,7 +60,8 @@ final class HoconSettings {
             // the environment sits at the root, where ${?VAR} looks; postseal.milter ignores it
             Config resolved = app.withFallback(reference).withFallback(environment(environment))
                     .resolve(ConfigResolveOptions.noSystem());
-            return read(resolved.getConfig(ROOT), base, source, warnings);
+            return read(resolved.getConfig(ROOT), base, source, warnings)
+                    .syslog(LoggingSettings.fromHocon(resolved, warnings)).warnings(warnings.list()).build();
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException(e.getMessage(), e);
         }
@@ -85,7 +86,7 @@ final class HoconSettings {
         return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
     }
 
-    private static MilterSettings read(Config c, Path base, String source, Warnings warnings) {
+    private static MilterSettings.Builder read(Config c, Path base, String source, Warnings warnings) {
         for (String key : new TreeSet<>(c.root().keySet())) {
             if (!KNOWN.contains(key)) {
                 warnings.at(where(c, key), "unknown setting " + ROOT + "." + key + " ignored");
@@ -152,7 +153,7 @@ final class HoconSettings {
             }
             settings.socketMode(Integer.parseInt(v, 8));
         });
-        return settings.warnings(warnings.list()).build();
+        return settings;
     }
 
     /** The actions on verification results, the signatures examined and the largest signature field. */

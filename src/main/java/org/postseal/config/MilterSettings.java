@@ -11,6 +11,7 @@ import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dns.DnsSettings;
+import org.postseal.logging.SyslogTarget;
 import org.postseal.policy.SigningPolicy;
 import org.postseal.policy.VerificationActions;
 import org.postseal.signing.KeyRules;
@@ -96,6 +97,7 @@ public final class MilterSettings {
     private final Optional<MetricsAddress> metricsListen;
     private final String source;
     private final List<String> warnings;
+    private final Optional<SyslogTarget> syslog;
 
     private MilterSettings(Builder b) {
         this.socket = b.socket;
@@ -122,6 +124,7 @@ public final class MilterSettings {
         this.metricsListen = b.metricsListen;
         this.source = b.source;
         this.warnings = List.copyOf(b.warnings);
+        this.syslog = b.syslog;
     }
 
     /**
@@ -165,7 +168,17 @@ public final class MilterSettings {
      * @throws ConfigException for a missing Socket, a malformed value, or a table that cannot be used
      */
     public static MilterSettings fromOpenDkim(OpenDkimConf conf) {
-        return OpenDkimSettings.translate(conf, new Warnings());
+        return fromOpenDkim(conf, System.getenv(), new Warnings());
+    }
+
+    /**
+     * As {@link #fromOpenDkim(OpenDkimConf)}, with {@code environment} in place of the process's
+     * ({@code POSTSEAL_SYSLOG_SOCKET}).
+     *
+     * @throws ConfigException for a missing Socket, a malformed value, or a table that cannot be used
+     */
+    public static MilterSettings fromOpenDkim(OpenDkimConf conf, Map<String, String> environment) {
+        return fromOpenDkim(conf, environment, new Warnings());
     }
 
     /**
@@ -175,7 +188,12 @@ public final class MilterSettings {
      * @throws ConfigException for an error that cannot be skipped
      */
     public static MilterSettings fromOpenDkim(OpenDkimConf conf, Warnings warnings) {
-        return OpenDkimSettings.translate(conf, warnings);
+        return fromOpenDkim(conf, System.getenv(), warnings);
+    }
+
+    private static MilterSettings fromOpenDkim(OpenDkimConf conf, Map<String, String> environment,
+            Warnings warnings) {
+        return OpenDkimSettings.translate(conf, environment, warnings);
     }
 
     public static Builder builder(SocketSpec socket, SigningPolicy policy) {
@@ -323,6 +341,11 @@ public final class MilterSettings {
         return warnings;
     }
 
+    /** Where lines go besides stderr ({@code Syslog yes}, {@code postseal.logging.syslog}); empty for stderr only. */
+    public Optional<SyslogTarget> syslog() {
+        return syslog;
+    }
+
     @Override
     public String toString() {
         return "MilterSettings[" + source + ": socket=" + socket + ", c=" + canonicalization + ", " + policy
@@ -355,6 +378,7 @@ public final class MilterSettings {
         private Optional<MetricsAddress> metricsListen = Optional.empty();
         private String source = "(built)";
         private List<String> warnings = List.of();
+        private Optional<SyslogTarget> syslog = Optional.empty();
 
         private Builder(SocketSpec socket, SigningPolicy policy) {
             this.socket = Objects.requireNonNull(socket, "socket");
@@ -483,6 +507,11 @@ public final class MilterSettings {
 
         public Builder warnings(List<String> lines) {
             this.warnings = List.copyOf(lines);
+            return this;
+        }
+
+        public Builder syslog(Optional<SyslogTarget> target) {
+            this.syslog = Objects.requireNonNull(target, "syslog");
             return this;
         }
 

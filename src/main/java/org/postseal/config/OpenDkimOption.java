@@ -23,7 +23,8 @@ final class OpenDkimOption {
         INCLUDE
     }
 
-    private static final String LOGGING = "postseal logs through its own logger, not syslog";
+    private static final String LOGGING = "postseal always logs one line per message, with the keys used or the"
+            + " reason it was not signed";
     private static final String PROCESS = "postseal leaves this to the service manager (systemd)";
     private static final String DNS = "postseal looks keys up with its own resolver (only Nameservers and DNSTimeout"
             + " apply)";
@@ -75,12 +76,14 @@ final class OpenDkimOption {
         BY_NAME.put("x-header", new OpenDkimOption("X-Header", Type.BOOLEAN, true,
                 "X-Header is the old name of SoftwareHeader; postseal reads it as SoftwareHeader"));
 
-        for (String name : new String[] {"Syslog", "SyslogSuccess", "LogWhy", "LogResults"}) {
+        // applied by LoggingSettings
+        applied("Syslog", Type.BOOLEAN);
+        applied("SyslogFacility", Type.STRING);
+        applied("SyslogName", Type.STRING);
+        for (String name : new String[] {"SyslogSuccess", "LogWhy", "LogResults"}) {
             ignored(name, Type.BOOLEAN, LOGGING);
         }
-        ignored("SyslogFacility", Type.STRING, LOGGING);
-        ignored("SyslogName", Type.STRING, LOGGING);
-        ignored("MilterDebug", Type.INTEGER, LOGGING);
+        ignored("MilterDebug", Type.INTEGER, "postseal's debug lines are asked for with -Dpostseal.log.level=debug");
 
         ignored("AutoRestart", Type.BOOLEAN, PROCESS);
         ignored("AutoRestartCount", Type.INTEGER, PROCESS);

@@ -2,6 +2,7 @@ package org.postseal.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.postseal.dkim.CanonicalizationPair;
@@ -16,9 +17,10 @@ final class OpenDkimSettings {
     }
 
     /**
+     * @param environment where {@code POSTSEAL_SYSLOG_SOCKET} may name another syslog socket than /dev/log
      * @param warnings gets the warnings (those of reading {@code conf} first), and decides what a bad table line does
      */
-    static MilterSettings translate(OpenDkimConf conf, Warnings warnings) {
+    static MilterSettings translate(OpenDkimConf conf, Map<String, String> environment, Warnings warnings) {
         conf.warnings().forEach(warnings::add);
         SocketSpec socket = conf.socket().orElseThrow(() -> ConfigException.at(conf.file().toString(),
                 "Socket is not set (OpenDKIM needs it too); for example Socket local:/run/opendkim/opendkim.sock"));
@@ -61,6 +63,7 @@ final class OpenDkimSettings {
             settings.signatureTtl(Duration.ofSeconds(ttl.getAsInt()));
         }
         conf.authservId().ifPresent(settings::authservId);
+        settings.syslog(LoggingSettings.fromOpenDkim(conf, environment, warnings));
         conf.pidFile().ifPresent(settings::pidFile);
         settings.dns(DnsSettingsReader.fromOpenDkim(conf));
         settings.verification(verification(conf));

@@ -17,6 +17,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import org.postseal.dkim.CanonicalizationPair;
+import org.postseal.logging.SyslogTarget;
 import org.postseal.policy.DomainName;
 import org.postseal.policy.SigningPolicy;
 import org.postseal.signing.FixedKey;
@@ -57,6 +58,7 @@ import org.postseal.signing.UnusableKeyException;
  * @param queueTick how often the queue runner looks
  * @param metricsListen where the metrics listener binds; empty for no metrics
  * @param warnings what was found odd, to log
+ * @param syslog where lines go besides stderr ({@code postseal.logging.syslog}); empty for stderr only
  */
 public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<String> socketGroup,
         Optional<Path> pidFile, Path msmtprc,
@@ -66,7 +68,7 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
         long maxMessageBytes, Duration readTimeout, Duration messageDeadline, int maxSubmissions, Duration relayWait,
         Duration retryFirst,
         Duration retryMax, Duration lifetime, int deliveryThreads, Duration queueTick,
-        Optional<MetricsAddress> metricsListen, List<String> warnings) {
+        Optional<MetricsAddress> metricsListen, List<String> warnings, Optional<SyslogTarget> syslog) {
     static final String ROOT = "postseal.smarthost";
     private static final Set<String> KNOWN = Set.of("socket", "socket-mode", "socket-group", "pid-file", "msmtprc",
             "account", "spool", "domain", "selector", "key", "key-table", "signing-table", "multiple-signatures",
@@ -125,13 +127,14 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
             }
             Config resolved = ConfigFactory.parseMap(cli, "command line").withFallback(app).withFallback(reference)
                     .withFallback(ConfigFactory.systemEnvironment()).resolve(ConfigResolveOptions.noSystem());
-            return read(resolved.getConfig(ROOT), base, warnings);
+            Optional<SyslogTarget> syslog = LoggingSettings.fromHocon(resolved, warnings);
+            return read(resolved.getConfig(ROOT), base, warnings, syslog);
         } catch (com.typesafe.config.ConfigException e) {
             throw new ConfigException(e.getMessage(), e);
         }
     }
 
-    private static SmarthostSettings read(Config c, Path base, Warnings warnings) {
+    private static SmarthostSettings read(Config c, Path base, Warnings warnings, Optional<SyslogTarget> syslog) {
         for (String key : new TreeSet<>(c.root().keySet())) {
             if (!KNOWN.contains(key)) {
                 warnings.at(where(c, key), "unknown setting " + ROOT + "." + key + " ignored");
@@ -162,7 +165,8 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
             throw ConfigException.at(where(c, "delivery-threads"), threads + " (expected: 1-256)");
         }
         return new SmarthostSettings(path(c, "socket", base).orElseThrow(), mode, string(c, "socket-group"),
-                HoconSettings.pidFile(c, base), msmtprc, string(c, "account"), path(c, "spool", base).orElseThrow(), signing(c, base, warnings),
+                HoconSettings.pidFile(c, base), msmtprc, string(c, "account"), path(c, "spool", base).orElseThrow(),
+                signing(c, base, warnings),
                 SettingReaders.canonicalization(c.getString("canonicalization"), where(c, "canonicalization")),
                 c.getInt("minimum-key-bits"), c.getBoolean("require-safe-keys"),
                 SettingReaders.onError(c.getString("on-error"), where(c, "on-error"), warnings),
@@ -170,7 +174,7 @@ public record SmarthostSettings(Path socket, OptionalInt socketMode, Optional<St
                 positiveDuration(c, "read-timeout"), positiveDuration(c, "message-deadline"), submissions,
                 positiveDuration(c, "relay-wait"), positiveDuration(c, "retry.first"), positiveDuration(c, "retry.max"),
                 positiveDuration(c, "retry.lifetime"), threads, positiveDuration(c, "queue-tick"),
-                HoconSettings.metrics(c, ROOT), warnings.list());
+                HoconSettings.metrics(c, ROOT), warnings.list(), syslog);
     }
 
     private static Signing signing(Config c, Path base, Warnings warnings) {

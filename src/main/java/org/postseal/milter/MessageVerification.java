@@ -6,11 +6,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import org.nightcode.milter.codec.MilterPacket;
 import org.postseal.dkim.DkimVerifier;
 import org.postseal.dkim.KeyLookupException;
@@ -20,7 +20,7 @@ import org.postseal.dkim.VerificationSession;
 import org.postseal.dns.KeyRecordSource;
 import org.postseal.events.MailEvents;
 import org.postseal.events.MessageVerified;
-import org.postseal.logging.LogText;
+import org.postseal.logging.MessageLine;
 import org.postseal.message.HeaderField;
 import org.postseal.policy.VerificationAction;
 import org.slf4j.Logger;
@@ -39,6 +39,7 @@ final class MessageVerification {
     private final VerificationSettings settings;
     private final ForgedResults forged;
     private final String queueId;
+    private final Optional<String> from;
     private final Negotiation negotiation;
     private final Map<KeyName, CompletableFuture<List<String>>> keys = new LinkedHashMap<>();
     private final VerificationSession session;
@@ -47,10 +48,11 @@ final class MessageVerification {
 
     /** With a clock, a message to verify; without, one that cannot be examined, for {@code unexaminedReason}. */
     private MessageVerification(VerificationSettings settings, ForgedResults forged, String queueId,
-            Negotiation negotiation, Clock clock, String unexaminedReason, MailEvents events) {
+            Optional<String> from, Negotiation negotiation, Clock clock, String unexaminedReason, MailEvents events) {
         this.settings = settings;
         this.forged = forged;
         this.queueId = queueId;
+        this.from = from;
         this.negotiation = negotiation;
         this.session = clock == null ? null : new DkimVerifier(this::fetched, clock,
                 DkimVerifier.DEFAULT_ALLOWED_CLOCK_SKEW, DkimVerifier.MINIMUM_RSA_BITS, settings.limits())
@@ -62,12 +64,14 @@ final class MessageVerification {
     /**
      * Starts verifying a message whose header is complete: its fields go to a verification session, and the key
      * lookups it needs start now.
+     *
+     * @param from the From domain, for the log line
      */
     static MessageVerification start(VerificationSettings settings, Clock clock, Duration keyTimeout,
-            ForgedResults forged, String queueId, Negotiation negotiation, List<HeaderField> headers,
-            MailEvents events) {
-        MessageVerification verification = new MessageVerification(settings, forged, queueId, negotiation, clock,
-                null, events);
+            ForgedResults forged, String queueId, Optional<String> from, Negotiation negotiation,
+            List<HeaderField> headers, MailEvents events) {
+        MessageVerification verification = new MessageVerification(settings, forged, queueId, from, negotiation,
+                clock, null, events);
         headers.forEach(verification.session::header);
         for (KeyName key : verification.session.endOfHeader()) {
             verification.keys.put(key, lookup(settings.keys(), key).copy().orTimeout(keyTimeout.toMillis(),
@@ -78,8 +82,8 @@ final class MessageVerification {
 
     /** A message that cannot be examined (its header is beyond the limit): the security action applies. */
     static MessageVerification unexamined(VerificationSettings settings, ForgedResults forged, String queueId,
-            Negotiation negotiation, String reason, MailEvents events) {
-        return new MessageVerification(settings, forged, queueId, negotiation, null, reason, events);
+            Optional<String> from, Negotiation negotiation, String reason, MailEvents events) {
+        return new MessageVerification(settings, forged, queueId, from, negotiation, null, reason, events);
     }
 
     private static CompletableFuture<List<String>> lookup(KeyRecordSource source, KeyName key) {
@@ -114,7 +118,9 @@ final class MessageVerification {
      */
     List<MilterPacket> replies() {
         if (session == null) {
-            LOG.warn("{}: DKIM not verified: {}", queueId, LogText.escape(unexaminedReason));
+            LOG.warn("{}", MessageLine.notVerified(queueId).from(from)
+                    .with("action", VerificationVerdict.SECURITY.action(settings.actions()).word())
+                    .because(unexaminedReason));
             events.verified(new MessageVerified(MessageVerified.Verdict.NOT_EXAMINED, List.of()));
             return replies(VerificationVerdict.SECURITY,
                     AuthenticationResultsField.unverified(forged.authservId(), unexaminedReason));
@@ -123,18 +129,20 @@ final class MessageVerification {
         try {
             results = session.finish();
         } catch (RuntimeException e) {
-            LOG.error("{}: DKIM verification failed: {}", queueId, LogText.escape(e.toString()), e);
+            LOG.error("{}", MessageLine.notVerified(queueId).from(from)
+                    .with("action", VerificationVerdict.INTERNAL_ERROR.action(settings.actions()).word())
+                    .because("internal error: " + e), e);
             events.error(org.postseal.events.ErrorKind.INTERNAL);
             events.verified(new MessageVerified(MessageVerified.Verdict.INTERNAL_ERROR, List.of()));
             return replies(VerificationVerdict.INTERNAL_ERROR,
                     AuthenticationResultsField.unverified(forged.authservId(), "internal error"));
         }
         VerificationVerdict verdict = VerificationVerdict.of(results);
-        LOG.info("{}: DKIM verification: {}; {}{}{}", queueId, describe(results),
-                verdict.action(settings.actions()),
-                forged.count() == 0 ? "" : "; " + forged.count() + " forged Authentication-Results removed",
-                session.notExamined() == 0 ? "" : "; " + session.notExamined()
-                        + " DKIM-Signature field(s) beyond maximum-signatures-to-verify not examined");
+        MessageLine line = line(results, verdict.action(settings.actions()));
+        if (session.notExamined() > 0) {
+            line = line.with("not-examined", String.valueOf(session.notExamined()));
+        }
+        LOG.info("{}", line);
         events.verified(new MessageVerified(verdict.event(), results.stream().map(r ->
                 new MessageVerified.SignatureChecked(r.domain(), r.result().word())).toList()));
         return replies(verdict, AuthenticationResultsField.value(forged.authservId(), results));
@@ -151,13 +159,20 @@ final class MessageVerification {
         return packets;
     }
 
-    /** {@code d=example.com s=sel pass, d=... fail (reason)}, escaped for the log. */
-    private static String describe(List<VerificationResult> results) {
+    /**
+     * {@code verified from=... d=example.com s=sel dkim=pass, d=... dkim=fail (why) action=accept}, and how many
+     * forged Authentication-Results fields were removed, if any.
+     */
+    private MessageLine line(List<VerificationResult> results, VerificationAction action) {
+        MessageLine line = MessageLine.verified(queueId).from(from);
         if (results.isEmpty()) {
-            return "no signature";
+            line = line.with("dkim", "none");
         }
-        return results.stream().map(r -> "d=" + LogText.escape(r.domain()) + " s=" + LogText.escape(r.selector())
-                + " " + LogText.escape(r.describe())).collect(Collectors.joining(", "));
+        for (VerificationResult r : results) {
+            line = line.result(r.domain(), r.selector(), r.result().word(), r.detail());
+        }
+        line = line.with("action", action.word());
+        return forged.count() == 0 ? line : line.with("forged-results-removed", String.valueOf(forged.count()));
     }
 
     /** The key lookup port the session asks at {@link VerificationSession#finish()}: answered from the lookups. */

@@ -22,6 +22,8 @@ import org.postseal.events.MessageSigned;
 import org.postseal.events.MessageVerified;
 import org.postseal.events.NotSignedReason;
 import org.postseal.logging.LogText;
+import org.postseal.logging.MessageLine;
+import org.postseal.policy.FromAddress;
 import org.postseal.signing.OnError;
 import org.postseal.signing.SignatureChoice;
 import org.slf4j.Logger;
@@ -88,6 +90,8 @@ final class MilterSession {
     private SigningSession signing;
     /** The distinct d= of the signatures being made, while signing. */
     private List<String> signingDomains = List.of();
+    /** The From domain of the message being signed, for its log line. */
+    private Optional<String> signingFrom = Optional.empty();
     /** Why the header cannot be signed or examined (too large, malformed), or null. */
     private String unsignableReason;
     /** The Authentication-Results fields claiming our authserv-id, when verifying; null otherwise. */
@@ -206,10 +210,10 @@ final class MilterSession {
             events.notSigned(new MessageNotSigned(NotSignedReason.INTERNAL_ERROR, signingDomains));
         }
         if (wasVerifying) {
-            LOG.error("{}: cannot verify, internal error: {}", queueId(), LogText.escape(error.toString()), error);
+            LOG.error("{}", MessageLine.notVerified(queueId()).from(fromDomain())
+                    .because("internal error: " + error), error);
         } else {
-            LOG.error("{}: cannot sign, {}: internal error: {}", queueId(), message.onError().wording(),
-                    LogText.escape(error.toString()), error);
+            LOG.error("{}", notSignable(fromDomain(), "internal error: " + error), error);
         }
         resetMessage();
         state = negotiation == null ? State.NEGOTIATING : State.SKIPPING;
@@ -276,7 +280,7 @@ final class MilterSession {
                 state = State.VERIFYING_HEADER;
                 return Outcome.reply(MilterReplies.continueReply());
             }
-            return skip(skip.get());
+            return skip(skip.get(), Optional.empty());
         }
         state = State.HEADER;
         return Outcome.reply(MilterReplies.continueReply());
@@ -340,12 +344,13 @@ final class MilterSession {
         SignatureChoice choice = message.signing().select(context(from));
         if (choice instanceof SignatureChoice.Skip skip) {
             if (forged != null) {
-                LOG.info("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.reason()));
+                LOG.debug("{}: not signing, verifying: {}", queueId(), LogText.escape(skip.reason()));
                 events.notSigned(MessageNotSigned.of(skip.kind()));
                 return startVerifying();
             }
+            Optional<String> domain = fromDomain();
             resetMessage();
-            return skip(skip);
+            return skip(skip, domain);
         }
         if (choice instanceof SignatureChoice.Fail fail) {
             return failed(NotSignedReason.KEY_ERROR, fail.reason());
@@ -353,6 +358,7 @@ final class MilterSession {
         List<org.postseal.dkim.SignatureSpec> specs = ((SignatureChoice.Sign) choice).specs();
         signing = signer.newSession(specs);
         signingDomains = specs.stream().map(org.postseal.dkim.SignatureSpec::domain).distinct().toList();
+        signingFrom = fromDomain();
         headers.forEach(signing::header);
         state = State.BODY;
         return Outcome.reply(MilterReplies.continueReply());
@@ -386,9 +392,10 @@ final class MilterSession {
     private Outcome startVerifying() {
         VerificationSettings settings = verification.orElseThrow();
         verifying = unsignableReason != null
-                ? MessageVerification.unexamined(settings, forged, queueId(), negotiation, unsignableReason, events)
-                : MessageVerification.start(settings, clock, keyTimeout, forged, queueId(), negotiation, headers,
-                        events);
+                ? MessageVerification.unexamined(settings, forged, queueId(), fromDomain(), negotiation,
+                        unsignableReason, events)
+                : MessageVerification.start(settings, clock, keyTimeout, forged, queueId(), fromDomain(),
+                        negotiation, headers, events);
         headers.clear();
         state = State.VERIFYING_BODY;
         return Outcome.reply(MilterReplies.continueReply());
@@ -413,31 +420,37 @@ final class MilterSession {
             return new Outcome(List.of(), false, null, work);
         }
         if (state != State.BODY) {
-            boolean wasUnsignable = state == State.HEADER && unsignableReason != null;
-            String reason = unsignableReason; // read before the reset clears it
+            if (state == State.HEADER && unsignableReason != null) {
+                return failed(NotSignedReason.UNSIGNABLE_MESSAGE, unsignableReason); // its line reads the header
+            }
             resetMessage();
-            return wasUnsignable ? failed(NotSignedReason.UNSIGNABLE_MESSAGE, reason)
-                    : Outcome.reply(MilterReplies.continueReply());
+            return Outcome.reply(MilterReplies.continueReply());
         }
         body(lastChunk);
-        EndOfMessage work = new EndOfMessage(signing, signingDomains, queueId(), message.onError());
+        EndOfMessage work = new EndOfMessage(signing, signingDomains, queueId(), signingFrom, message.onError());
         resetMessage();
         return new Outcome(List.of(), false, work, null);
     }
 
-    /** Leaves a message the rules do not sign alone: accepted, with a log line (a warning for a notice). */
-    private Outcome skip(SignatureChoice.Skip skip) {
+    /**
+     * Leaves a message the rules do not sign alone: accepted, with its line (a warning for a notice).
+     *
+     * @param from the From domain, if the header was read
+     */
+    private Outcome skip(SignatureChoice.Skip skip, Optional<String> from) {
+        MessageLine line = MessageLine.notSigned(queueId()).from(from).because(skip.reason());
         if (skip.notice()) {
-            LOG.warn("{}: {}", queueId(), LogText.escape(skip.reason()));
+            LOG.warn("{}", line);
+        } else {
+            LOG.info("{}", line);
         }
-        LOG.info("{}: not signing: {}", queueId(), LogText.escape(skip.reason()));
         events.notSigned(MessageNotSigned.of(skip.kind()));
         state = State.SKIPPING;
         return Outcome.reply(MilterReplies.accept());
     }
 
     private Outcome failed(NotSignedReason kind, String reason) {
-        LOG.warn("{}: cannot sign, {}: {}", queueId(), message.onError().wording(), LogText.escape(reason));
+        LOG.warn("{}", notSignable(fromDomain(), reason));
         events.notSigned(MessageNotSigned.of(kind));
         resetMessage();
         state = State.SKIPPING;
@@ -459,6 +472,18 @@ final class MilterSession {
         return new MessageContext(client, authType, login, envelopeSender, from, queueId(), macros.snapshot());
     }
 
+    /** The line of a message that should have been signed and cannot be: what became of it, and why. */
+    private MessageLine notSignable(Optional<String> from, String reason) {
+        return MessageLine.notSigned(queueId()).from(from).because("cannot sign (" + message.onError().wording()
+                + "): " + reason);
+    }
+
+    /** The domain of the message's (first) From field, if the header has one with an address. */
+    private Optional<String> fromDomain() {
+        return headers.stream().filter(h -> h.hasName("From")).findFirst()
+                .flatMap(h -> FromAddress.parse(h.value().replace("\r\n", "").strip())).map(FromAddress::domain);
+    }
+
     private String queueId() {
         return macros.get("i").filter(s -> !s.isEmpty()).map(LogText::escape).orElse("NOQUEUE");
     }
@@ -468,6 +493,7 @@ final class MilterSession {
         headerBytes = 0;
         signing = null;
         signingDomains = List.of();
+        signingFrom = Optional.empty();
         unsignableReason = null;
         forged = null;
         verifying = null;
@@ -485,16 +511,19 @@ final class MilterSession {
         private final SigningSession session;
         private final List<String> domains;
         private final String queueId;
+        private final Optional<String> from;
         private final long started = System.nanoTime();
         private final OnError onError;
         private final List<HeaderField> signatures = new ArrayList<>();
         private String failure;
         private NotSignedReason failureKind;
 
-        EndOfMessage(SigningSession session, List<String> domains, String queueId, OnError onError) {
+        EndOfMessage(SigningSession session, List<String> domains, String queueId, Optional<String> from,
+                OnError onError) {
             this.session = session;
             this.domains = domains;
             this.queueId = queueId;
+            this.from = from;
             this.onError = onError;
         }
 
@@ -521,7 +550,8 @@ final class MilterSession {
         /** The replies once every step has run: the inserted fields and the final decision. */
         List<MilterPacket> replies() {
             if (failure != null) {
-                LOG.warn("{}: cannot sign, {}: {}", queueId, onError.wording(), LogText.escape(failure));
+                LOG.warn("{}", MessageLine.notSigned(queueId).from(from).because("cannot sign ("
+                        + onError.wording() + "): " + failure));
                 events.notSigned(new MessageNotSigned(failureKind, domains));
                 return List.of(onErrorReply(onError));
             }
@@ -531,25 +561,26 @@ final class MilterSession {
                 replies.add(MilterReplies.insertField(0, SIGNATURE_FIELD,
                         new String(signatures.get(i).rawValue(), StandardCharsets.ISO_8859_1), negotiation));
             }
+            MessageLine line = MessageLine.signed(queueId).from(from);
             for (HeaderField signature : signatures) {
-                LOG.info("{}: DKIM-Signature field added ({})", queueId, describe(signature));
+                line = describe(line, signature);
             }
+            LOG.info("{}", line);
             replies.add(MilterReplies.continueReply());
             events.signed(new MessageSigned(domains, Duration.ofNanos(System.nanoTime() - started)));
             return replies;
         }
     }
 
-    /** {@code s=..., d=..., a=...} of a signature, for the log line. */
-    private static String describe(HeaderField signature) {
+    /** The line with {@code d=... s=... a=...} of one more signature. */
+    private static MessageLine describe(MessageLine line, HeaderField signature) {
         TagList tags;
         try {
             tags = TagList.parse(signature.value());
         } catch (TagSyntaxException e) {
-            return "unparsable: " + e.getMessage(); // never for a signature the engine made
+            return line.with("unparsable", e.getMessage()); // never for a signature the engine made
         }
-        return "s=" + tags.get("s").orElse("?") + ", d=" + tags.get("d").orElse("?") + ", a="
-                + tags.get("a").orElse("?");
+        return line.signature(tags.get("d").orElse("?"), tags.get("s").orElse("?"), tags.get("a").orElse("?"));
     }
 
     /**

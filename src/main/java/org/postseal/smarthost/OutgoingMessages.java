@@ -2,12 +2,12 @@ package org.postseal.smarthost;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import org.postseal.events.MailEvents;
 import org.postseal.events.MessageNotSigned;
 import org.postseal.events.MessageSigned;
 import org.postseal.logging.LogText;
+import org.postseal.logging.MessageLine;
 import org.postseal.message.MessageFormatException;
 import org.postseal.signing.OnError;
 import org.postseal.smtp.Envelope;
@@ -88,13 +88,17 @@ public final class OutgoingMessages {
             return new Refused(SubmissionAnswer.badMessage(e.getMessage()));
         }
         if (signed instanceof SigningOutcome.Failed failed) {
-            LOG.warn("cannot sign, {} (on-error = {}): {}", onError.wording(),
-                    onError.name().toLowerCase(Locale.ROOT), LogText.escape(failed.reason()));
+            // the door logs the message's one line: the smarthost once it is queued, here when it is refused
+            String reason = "cannot sign (" + onError.wording() + "): " + failed.reason();
             events.notSigned(new MessageNotSigned(failed.kind(), failed.domains()));
             return onError.answer(
                     () -> new Ready(prepared.envelope(), new SigningOutcome.Unsigned(prepared.message(),
-                            failed.reason(), failed.kind()), prepared.addedHeaders()),
-                    () -> new Refused(SubmissionAnswer.tempFail(failed.reason())));
+                            failed.from(), reason, true, failed.kind()), prepared.addedHeaders()),
+                    () -> {
+                        LOG.warn("{}", MessageLine.notSigned(MessageLine.NOQUEUE).from(failed.from())
+                                .because(reason));
+                        return new Refused(SubmissionAnswer.tempFail("cannot sign: " + failed.reason()));
+                    });
         }
         if (signed instanceof SigningOutcome.Signed made) {
             events.signed(new MessageSigned(made.domains(), Duration.ofNanos(System.nanoTime() - started)));

@@ -8,6 +8,7 @@ import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.postseal.dkim.DkimSigner;
 import org.postseal.message.HeaderField;
 import org.postseal.dkim.SignatureSpec;
@@ -18,6 +19,7 @@ import org.postseal.message.MessageFormatException;
 import org.postseal.message.MessageReader;
 import org.postseal.signing.MessageSigning;
 import org.postseal.policy.Client;
+import org.postseal.policy.FromAddress;
 import org.postseal.signing.SignatureChoice;
 import org.postseal.signing.SignatureSelector;
 
@@ -39,12 +41,16 @@ final class SelectedSignatures implements MessageSigner {
 
     @Override
     public SigningOutcome sign(byte[] message) throws MessageFormatException {
-        SignatureChoice choice = selector.choose(LOCAL, from(message));
+        List<String> fromFields = from(message);
+        // the From domain for the log line: the first field's, as the rules see it (several From: not signed)
+        Optional<String> domain = fromFields.stream().findFirst()
+                .flatMap(v -> FromAddress.parse(v.replace("\r\n", "").strip())).map(FromAddress::domain);
+        SignatureChoice choice = selector.choose(LOCAL, fromFields);
         if (choice instanceof SignatureChoice.Skip skip) {
-            return new SigningOutcome.Unsigned(message, skip.reason(), skip.kind());
+            return new SigningOutcome.Unsigned(message, domain, skip.reason(), false, skip.kind());
         }
         if (choice instanceof SignatureChoice.Fail fail) {
-            return new SigningOutcome.Failed(fail.reason(), NotSignedReason.KEY_ERROR, List.of());
+            return new SigningOutcome.Failed(domain, fail.reason(), NotSignedReason.KEY_ERROR, List.of());
         }
         List<SignatureSpec> specs = ((SignatureChoice.Sign) choice).specs();
         List<String> domains = specs.stream().map(SignatureSpec::domain).distinct().toList();
@@ -52,14 +58,13 @@ final class SelectedSignatures implements MessageSigner {
         try {
             MessageSigning.sign(new ByteArrayInputStream(message), out, new DkimSigner(clock), specs);
         } catch (UnsignableMessageException e) {
-            return new SigningOutcome.Failed("cannot sign: " + e.getMessage(), NotSignedReason.UNSIGNABLE_MESSAGE,
-                    domains);
+            return new SigningOutcome.Failed(domain, e.getMessage(), NotSignedReason.UNSIGNABLE_MESSAGE, domains);
         } catch (GeneralSecurityException | IOException e) {
-            return new SigningOutcome.Failed("cannot sign: " + e.getMessage(), NotSignedReason.SIGNING_ERROR,
-                    domains);
+            return new SigningOutcome.Failed(domain, e.getMessage(), NotSignedReason.SIGNING_ERROR, domains);
         }
-        return new SigningOutcome.Signed(out.toByteArray(), specs.stream()
-                .map(s -> "d=" + s.domain() + " s=" + s.selector() + " a=" + s.algorithm().tag()).toList(), domains);
+        return new SigningOutcome.Signed(out.toByteArray(), domain, specs.stream()
+                .map(s -> new SigningOutcome.Signature(s.domain(), s.selector(), s.algorithm().tag())).toList(),
+                domains);
     }
 
     private static List<String> from(byte[] message) throws MessageFormatException {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.postseal.logging.LogText;
+import org.postseal.logging.MessageLine;
 import org.postseal.smtp.DeliveryReport;
 import org.postseal.smtp.RecipientResult;
 import org.postseal.sendmail.SendmailOptions;
@@ -120,10 +122,17 @@ public final class Smarthost implements AutoCloseable {
             LOG.error("cannot write to the spool {}: {}", spool.root(), e.toString());
             return SubmissionAnswer.tempFail("cannot queue the message: " + e.getMessage());
         }
-        LOG.info("{}: accepted from=<{}> to={} size={} {}{}", record.id(), LogText.escape(record.sender()),
-                LogText.escape(String.valueOf(record.pending())),
-                signed.message().length, signed.note(), ready.addedHeaders().isEmpty() ? ""
-                        : ", added " + String.join(", ", ready.addedHeaders()));
+        MessageLine line = signed.line(record.id()).with("sender", "<" + record.sender() + ">")
+                .with("to", record.pending().stream().map(r -> "<" + r + ">").collect(Collectors.joining(",")))
+                .with("size", String.valueOf(signed.message().length));
+        if (!ready.addedHeaders().isEmpty()) {
+            line = line.with("added", String.join(",", ready.addedHeaders()));
+        }
+        if (signed.warning()) {
+            LOG.warn("{}", line);
+        } else {
+            LOG.info("{}", line);
+        }
         inFlight.add(record.id()); // before the runner can see it
         queued.put(record.id(), record);
         Future<Attempt> attempt;

@@ -174,7 +174,7 @@ public final class SmtpClient implements AutoCloseable {
 
     private static CompletableFuture<DeliveryReport> local(SmtpEndpoint endpoint, Envelope envelope, String text) {
         SmtpReply reply = SmtpReply.localTemporary(text);
-        LOG.info("relay to {} from <{}>: all {} deferred; reply: {}", endpoint, LogText.escape(envelope.sender()),
+        LOG.debug("relay to {} from <{}>: all {} deferred; reply: {}", endpoint, LogText.escape(envelope.sender()),
                 envelope.recipients().size(), LogText.escape(String.valueOf(reply)));
         return CompletableFuture.completedFuture(DeliveryReport.all(envelope, Status.DEFERRED, reply));
     }

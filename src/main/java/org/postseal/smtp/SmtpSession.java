@@ -580,7 +580,7 @@ final class SmtpSession extends SimpleChannelInboundHandler<SmtpResponse> {
             return;
         }
         DeliveryReport done = outcomes.decideAll(reply);
-        LOG.info("relay to {} from <{}>: {}; reply: {}", endpoint, LogText.escape(envelope.sender()),
+        LOG.debug("relay to {} from <{}>: {}; reply: {}", endpoint, LogText.escape(envelope.sender()),
                 LogText.escape(RecipientOutcomes.summary(done, reply)), LogText.escape(String.valueOf(reply)));
         report.complete(done);
     }

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
  * The layout of postseal's packages, stated in code; docs/ENGINE.md draws the same picture. Dependencies point one
  * way: the command line composes the front doors (milter, smarthost), the configuration and the metrics; they use
  * the signing path, the policy and the protocols; everything rests on the DKIM engine and on a few leaf packages
- * (RFC 5322 values, bounded file reading, log escaping, socket plumbing, the events port) that import nothing of
- * postseal.
+ * (RFC 5322 values, bounded file reading, log lines and their Logback set-up, socket plumbing, the events port) that
+ * import nothing of postseal.
  */
 class ArchitectureTest {
     private static final String[] LEAVES = {"org.postseal.message..", "org.postseal.files..",
@@ -89,6 +89,13 @@ class ArchitectureTest {
     void onlyTheMilterImportsJmilter() {
         noClasses().that().resideOutsideOfPackage("org.postseal.milter..").should().dependOnClassesThat()
                 .resideInAPackage("org.nightcode..").check(classes);
+    }
+
+    /** Every other package logs through slf4j; the Logback set-up (stderr, syslog) is the logging package's alone. */
+    @Test
+    void onlyTheLoggingPackageKnowsLogback() {
+        noClasses().that().resideOutsideOfPackage("org.postseal.logging..").should().dependOnClassesThat()
+                .resideInAPackage("ch.qos.logback..").check(classes);
     }
 
     @Test

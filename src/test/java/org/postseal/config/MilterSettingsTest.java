@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.postseal.dkim.CanonicalizationPair;
 import org.postseal.dkim.SignatureAlgorithm;
 import org.postseal.dkim.SignatureSpec;
+import org.postseal.logging.SyslogTarget;
 import org.postseal.policy.Client;
 import org.postseal.policy.SignatureRequest;
 import org.postseal.policy.SigningDecision;
@@ -45,7 +46,7 @@ class MilterSettingsTest {
     @Test
     void debiansDefaultConfiguration() throws Exception {
         MilterSettings settings = MilterSettings.fromOpenDkim(OpenDkimConf.read(
-                Fixtures.copy("debian/opendkim.conf", dir), dir));
+                Fixtures.copy("debian/opendkim.conf", dir), dir), Map.of());
         assertEquals(SocketSpec.parse("local:/run/opendkim/opendkim.sock"), settings.socket());
         assertEquals(OptionalInt.of(0770), settings.socketMode(), "UMask 007");
         assertEquals(Optional.empty(), settings.socketGroup());
@@ -57,10 +58,12 @@ class MilterSettingsTest {
         assertTrue(settings.requireSafeKeys());
         assertEquals(Optional.of("opendkim"), settings.user(), "UserID opendkim: checked at start-up, not warned of");
         assertEquals(Optional.of(Path.of("/run/opendkim/opendkim.pid")), settings.pidFile(), "PidFile applied");
-        // Syslog, SyslogSuccess, TrustAnchorFile ignored; UserID and PidFile applied
-        assertEquals(4, settings.warnings().size(), settings.warnings().toString());
-        assertTrue(settings.warnings().get(3).endsWith("no keys are configured (neither KeyTable and SigningTable"
-                + " nor Domain, Selector and KeyFile): nothing will be signed"), settings.warnings().get(3));
+        // SyslogSuccess and TrustAnchorFile ignored; Syslog, UserID and PidFile applied
+        assertEquals(3, settings.warnings().size(), settings.warnings().toString());
+        assertTrue(settings.warnings().get(2).endsWith("no keys are configured (neither KeyTable and SigningTable"
+                + " nor Domain, Selector and KeyFile): nothing will be signed"), settings.warnings().get(2));
+        assertEquals(Optional.of(new SyslogTarget("mail", "postseal", new SyslogTarget.Socket(Path.of("/dev/log")))),
+                settings.syslog(), "Syslog yes: the mail facility, on /dev/log, as OpenDKIM");
         assertEquals(SigningDecision.Outcome.NOT_SIGNED, settings.policy().decide(internal(),
                 Optional.of("joe@example.com")).outcome());
     }

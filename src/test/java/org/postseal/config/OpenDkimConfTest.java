@@ -40,8 +40,8 @@ class OpenDkimConfTest {
         assertEquals(1024, conf.minimumKeyBits());
         assertEquals(List.of(), conf.nameservers());
         assertEquals(List.of(
-                file + ":6: Syslog is ignored: postseal logs through its own logger, not syslog",
-                file + ":7: SyslogSuccess is ignored: postseal logs through its own logger, not syslog",
+                file + ":7: SyslogSuccess is ignored: postseal always logs one line per message, with the keys used"
+                        + " or the reason it was not signed",
                 file + ":50: TrustAnchorFile is ignored: postseal looks keys up with its own resolver (only"
                         + " Nameservers and DNSTimeout apply)"), conf.warnings());
     }

@@ -300,7 +300,7 @@ class MilterHostileClientTest {
         }
         String log = captured.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
         saved.print(log);
-        assertTrue(log.contains("Q1\\nERROR forged\\x1b[2J: not signing"), log);
+        assertTrue(log.contains("Q1\\nERROR forged\\x1b[2J: not signed"), log);
         assertTrue(log.chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == '\r'), "no raw control byte: " + log);
         assertTrue(log.lines().noneMatch(l -> l.startsWith("ERROR forged")), "no forged line: " + log);
     }

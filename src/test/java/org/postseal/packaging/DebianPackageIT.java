@@ -223,7 +223,8 @@ class DebianPackageIT {
         assertTrue(Set.of(0, 143).contains(exit) && unit.required("Service", "SuccessExitStatus").contains("143"),
                 "a clean stop on SIGTERM (" + exit + ") that the unit counts as success:\n" + log);
         assertTrue(log.contains("postseal milter ready (" + CONF + ", Mode sv, 1 key(s)"), log);
-        assertTrue(log.contains("4DEBIT: DKIM-Signature field added (s=" + SELECTOR + ", d=" + DOMAIN), log);
+        assertTrue(log.contains("4DEBIT: signed from=" + DOMAIN + " d=" + DOMAIN + " s=" + SELECTOR
+                + " a=rsa-sha256\n"), log);
         assertFalse(log.contains("running as root"), log);
         assertFalse(Files.exists(MILTER_SOCKET), "the socket is removed at shutdown");
     }

@@ -529,8 +529,8 @@ class SmarthostTest {
     }
 
     private static final MessageSigner UNSIGNABLE = message ->
-            new SigningOutcome.Failed("cannot sign: the key is refused", org.postseal.events.NotSignedReason.KEY_ERROR,
-                    List.of());
+            new SigningOutcome.Failed(java.util.Optional.of("example.org"), "the key is refused",
+                    org.postseal.events.NotSignedReason.KEY_ERROR, List.of());
 
     @Test
     void unsignableIsATemporaryFailureWhenTempfailIsOn() throws Exception {

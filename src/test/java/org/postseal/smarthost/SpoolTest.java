@@ -297,7 +297,7 @@ class SpoolTest {
         void run() throws IOException;
     }
 
-    /** What slf4j-simple (which looks up System.err at each line) writes while {@code action} runs. */
+    /** What the log writes on stderr (Logback's console appender looks up System.err at each line) meanwhile. */
     private static String stderrOf(IoAction action) throws IOException {
         PrintStream saved = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
