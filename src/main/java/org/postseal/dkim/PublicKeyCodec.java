@@ -123,8 +123,8 @@ public final class PublicKeyCodec {
             // PKCS#1 RSAPublicKey: SEQUENCE { INTEGER modulus, INTEGER publicExponent }
             rsaPublicKey = outer;
         }
-        BigInteger modulus = new BigInteger(rsaPublicKey.read(INTEGER));
-        BigInteger exponent = new BigInteger(rsaPublicKey.read(INTEGER));
+        BigInteger modulus = rsaPublicKey.readInteger();
+        BigInteger exponent = rsaPublicKey.readInteger();
         rsaPublicKey.expectEnd();
         if (modulus.signum() <= 0 || exponent.signum() <= 0) {
             throw new PublicKeyFormatException("p= holds an RSA key with a negative or zero number");
@@ -233,6 +233,15 @@ public final class PublicKeyCodec {
         byte[] read(int tag) throws PublicKeyFormatException {
             Der contents = next(tag);
             return Arrays.copyOfRange(bytes, contents.position, contents.end);
+        }
+
+        /** Reads one INTEGER, which DER gives at least one content byte (BigInteger refuses none at all). */
+        BigInteger readInteger() throws PublicKeyFormatException {
+            byte[] contents = read(INTEGER);
+            if (contents.length == 0) {
+                throw malformed("has an INTEGER without content");
+            }
+            return new BigInteger(contents);
         }
 
         /** Reads one SEQUENCE; the returned reader walks its contents. */

@@ -186,4 +186,22 @@ class PublicKeyCodecTest {
             throw new IllegalStateException(e);
         }
     }
+
+    /**
+     * Found by KeyRecordFuzzTest: an RSA key whose INTEGER has no content byte made BigInteger throw
+     * NumberFormatException out of the verifier, from a record any sender's DNS can publish; it is a key syntax error.
+     */
+    @Test
+    void anRsaKeyWithAnEmptyIntegerIsAFormatError() {
+        // RSAPublicKey SEQUENCE { INTEGER (no content), INTEGER 3 }, bare and inside a SubjectPublicKeyInfo
+        byte[] pkcs1 = {0x30, 0x05, 0x02, 0x00, 0x02, 0x01, 0x03};
+        byte[] spki = {0x30, 0x19, 0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d,
+            0x01, 0x01, 0x01, 0x05, 0x00, 0x03, 0x08, 0x00, 0x30, 0x05, 0x02, 0x00, 0x02, 0x01, 0x03};
+        for (byte[] der : new byte[][] {pkcs1, spki}) {
+            PublicKeyFormatException e = assertThrows(PublicKeyFormatException.class,
+                    () -> PublicKeyCodec.decode("rsa", Base64.getEncoder().encodeToString(der)));
+            assertEquals("p= is not a valid DER key structure (it has an INTEGER without content)", e.getMessage());
+        }
+    }
+
 }
