@@ -130,12 +130,14 @@ class MilterSessionFuzzTest {
                 return choice;
             }
         };
-        Optional<VerificationSettings> verification = verifying
-                ? Optional.of(new VerificationSettings(records(), Optional.empty(), "mta.postseal.test",
-                        VerificationActions.DEFAULTS, new VerificationLimits(3, 8192)))
-                : Optional.empty();
-        return new MilterSession(checked, new org.postseal.dkim.DkimSigner(CLOCK), OnError.ACCEPT, 8192,
-                verification, CLOCK, Duration.ofSeconds(30), events);
+        MessageHandling handling = MessageHandling.signingOnly(checked, OnError.ACCEPT);
+        if (verifying) {
+            handling = handling.withVerification(new VerificationSettings(records(), Optional.empty(),
+                    "mta.postseal.test", VerificationActions.DEFAULTS, new VerificationLimits(3, 8192)));
+        }
+        MessageHandling fixed = handling;
+        return new MilterSession(() -> fixed, new org.postseal.dkim.DkimSigner(CLOCK), 8192,
+                MilterLimits.DEFAULT_MAX_HEADER_FIELDS, CLOCK, Duration.ofSeconds(30), events);
     }
 
     private static boolean isInternal(ClientInfo client) {
