@@ -55,7 +55,8 @@ class TableFileFuzzTest {
                 .collect(Collectors.joining("\n", "", "\n"));
         KeyTable again = TableFile.keyTable(file("KeyTable.again", written.getBytes(StandardCharsets.UTF_8)), dir,
                 new Warnings());
-        assertEquals(table.entries(), again.entries(), written);
+        // entries carry their file and line; the text written must read back as the same entries
+        assertEquals(texts(table.entries()), texts(again.entries()), written);
         for (KeyTable.Entry entry : table.entries()) {
             assertTrue(table.resolve(entry.name(), "example.com", Optional.empty()).isPresent(), entry.toString());
         }
@@ -75,7 +76,7 @@ class TableFileFuzzTest {
                     .collect(Collectors.joining("\n", "", "\n"));
             SigningTable again = TableFile.signingTable(file("SigningTable.again",
                     written.getBytes(StandardCharsets.UTF_8), kind), KEYS, new Warnings());
-            assertEquals(table.entries(), again.entries(), written);
+            assertEquals(texts(table.entries()), texts(again.entries()), written);
             boolean regex = table.usesPatterns() && table.entries().stream()
                     .anyMatch(e -> !WildcardPattern.of(e.key()).operators().isEmpty());
             if (regex) {
@@ -146,5 +147,9 @@ class TableFileFuzzTest {
             }
         }
         return out;
+    }
+
+    private static List<String> texts(List<?> entries) {
+        return entries.stream().map(Object::toString).toList();
     }
 }

@@ -146,7 +146,8 @@ class MilterBoundsTest {
             assertTrue(!message(client, padding + 1), "one byte more is not");
             assertTrue(message(client, 0), "the next message on the same connection is signed");
         }
-        assertTrue(log().contains("4QID: cannot sign, passed on unsigned: header larger than 2048 bytes"), log());
+        assertTrue(log().contains("4QID: not signed from=example.com: cannot sign (passed on unsigned): header larger than"
+                + " 2048 bytes"), log());
         assertNormalMessageSigned();
     }
 
@@ -160,7 +161,8 @@ class MilterBoundsTest {
             assertTrue(!fields(client, 21), "21 are not");
             assertTrue(fields(client, 1), "the next message on the same connection is signed");
         }
-        assertTrue(log().contains("4QID: cannot sign, passed on unsigned: header of more than 20 fields"), log());
+        assertTrue(log().contains("4QID: not signed from=example.com: cannot sign (passed on unsigned): header of more"
+                + " than 20 fields"), log());
         assertNormalMessageSigned();
     }
 
@@ -182,7 +184,7 @@ class MilterBoundsTest {
             assertEquals("451 4.7.0 ", replies.get(replies.size() - 1).text().substring(0, 10),
                     "On-Security (tempfail by default): " + replies.get(replies.size() - 1).text());
         }
-        assertTrue(log().contains("DKIM not verified: header of more than 1000 fields"), log());
+        assertTrue(log().contains("not verified action=tempfail: header of more than 1000 fields"), log());
         assertNormalMessageSigned();
     }
 
@@ -200,9 +202,8 @@ class MilterBoundsTest {
         assertEquals(3, past.split("dkim=pass").length - 1, past);
         assertTrue(!past.contains("header.s=s3"), "the fourth is neither examined nor reported: " + past);
         assertEquals(3, lookups.size(), lookups.toString());
-        assertTrue(log().contains("4QID: DKIM verification: d=example.com s=s0 pass, d=example.com s=s1 pass,"
-                + " d=example.com s=s2 pass; accept; 1 DKIM-Signature field(s) beyond maximum-signatures-to-verify"
-                + " not examined"), log());
+        assertTrue(log().contains("4QID: verified from=example.com d=example.com s=s0 dkim=pass, d=example.com s=s1"
+                + " dkim=pass, d=example.com s=s2 dkim=pass action=accept not-examined=1"), log());
         assertNormalMessageSigned();
     }
 

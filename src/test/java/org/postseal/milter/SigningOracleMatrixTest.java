@@ -311,7 +311,7 @@ class SigningOracleMatrixTest {
         saved.print(log);
         assertEquals(List.of(), signatures(ignored));
         assertEquals(List.of(), signatures(noticed));
-        assertTrue(log.contains("WARN org.postseal.milter.MilterSession - Q-NOTICED: client 203.0.113.5 not internal"
+        assertTrue(log.contains("WARN milter: Q-NOTICED: client 203.0.113.5 not internal"
                 + " and not authenticated; it sent as example.com, a domain signed here"), log);
         assertFalse(log.contains("Q-IGNORED: client"), log);
     }
