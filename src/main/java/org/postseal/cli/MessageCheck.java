@@ -14,6 +14,7 @@ import org.postseal.dkim.SigningKey;
 import org.postseal.milter.ClientInfo;
 import org.postseal.milter.MessageContext;
 import org.postseal.milter.SigningPort;
+import org.postseal.events.NotSignedReason;
 import org.postseal.policy.FromAddress;
 import org.postseal.policy.IpText;
 import org.postseal.policy.SigningExplanation;
@@ -146,6 +147,9 @@ final class MessageCheck {
         if (choice instanceof SignatureChoice.Fail fail) {
             return "cannot be signed (" + fail.reason() + "): " + settings.onError().wording()
                     + " (On-SignatureError)";
+        }
+        if (choice instanceof SignatureChoice.Skip skip && skip.kind() == NotSignedReason.PEER) {
+            return "not signed; not verified: a PeerList client is left alone in every mode, as OpenDKIM leaves it";
         }
         return "not signed; " + unsigned;
     }

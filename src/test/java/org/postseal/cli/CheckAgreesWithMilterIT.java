@@ -83,7 +83,7 @@ class CheckAgreesWithMilterIT {
         "203.0.113.7, , , joe@example.com, verified",
         "203.0.113.7, , joe, joe@example.com, signed",
         "127.0.0.1, localhost, , joe@example.info, verified",
-        "192.0.2.99, , , joe@example.com, verified",
+        "192.0.2.99, , , joe@example.com, unsigned",  // PeerList: neither signed nor verified, as in OpenDKIM
         "127.0.0.1, localhost, , joe@example.net, unsigned",
         "127.0.0.1, localhost, , joe@example.org, verified"
     })
