@@ -6,7 +6,10 @@ import org.postseal.logging.LogConfigurator;
 import org.postseal.transport.ExitStatus;
 import picocli.CommandLine;
 
-/** Entry point: runs {@link PostsealCommand} and exits with its code. The only place that calls System.exit. */
+/**
+ * Entry point: runs {@link PostsealCommand} and exits with its code. With {@link SendmailMain} (the lean entry point
+ * of {@code postseal-sendmail}), the only place that calls System.exit.
+ */
 public final class Main {
     private Main() {
     }

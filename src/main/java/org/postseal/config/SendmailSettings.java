@@ -1,8 +1,5 @@
 package org.postseal.config;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigResolveOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -13,25 +10,17 @@ import java.util.Optional;
  */
 public record SendmailSettings(Path socket, Duration timeout) {
     /**
+     * What {@link #load} gives without a file: reference.conf's values, written out so that the client started for
+     * one message need not parse HOCON ({@code SendmailSettingsTest} keeps the two equal).
+     */
+    public static SendmailSettings defaults() {
+        return new SendmailSettings(Path.of("/run/postseal/smarthost.sock"), Duration.ofMinutes(5));
+    }
+
+    /**
      * @throws ConfigException for a missing file or a bad value
      */
     public static SendmailSettings load(Optional<Path> applicationFile, Path base) {
-        Config reference = ConfigFactory.parseResources(SendmailSettings.class.getClassLoader(), "reference.conf");
-        try {
-            Config app = applicationFile.isPresent()
-                    ? HoconSettings.parseFile(base.resolve(applicationFile.get()), new Warnings())
-                    : ConfigFactory.empty();
-            // POSTSEAL_SOCKET is applied by the command, over the file: not resolved here
-            Config c = app.withFallback(reference).resolve(ConfigResolveOptions.noSystem().setAllowUnresolved(true))
-                    .getConfig("postseal.sendmail");
-            Duration timeout = c.getDuration("timeout");
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new ConfigException(c.getValue("timeout").origin().description()
-                        + ": postseal.sendmail.timeout must be more than 0");
-            }
-            return new SendmailSettings(base.resolve(c.getString("socket")).normalize(), timeout);
-        } catch (com.typesafe.config.ConfigException e) {
-            throw new ConfigException(e.getMessage(), e);
-        }
+        return SendmailSettingsFile.load(applicationFile, base);
     }
 }
