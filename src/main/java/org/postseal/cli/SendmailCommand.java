@@ -134,6 +134,12 @@ final class SendmailCommand implements Callable<Integer> {
         return answer.exitStatus();
     }
 
+    /** This command line as {@link SendmailLine} reads it: for the test that both parsers agree. */
+    SendmailLine line() {
+        return new SendmailLine(options(), Optional.ofNullable(socket),
+                spec.commandLine().getParseResult().hasMatchedOption("-v"));
+    }
+
     private SendmailOptions options() {
         boolean dots = ignoreDots || sendmailOptions.contains("i");
         SendmailOptions.Builder builder = SendmailOptions.builder().extractRecipients(extractRecipients)

@@ -19,7 +19,9 @@ import org.postseal.sendmail.SendmailOptions;
  *
  * @param options what changes the message and its envelope
  * @param socket {@code --socket}, when given
- * @param verbose {@code -v}: print the smarthost's answer on standard output when it accepts
+ * @param verbose {@code -v}: print the smarthost's answer on standard output when it accepts (as picocli reads
+ *     {@link SendmailCommand}'s line, any of the ignored flags {@code -v -n -U -G -m -x} turns it on: they are one
+ *     option there)
  */
 record SendmailLine(SendmailOptions options, Optional<Path> socket, boolean verbose) {
     /** Short options that take a value, attached ({@code -oi}) or as the next argument ({@code -o i}). */
@@ -106,7 +108,7 @@ record SendmailLine(SendmailOptions options, Optional<Path> socket, boolean verb
                     }
                     extract |= flag == 't';
                     ignoreDots |= flag == 'i';
-                    verbose |= flag == 'v';
+                    verbose |= flag != 't' && flag != 'i';
                 }
             }
         }
