@@ -1,5 +1,6 @@
 package org.postseal.packaging;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -70,6 +71,7 @@ class DebianPackageIT {
     private static final Path SMARTHOST_UNIT = UNITS.resolve("postseal-smarthost.service");
     private static final Path RUN = Path.of("/run/postseal");
     private static final Path MILTER_SOCKET = RUN.resolve("milter.sock");
+    private static final Path SENDMAIL_ARCHIVE = Path.of("/usr/share/postseal/postseal-sendmail.jsa");
     /** Where the package and its scripts write: everything under the first five, "postseal" names in the others. */
     private static final List<Path> OWN_TREES = List.of(ETC, Path.of("/var/lib/postseal"),
             Path.of("/var/spool/postseal"), Path.of("/usr/share/postseal"), Path.of("/usr/share/doc/postseal"), RUN);
@@ -159,6 +161,30 @@ class DebianPackageIT {
         Commands.Result version = run("runuser", "-u", "postseal", "--", "/usr/bin/postseal", "--version");
         assertEquals(0, version.exitCode(), version.output());
         assertTrue(version.output().startsWith("postseal "), version.output());
+    }
+
+    @Test
+    @Order(1)
+    void postinstBuildsTheSendmailArchiveWhichTheWebServersUserRunsWithButCannotChange() {
+        assertDoesNotThrow(() -> assertOwnerAndMode(SENDMAIL_ARCHIVE.toString(), "root", "root", "rw-r--r--"));
+        String triggers = run("dpkg-query", "-W", "-f=${Triggers-Pending}", PACKAGE).output();
+        assertEquals("", triggers.strip(), "no trigger left pending");
+
+        byte[] message = "To: a@example.org\nFrom: b@example.org\n\nhi\n".getBytes(StandardCharsets.UTF_8);
+        // -Xshare:on after the launcher's -Xshare:auto: the JVM stops if it cannot use the archive
+        Commands.Result withArchive = Commands.run(List.of("runuser", "-u", "nobody", "--", "env",
+                "POSTSEAL_SOCKET=/nonexistent/smarthost.sock", "POSTSEAL_JAVA_OPTS=-Xshare:on",
+                "/usr/bin/postseal-sendmail", "-t", "-i"), Map.of(), message, scratch, COMMAND_TIMEOUT);
+        assertEquals(75, withArchive.exitCode(), withArchive.output());
+        assertEquals("postseal sendmail: message not accepted, try again later: cannot reach the smarthost at "
+                + "/nonexistent/smarthost.sock: No such file or directory", withArchive.output().strip(),
+                "the archive is used, and the one line is all PHP would log");
+
+        // a Java runtime upgrade (a file under /usr/lib/jvm) has postinst build it again
+        assertDoesNotThrow(() -> Files.delete(SENDMAIL_ARCHIVE));
+        run("dpkg-trigger", "--no-await", "/usr/lib/jvm").requireSuccess();
+        run("dpkg", "--triggers-only", PACKAGE).requireSuccess();
+        assertTrue(Files.isRegularFile(SENDMAIL_ARCHIVE), "rebuilt by the trigger");
     }
 
     @Test
