@@ -43,10 +43,19 @@ public final class MilterFrameDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (!ctx.channel().isActive()) {
+            // closed, by a reply that ended the session or by the peer: what is left will never be answered
+            in.skipBytes(in.readableBytes());
+            hold(ctx, 0, false);
+            return;
+        }
         boolean completed = false;
         while (in.readableBytes() >= 4) {
             long length = in.getUnsignedInt(in.readerIndex());
             if (length < 1 || length > maxFrame) {
+                if (completed) {
+                    return; // the packets before it are handled first: one of them may end the session
+                }
                 in.skipBytes(in.readableBytes());
                 String problem = "packet length " + length + " (expected: 1 to " + maxFrame + ")";
                 throw length < 1 ? new MilterProtocolException(problem) : MilterProtocolException.limit(problem);
