@@ -46,6 +46,10 @@ import org.postseal.keys.PrivateKeyReader;
  * run, used in turn) from a client that is not internal ({@code 192.0.2.25}), and a message counts as done only when
  * the milter adds an Authentication-Results field saying {@code dkim=pass}.
  *
+ * <p>With {@code --mode none}, it measures a milter meant to change nothing (the do-nothing milter,
+ * {@link NullMilter}, the floor of what a milter costs): a message counts as done when the milter accepts or
+ * continues it at its end.
+ *
  * <p>Every run also counts the messages that took 35 ms or more ({@code over_35ms}): a delayed ACK (40 ms on Linux)
  * shows there.
  *
@@ -76,6 +80,7 @@ public final class MilterLoad {
     private int timeoutMillis = 30_000;
     private Path verifyKey;
     private boolean verifying;
+    private boolean expectNothing;
     private Path signKey;
     private String domain = "example.com";
     private String selector = "sel";
@@ -101,7 +106,7 @@ public final class MilterLoad {
                     + " [--connections N] [--size BYTES|2k|100k] [--warmup SECONDS] [--duration SECONDS]"
                     + " [--messages N] [--messages-per-session N] [--clk-tck TICKS] [--vstream-buffer BYTES]"
                     + " [--writes vstream|per-packet] [--timeout-ms MS] [--verify-key PRIVATE_KEY]"
-                    + " [--mode sign|verify] [--sign-key PRIVATE_KEY] [--domain D] [--selector S]");
+                    + " [--mode sign|verify|none] [--sign-key PRIVATE_KEY] [--domain D] [--selector S]");
             System.exit(EXIT_USAGE);
         }
         System.exit(load.run());
@@ -130,11 +135,13 @@ public final class MilterLoad {
                         value.toUpperCase(Locale.ROOT).replace('-', '_'));
                 case "--timeout-ms" -> timeoutMillis = positive(option, value);
                 case "--verify-key" -> verifyKey = Path.of(value);
-                case "--mode" -> verifying = switch (value) {
-                    case "sign" -> false;
-                    case "verify" -> true;
-                    default -> throw new IllegalArgumentException("--mode: " + value + " (expected: sign or verify)");
-                };
+                case "--mode" -> {
+                    verifying = "verify".equals(value);
+                    expectNothing = "none".equals(value);
+                    if (!verifying && !expectNothing && !"sign".equals(value)) {
+                        throw new IllegalArgumentException("--mode: " + value + " (expected: sign, verify or none)");
+                    }
+                }
                 case "--sign-key" -> signKey = Path.of(value);
                 case "--domain" -> domain = value;
                 case "--selector" -> selector = value;
@@ -163,6 +170,9 @@ public final class MilterLoad {
             }
             presigned = List.copyOf(pool);
             verification = "every message must come back with Authentication-Results dkim=pass";
+        }
+        if (expectNothing) {
+            verification = "none (a milter that changes nothing: every message must be accepted)";
         }
         List<Worker> workers = new ArrayList<>();
         CountDownLatch warmedUp = new CountDownLatch(connections);
@@ -236,11 +246,10 @@ public final class MilterLoad {
                 + " writes_per_msg=%.1f mode=%s %s=%d over_35ms=%d failures=%d status=%s%n",
                 name, connections, size, count, seconds, seconds > 0 ? count / seconds : 0.0, percentile(all, 50), percentile(all, 99),
                 mean(all), cpuMs, count > 0 ? selfTicks * 1000.0 / clockTicks / count : Double.NaN,
-                count > 0 ? (double) writeCount / count : Double.NaN, verifying ? "verify" : "sign",
-                verifying ? "passed" : "signed", signed, slow, failures.size(), ok ? "OK" : "FAILED");
+                count > 0 ? (double) writeCount / count : Double.NaN, mode(), doneKey(), signed, slow, failures.size(), ok ? "OK" : "FAILED");
         if (!ok) {
             System.out.printf(Locale.ROOT, "# FAILED: %d of %d messages %s%n", signed, count,
-                    verifying ? "with dkim=pass" : "signed");
+                    verifying ? "with dkim=pass" : expectNothing ? "accepted" : "signed");
             synchronized (failures) {
                 failures.stream().limit(10).forEach(f -> System.out.println("#   " + f));
             }
@@ -313,7 +322,7 @@ public final class MilterLoad {
             client.macro("i", String.format(Locale.ROOT, "%010X", n));
             client.macro("{mail_addr}", LoadMessage.SENDER);
             client.macro("{rcpt_addr}", LoadMessage.RECIPIENT);
-            boolean capture = verifyKey != null && n == 1 && !verifying;
+            boolean capture = verifyKey != null && n == 1 && !verifying && !expectNothing;
             long writesBefore = client.writes();
             long t0 = System.nanoTime();
             PostfixMilterClient.Outcome outcome = client.transaction(LoadMessage.SENDER, LoadMessage.RECIPIENT,
@@ -346,6 +355,9 @@ public final class MilterLoad {
             client = new PostfixMilterClient(milter, vstreamBuffer, writes, timeoutMillis);
             if (verifying) {
                 client.expect("Authentication-Results", "dkim=pass");
+            }
+            if (expectNothing) {
+                client.expectNothing();
             }
             inSession = 0;
             sessions++;
@@ -424,7 +436,16 @@ public final class MilterLoad {
     }
 
     private String done() {
-        return verifying ? "Authentication-Results dkim=pass" : "a DKIM-Signature";
+        return verifying ? "Authentication-Results dkim=pass" : expectNothing ? "acceptance" : "a DKIM-Signature";
+    }
+
+    private String mode() {
+        return verifying ? "verify" : expectNothing ? "none" : "sign";
+    }
+
+    /** The RESULT key for the messages done: passed (verify), accepted (none) or signed (sign). */
+    private String doneKey() {
+        return verifying ? "passed" : expectNothing ? "accepted" : "signed";
     }
 
     private static double percentile(long[] sorted, int p) {

@@ -91,6 +91,7 @@ public final class PostfixMilterClient implements AutoCloseable {
     private int events;
     private String expectedName = "DKIM-Signature";
     private String expectedText = "";
+    private boolean expectNothing;
 
     /** What one message's exchange came to. */
     public record Outcome(boolean signed, char finalReply, String failure, List<byte[]> inserts) {
@@ -210,7 +211,8 @@ public final class PostfixMilterClient implements AutoCloseable {
      * stays buffered and leaves with the next command, as in Postfix).
      *
      * @param message the message
-     * @param keepInserts whether to return the SMFIR_INSHEADER payloads (index, name, value)
+     * @param keepInserts whether to return the SMFIR_INSHEADER payloads (index, name, value), SMFIR_ADDHEADER's
+     *     in the same shape with index 0
      */
     public Outcome transaction(String sender, String recipient, LoadMessage message, boolean keepInserts)
             throws IOException {
@@ -282,13 +284,16 @@ public final class PostfixMilterClient implements AutoCloseable {
                         inserts.add(reply.payload);
                     }
                     break;
-                case 'h': // SMFIR_ADDHEADER: name, value
+                case 'h': // SMFIR_ADDHEADER: name, value (rspamd adds its DKIM-Signature so)
                     signed |= expected(reply.payload, 0);
+                    if (keepInserts) {
+                        inserts.add(asInsert(reply.payload));
+                    }
                     break;
                 case 'm': case '+': case '-': case '2': case 'b': case 'e': case 'q': case 'p':
                     break;
                 case 'c': case 'a':
-                    return new Outcome(signed, reply.code, null, inserts);
+                    return new Outcome(signed || expectNothing, reply.code, null, inserts);
                 default:
                     return new Outcome(false, reply.code, "end of message answered " + reply.describe());
             }
@@ -391,6 +396,25 @@ public final class PostfixMilterClient implements AutoCloseable {
     void expect(String fieldName, String valueContains) {
         expectedName = fieldName;
         expectedText = valueContains;
+    }
+
+    /**
+     * What counts as done for a milter that is meant to change nothing (the do-nothing milter that sets the floor):
+     * the message accepted or continued at its end, whatever was added.
+     */
+    void expectNothing() {
+        expectNothing = true;
+    }
+
+    /**
+     * An SMFIR_ADDHEADER payload (name, value) in SMFIR_INSHEADER's shape (index 0, name, value). Where a field
+     * lands among the others does not change a DKIM verification, so a field added at the end of the header may be
+     * reassembled at its top as an inserted one.
+     */
+    private static byte[] asInsert(byte[] addHeader) {
+        byte[] insert = new byte[4 + addHeader.length];
+        System.arraycopy(addHeader, 0, insert, 4, addHeader.length);
+        return insert;
     }
 
     private boolean expected(byte[] payload, int nameAt) {
