@@ -3,6 +3,8 @@ package org.postseal.bench;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -64,7 +66,7 @@ public final class MilterLoad {
     /** The client a verifying milter sees: TEST-NET-1, never in InternalHosts. */
     private static final String EXTERNAL = "192.0.2.25";
 
-    private InetSocketAddress milter;
+    private SocketAddress milter;
     private String name = "milter";
     private int connections = 1;
     private int size = 2048;
@@ -102,7 +104,8 @@ public final class MilterLoad {
             load.parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("MilterLoad: " + e.getMessage());
-            System.err.println("usage: MilterLoad --milter HOST:PORT|inet:PORT@HOST [--pid PID] [--name NAME]"
+            System.err.println("usage: MilterLoad --milter HOST:PORT|inet:PORT@HOST|unix:PATH [--pid PID]"
+                    + " [--name NAME]"
                     + " [--connections N] [--size BYTES|2k|100k] [--warmup SECONDS] [--duration SECONDS]"
                     + " [--messages N] [--messages-per-session N] [--clk-tck TICKS] [--vstream-buffer BYTES]"
                     + " [--writes vstream|per-packet] [--timeout-ms MS] [--verify-key PRIVATE_KEY]"
@@ -233,8 +236,7 @@ public final class MilterLoad {
         }
         Arrays.sort(all);
         boolean ok = count > 0 && signed == count && failures.isEmpty();
-        System.out.printf(Locale.ROOT, "# %s at %s: %s%n", name, milter.getHostString() + ":" + milter.getPort(),
-                negotiated);
+        System.out.printf(Locale.ROOT, "# %s at %s: %s%n", name, describe(milter), negotiated);
         System.out.printf(Locale.ROOT, "# message: %d bytes (%d header fields), %d connection(s), %d messages per"
                 + " session, writes: %s (VSTREAM buffer %d bytes), Nagle on%n", LoadMessage.of(size, 0).wireLength(),
                 LoadMessage.header(0).size(), connections, messagesPerSession, writes.name().toLowerCase(Locale.ROOT),
@@ -460,15 +462,24 @@ public final class MilterLoad {
         return values.length == 0 ? Double.NaN : Arrays.stream(values).average().orElse(0) / 1e6;
     }
 
-    private static InetSocketAddress address(String value) {
-        // inet:PORT@HOST (OpenDKIM's Socket) or HOST:PORT
+    private static String describe(SocketAddress address) {
+        return address instanceof InetSocketAddress inet ? inet.getHostString() + ":" + inet.getPort()
+                : "unix:" + ((UnixDomainSocketAddress) address).getPath();
+    }
+
+    private static SocketAddress address(String value) {
+        // inet:PORT@HOST (OpenDKIM's Socket), HOST:PORT, or unix:/path and local:/path (a unix-domain socket)
+        if (value.startsWith("unix:") || value.startsWith("local:")) {
+            return UnixDomainSocketAddress.of(value.substring(value.indexOf(':') + 1));
+        }
         if (value.startsWith("inet:") && value.contains("@")) {
             String port = value.substring(5, value.indexOf('@'));
             return new InetSocketAddress(value.substring(value.indexOf('@') + 1), Integer.parseInt(port));
         }
         int colon = value.lastIndexOf(':');
         if (colon < 1) {
-            throw new IllegalArgumentException("--milter: " + value + " (expected: HOST:PORT or inet:PORT@HOST)");
+            throw new IllegalArgumentException("--milter: " + value
+                    + " (expected: HOST:PORT, inet:PORT@HOST or unix:PATH)");
         }
         return new InetSocketAddress(value.substring(0, colon), Integer.parseInt(value.substring(colon + 1)));
     }

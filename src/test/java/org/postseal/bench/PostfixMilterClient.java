@@ -5,8 +5,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.io.Closeable;
 import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -82,7 +87,7 @@ public final class PostfixMilterClient implements AutoCloseable {
         "i",
         "i"};
 
-    private final Socket socket;
+    private final Closeable socket;
     private final VStreamOutput out;
     private final DataInputStream in;
     private final Writes writes;
@@ -107,20 +112,34 @@ public final class PostfixMilterClient implements AutoCloseable {
     /**
      * Connects and negotiates.
      *
+     * @param milter a TCP address, or a {@link UnixDomainSocketAddress} (Postfix's {@code unix:} milter; there
+     *     reads have no timeout, the caller bounds its waits)
      * @param vstreamBuffer the VSTREAM buffer size (twice the TCP MSS)
      * @param timeoutMillis the longest wait for any reply, like {@code milter_command_timeout}
      */
-    public PostfixMilterClient(InetSocketAddress milter, int vstreamBuffer, Writes writes, int timeoutMillis)
+    public PostfixMilterClient(SocketAddress milter, int vstreamBuffer, Writes writes, int timeoutMillis)
             throws IOException {
         this.writes = writes;
-        socket = new Socket();
         boolean done = false;
+        if (milter instanceof UnixDomainSocketAddress) {
+            SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            socket = channel;
+        } else {
+            socket = new Socket();
+        }
         try {
-            socket.connect(milter, timeoutMillis);
-            socket.setSoTimeout(timeoutMillis);
-            // TCP_NODELAY deliberately not set: Postfix leaves Nagle on for milter sockets.
-            out = new VStreamOutput(socket.getOutputStream(), vstreamBuffer);
-            in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 65536));
+            if (socket instanceof SocketChannel channel) {
+                channel.connect(milter);
+                out = new VStreamOutput(Channels.newOutputStream(channel), vstreamBuffer);
+                in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 65536));
+            } else {
+                Socket tcp = (Socket) socket;
+                tcp.connect(milter, timeoutMillis);
+                tcp.setSoTimeout(timeoutMillis);
+                // TCP_NODELAY deliberately not set: Postfix leaves Nagle on for milter sockets.
+                out = new VStreamOutput(tcp.getOutputStream(), vstreamBuffer);
+                in = new DataInputStream(new BufferedInputStream(tcp.getInputStream(), 65536));
+            }
             negotiate();
             done = true;
         } finally {
