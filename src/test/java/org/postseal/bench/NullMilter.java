@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 
 /**
  * The do-nothing milter: the floor of what a milter costs Postfix, for {@code bin/benchmark-milter} and
@@ -16,13 +17,13 @@ import java.net.Socket;
  * unknown commands; no replies to header fields and body chunks; header values with their leading space; the right
  * to add header fields), so Postfix exchanges with it the same packets as with postseal, and answers continue to
  * every event that wants an answer, end of message included, without looking at anything. One thread per
- * connection, blocking I/O, TCP_NODELAY, one flush per reply. It serves until killed.
+ * connection, blocking I/O, TCP_NODELAY, one flush per reply. Run as a program, it serves until killed.
  *
  * <pre>
  * java -cp ... org.postseal.bench.NullMilter --listen 127.0.0.1:PORT
  * </pre>
  */
-public final class NullMilter {
+public final class NullMilter implements AutoCloseable {
     /** The SMFIP_* steps postseal asks for when signing (see org.postseal.milter.Negotiation). */
     private static final int STEPS = PostfixMilterClient.NOHELO | PostfixMilterClient.NORCPT
             | PostfixMilterClient.NOUNKNOWN | PostfixMilterClient.NR_HDR | PostfixMilterClient.NR_BODY
@@ -30,27 +31,59 @@ public final class NullMilter {
     /** SMFIF_ADDHDRS. */
     private static final int ADD_HEADERS = 0x01;
 
-    private NullMilter() {
+    private final ServerSocket server;
+    private final Thread acceptor;
+
+    private NullMilter(ServerSocket server) {
+        this.server = server;
+        this.acceptor = new Thread(this::accept, "null-milter-accept");
     }
 
-    public static void main(String[] args) throws IOException {
+    /** Listens on {@code address} (port 0: any free port) and serves each connection on a thread of its own. */
+    public static NullMilter listen(InetSocketAddress address) throws IOException {
+        ServerSocket server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(address, 256);
+        NullMilter milter = new NullMilter(server);
+        milter.acceptor.start();
+        return milter;
+    }
+
+    /** Where it listens. */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.getLocalSocketAddress();
+    }
+
+    /** Stops accepting; connections being served end when their MTA closes them. */
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+
+    public static void main(String[] args) throws Exception {
         if (args.length != 2 || !"--listen".equals(args[0]) || args[1].lastIndexOf(':') < 1) {
             System.err.println("usage: NullMilter --listen HOST:PORT");
             System.exit(64);
         }
         int colon = args[1].lastIndexOf(':');
-        InetSocketAddress address = new InetSocketAddress(args[1].substring(0, colon),
-                Integer.parseInt(args[1].substring(colon + 1)));
-        try (ServerSocket server = new ServerSocket()) {
-            server.setReuseAddress(true);
-            server.bind(address, 256);
-            System.err.println("NullMilter: listening on " + args[1]);
+        NullMilter milter = listen(new InetSocketAddress(args[1].substring(0, colon),
+                Integer.parseInt(args[1].substring(colon + 1))));
+        System.err.println("NullMilter: listening on " + args[1]);
+        milter.acceptor.join();
+    }
+
+    private void accept() {
+        try {
             while (true) {
                 Socket connection = server.accept();
                 Thread thread = new Thread(() -> serve(connection), "null-milter");
                 thread.setDaemon(true);
                 thread.start();
             }
+        } catch (SocketException closed) {
+            // close(): stop accepting
+        } catch (IOException e) {
+            System.err.println("NullMilter: " + e);
         }
     }
 
