@@ -3,6 +3,8 @@ package org.postseal.bench;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -46,6 +48,10 @@ import org.postseal.keys.PrivateKeyReader;
  * run, used in turn) from a client that is not internal ({@code 192.0.2.25}), and a message counts as done only when
  * the milter adds an Authentication-Results field saying {@code dkim=pass}.
  *
+ * <p>With {@code --mode none}, it measures a milter meant to change nothing (the do-nothing milter,
+ * {@link NullMilter}, the floor of what a milter costs): a message counts as done when the milter accepts or
+ * continues it at its end.
+ *
  * <p>Every run also counts the messages that took 35 ms or more ({@code over_35ms}): a delayed ACK (40 ms on Linux)
  * shows there.
  *
@@ -67,7 +73,7 @@ public final class MilterLoad {
     /** The client a verifying milter sees: TEST-NET-1, never in InternalHosts. */
     private static final String EXTERNAL = "192.0.2.25";
 
-    private InetSocketAddress milter;
+    private SocketAddress milter;
     private String name = "milter";
     private int connections = 1;
     private int size = 2048;
@@ -83,6 +89,7 @@ public final class MilterLoad {
     private int timeoutMillis = 30_000;
     private Path verifyKey;
     private boolean verifying;
+    private boolean expectNothing;
     private Path signKey;
     private String domain = "example.com";
     private String selector = "sel";
@@ -105,11 +112,12 @@ public final class MilterLoad {
             load.parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("MilterLoad: " + e.getMessage());
-            System.err.println("usage: MilterLoad --milter HOST:PORT|inet:PORT@HOST [--pid PID] [--name NAME]"
+            System.err.println("usage: MilterLoad --milter HOST:PORT|inet:PORT@HOST|unix:PATH [--pid PID]"
+                    + " [--name NAME]"
                     + " [--connections N] [--size BYTES|2k|100k] [--warmup SECONDS] [--duration SECONDS]"
                     + " [--messages N] [--messages-per-session N] [--clk-tck TICKS] [--vstream-buffer BYTES]"
                     + " [--writes vstream|per-packet] [--timeout-ms MS] [--verify-key PRIVATE_KEY]"
-                    + " [--mode sign|verify] [--sign-key PRIVATE_KEY] [--domain D] [--selector S]"
+                    + " [--mode sign|verify|none] [--sign-key PRIVATE_KEY] [--domain D] [--selector S]"
                     + " [--sessions-held N]");
             System.exit(EXIT_USAGE);
         }
@@ -139,11 +147,13 @@ public final class MilterLoad {
                         value.toUpperCase(Locale.ROOT).replace('-', '_'));
                 case "--timeout-ms" -> timeoutMillis = positive(option, value);
                 case "--verify-key" -> verifyKey = Path.of(value);
-                case "--mode" -> verifying = switch (value) {
-                    case "sign" -> false;
-                    case "verify" -> true;
-                    default -> throw new IllegalArgumentException("--mode: " + value + " (expected: sign or verify)");
-                };
+                case "--mode" -> {
+                    verifying = "verify".equals(value);
+                    expectNothing = "none".equals(value);
+                    if (!verifying && !expectNothing && !"sign".equals(value)) {
+                        throw new IllegalArgumentException("--mode: " + value + " (expected: sign, verify or none)");
+                    }
+                }
                 case "--sign-key" -> signKey = Path.of(value);
                 case "--domain" -> domain = value;
                 case "--selector" -> selector = value;
@@ -176,6 +186,9 @@ public final class MilterLoad {
             }
             presigned = List.copyOf(pool);
             verification = "every message must come back with Authentication-Results dkim=pass";
+        }
+        if (expectNothing) {
+            verification = "none (a milter that changes nothing: every message must be accepted)";
         }
         List<Worker> workers = new ArrayList<>();
         CountDownLatch warmedUp = new CountDownLatch(connections);
@@ -285,7 +298,7 @@ public final class MilterLoad {
         long signed = workers.stream().mapToLong(w -> w.signed).sum();
         boolean ok = open.get() == sessionsHeld && signed == sessionsHeld && failures.isEmpty();
         System.out.printf(Locale.ROOT, "# %s at %s: %s; message %d bytes; signature check: %s%n", name,
-                milter.getHostString() + ":" + milter.getPort(), negotiated, LoadMessage.of(size, 0).wireLength(),
+                describe(milter), negotiated, LoadMessage.of(size, 0).wireLength(),
                 verification);
         System.out.printf(Locale.ROOT, "# %d of %d sessions opened and held in %.2f s; one message on each, all at"
                 + " once: %d signed in %.2f s (latency p50 %.1f ms, p99 %.1f ms, max %.1f ms)%n", open.get(),
@@ -328,8 +341,7 @@ public final class MilterLoad {
         }
         Arrays.sort(all);
         boolean ok = count > 0 && signed == count && failures.isEmpty();
-        System.out.printf(Locale.ROOT, "# %s at %s: %s%n", name, milter.getHostString() + ":" + milter.getPort(),
-                negotiated);
+        System.out.printf(Locale.ROOT, "# %s at %s: %s%n", name, describe(milter), negotiated);
         System.out.printf(Locale.ROOT, "# message: %d bytes (%d header fields), %d connection(s), %d messages per"
                 + " session, writes: %s (VSTREAM buffer %d bytes), Nagle on%n", LoadMessage.of(size, 0).wireLength(),
                 LoadMessage.header(0).size(), connections, messagesPerSession, writes.name().toLowerCase(Locale.ROOT),
@@ -341,11 +353,10 @@ public final class MilterLoad {
                 + " writes_per_msg=%.1f mode=%s %s=%d over_35ms=%d failures=%d status=%s%n",
                 name, connections, size, count, seconds, seconds > 0 ? count / seconds : 0.0, percentile(all, 50), percentile(all, 99),
                 mean(all), cpuMs, count > 0 ? selfTicks * 1000.0 / clockTicks / count : Double.NaN,
-                count > 0 ? (double) writeCount / count : Double.NaN, verifying ? "verify" : "sign",
-                verifying ? "passed" : "signed", signed, slow, failures.size(), ok ? "OK" : "FAILED");
+                count > 0 ? (double) writeCount / count : Double.NaN, mode(), doneKey(), signed, slow, failures.size(), ok ? "OK" : "FAILED");
         if (!ok) {
             System.out.printf(Locale.ROOT, "# FAILED: %d of %d messages %s%n", signed, count,
-                    verifying ? "with dkim=pass" : "signed");
+                    verifying ? "with dkim=pass" : expectNothing ? "accepted" : "signed");
             synchronized (failures) {
                 failures.stream().limit(10).forEach(f -> System.out.println("#   " + f));
             }
@@ -451,7 +462,7 @@ public final class MilterLoad {
             client.macro("i", String.format(Locale.ROOT, "%010X", n));
             client.macro("{mail_addr}", LoadMessage.SENDER);
             client.macro("{rcpt_addr}", LoadMessage.RECIPIENT);
-            boolean capture = verifyKey != null && n == 1 && !verifying;
+            boolean capture = verifyKey != null && n == 1 && !verifying && !expectNothing;
             long writesBefore = client.writes();
             long t0 = System.nanoTime();
             PostfixMilterClient.Outcome outcome = client.transaction(LoadMessage.SENDER, LoadMessage.RECIPIENT,
@@ -484,6 +495,9 @@ public final class MilterLoad {
             client = new PostfixMilterClient(milter, vstreamBuffer, writes, timeoutMillis);
             if (verifying) {
                 client.expect("Authentication-Results", "dkim=pass");
+            }
+            if (expectNothing) {
+                client.expectNothing();
             }
             inSession = 0;
             sessions++;
@@ -562,7 +576,16 @@ public final class MilterLoad {
     }
 
     private String done() {
-        return verifying ? "Authentication-Results dkim=pass" : "a DKIM-Signature";
+        return verifying ? "Authentication-Results dkim=pass" : expectNothing ? "acceptance" : "a DKIM-Signature";
+    }
+
+    private String mode() {
+        return verifying ? "verify" : expectNothing ? "none" : "sign";
+    }
+
+    /** The RESULT key for the messages done: passed (verify), accepted (none) or signed (sign). */
+    private String doneKey() {
+        return verifying ? "passed" : expectNothing ? "accepted" : "signed";
     }
 
     private static double percentile(long[] sorted, int p) {
@@ -577,15 +600,24 @@ public final class MilterLoad {
         return values.length == 0 ? Double.NaN : Arrays.stream(values).average().orElse(0) / 1e6;
     }
 
-    private static InetSocketAddress address(String value) {
-        // inet:PORT@HOST (OpenDKIM's Socket) or HOST:PORT
+    private static String describe(SocketAddress address) {
+        return address instanceof InetSocketAddress inet ? inet.getHostString() + ":" + inet.getPort()
+                : "unix:" + ((UnixDomainSocketAddress) address).getPath();
+    }
+
+    private static SocketAddress address(String value) {
+        // inet:PORT@HOST (OpenDKIM's Socket), HOST:PORT, or unix:/path and local:/path (a unix-domain socket)
+        if (value.startsWith("unix:") || value.startsWith("local:")) {
+            return UnixDomainSocketAddress.of(value.substring(value.indexOf(':') + 1));
+        }
         if (value.startsWith("inet:") && value.contains("@")) {
             String port = value.substring(5, value.indexOf('@'));
             return new InetSocketAddress(value.substring(value.indexOf('@') + 1), Integer.parseInt(port));
         }
         int colon = value.lastIndexOf(':');
         if (colon < 1) {
-            throw new IllegalArgumentException("--milter: " + value + " (expected: HOST:PORT or inet:PORT@HOST)");
+            throw new IllegalArgumentException("--milter: " + value
+                    + " (expected: HOST:PORT, inet:PORT@HOST or unix:PATH)");
         }
         return new InetSocketAddress(value.substring(0, colon), Integer.parseInt(value.substring(colon + 1)));
     }
