@@ -53,7 +53,10 @@ public record FromAddress(String localPart, String domain) {
         return bare(tokens.subList(start, tokens.size()));
     }
 
-    /** {@code <[route:]local@domain>}: a comma or colon (route punctuation) starts the address over. */
+    /**
+     * {@code <[route:]local@domain>}: a comma or colon (route punctuation) starts the address over; a semicolon or a
+     * second {@code <} makes it no address.
+     */
     private static Optional<FromAddress> angle(List<Token> tokens, int from) {
         StringBuilder local = new StringBuilder();
         StringBuilder domain = null;
@@ -66,6 +69,8 @@ public record FromAddress(String localPart, String domain) {
             } else if (token.type == ',' || token.type == ':') {
                 local.setLength(0);
                 domain = null;
+            } else if (token.type == ';' || token.type == '<') {
+                return Optional.empty(); // no address holds one: which domain a reader shows is anyone's guess
             } else {
                 (domain == null ? local : domain).append(token.text);
             }

@@ -3,6 +3,8 @@ package org.postseal.bench;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -46,8 +48,19 @@ import org.postseal.keys.PrivateKeyReader;
  * run, used in turn) from a client that is not internal ({@code 192.0.2.25}), and a message counts as done only when
  * the milter adds an Authentication-Results field saying {@code dkim=pass}.
  *
+ * <p>With {@code --mode none}, it measures a milter meant to change nothing (the do-nothing milter,
+ * {@link NullMilter}, the floor of what a milter costs): a message counts as done when the milter accepts or
+ * continues it at its end.
+ *
  * <p>Every run also counts the messages that took 35 ms or more ({@code over_35ms}): a delayed ACK (40 ms on Linux)
  * shows there.
+ *
+ * <p>With {@code --sessions-held N}, the driver instead opens N sessions (each negotiates, sends CONNECT and HELO) and
+ * keeps them all open; once every one is open it sends one message on each of them at once, waits for every reply,
+ * and only then closes them. It reports how long opening and serving took, and, with {@code --pid}, the milter's
+ * resident memory and file descriptors before, while all are held, once all are served, and after they closed. A
+ * session that fails, a message not signed, or a milter that does not hold N more file descriptors while they are open
+ * makes the run FAILED ({@code bin/load-sessions}).
  *
  * <pre>
  * java -cp ... org.postseal.bench.MilterLoad --milter 127.0.0.1:8891 --pid 1234 --connections 8 --size 2k \
@@ -60,7 +73,7 @@ public final class MilterLoad {
     /** The client a verifying milter sees: TEST-NET-1, never in InternalHosts. */
     private static final String EXTERNAL = "192.0.2.25";
 
-    private InetSocketAddress milter;
+    private SocketAddress milter;
     private String name = "milter";
     private int connections = 1;
     private int size = 2048;
@@ -76,10 +89,12 @@ public final class MilterLoad {
     private int timeoutMillis = 30_000;
     private Path verifyKey;
     private boolean verifying;
+    private boolean expectNothing;
     private Path signKey;
     private String domain = "example.com";
     private String selector = "sel";
     private List<LoadMessage> presigned = List.of();
+    private int sessionsHeld;
 
     private final AtomicLong sequence = new AtomicLong();
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -97,11 +112,13 @@ public final class MilterLoad {
             load.parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("MilterLoad: " + e.getMessage());
-            System.err.println("usage: MilterLoad --milter HOST:PORT|inet:PORT@HOST [--pid PID] [--name NAME]"
+            System.err.println("usage: MilterLoad --milter HOST:PORT|inet:PORT@HOST|unix:PATH [--pid PID]"
+                    + " [--name NAME]"
                     + " [--connections N] [--size BYTES|2k|100k] [--warmup SECONDS] [--duration SECONDS]"
                     + " [--messages N] [--messages-per-session N] [--clk-tck TICKS] [--vstream-buffer BYTES]"
                     + " [--writes vstream|per-packet] [--timeout-ms MS] [--verify-key PRIVATE_KEY]"
-                    + " [--mode sign|verify] [--sign-key PRIVATE_KEY] [--domain D] [--selector S]");
+                    + " [--mode sign|verify|none] [--sign-key PRIVATE_KEY] [--domain D] [--selector S]"
+                    + " [--sessions-held N]");
             System.exit(EXIT_USAGE);
         }
         System.exit(load.run());
@@ -130,14 +147,17 @@ public final class MilterLoad {
                         value.toUpperCase(Locale.ROOT).replace('-', '_'));
                 case "--timeout-ms" -> timeoutMillis = positive(option, value);
                 case "--verify-key" -> verifyKey = Path.of(value);
-                case "--mode" -> verifying = switch (value) {
-                    case "sign" -> false;
-                    case "verify" -> true;
-                    default -> throw new IllegalArgumentException("--mode: " + value + " (expected: sign or verify)");
-                };
+                case "--mode" -> {
+                    verifying = "verify".equals(value);
+                    expectNothing = "none".equals(value);
+                    if (!verifying && !expectNothing && !"sign".equals(value)) {
+                        throw new IllegalArgumentException("--mode: " + value + " (expected: sign, verify or none)");
+                    }
+                }
                 case "--sign-key" -> signKey = Path.of(value);
                 case "--domain" -> domain = value;
                 case "--selector" -> selector = value;
+                case "--sessions-held" -> sessionsHeld = positive(option, value);
                 default -> throw new IllegalArgumentException("unknown option " + option);
             }
         }
@@ -153,6 +173,9 @@ public final class MilterLoad {
     }
 
     private int run() throws Exception {
+        if (sessionsHeld > 0) {
+            return runHeld();
+        }
         LoadMessage template = LoadMessage.of(size, 0);
         if (verifying) {
             SignatureSpec spec = SignatureSpec.builder(domain, selector, PrivateKeyReader.read(signKey)).build();
@@ -163,6 +186,9 @@ public final class MilterLoad {
             }
             presigned = List.copyOf(pool);
             verification = "every message must come back with Authentication-Results dkim=pass";
+        }
+        if (expectNothing) {
+            verification = "none (a milter that changes nothing: every message must be accepted)";
         }
         List<Worker> workers = new ArrayList<>();
         CountDownLatch warmedUp = new CountDownLatch(connections);
@@ -205,6 +231,98 @@ public final class MilterLoad {
         return report(workers, (end - start) / 1e9, cpuAfter - cpuBefore, selfAfter - selfBefore);
     }
 
+    /** The milter's resident memory and file descriptors at one moment (zeros without {@code --pid}). */
+    private record Footprint(long residentKb, int fds) {
+        String describe() {
+            return String.format(Locale.ROOT, "RSS %d MiB, %d fds", residentKb / 1024, fds);
+        }
+    }
+
+    private Footprint footprint() throws IOException {
+        return pid > 0 ? new Footprint(ProcessResources.residentKb(pid), ProcessResources.openFds(pid))
+                : new Footprint(0, 0);
+    }
+
+    /** {@code --sessions-held}: every session opened and held, then one message on each at once. */
+    private int runHeld() throws Exception {
+        if (verifying) {
+            throw new IllegalArgumentException("--sessions-held signs only");
+        }
+        LoadMessage template = LoadMessage.of(size, 0);
+        Footprint before = footprint();
+        CountDownLatch opened = new CountDownLatch(sessionsHeld);
+        CountDownLatch go = new CountDownLatch(1);
+        CountDownLatch served = new CountDownLatch(sessionsHeld);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicLong open = new AtomicLong();
+        List<Worker> workers = new ArrayList<>();
+        for (int i = 0; i < sessionsHeld; i++) {
+            workers.add(new Worker(i, template, null, null, null));
+        }
+        long start = System.nanoTime();
+        for (Worker w : workers) {
+            w.held = new Thread(null, () -> w.holdAndServe(open, opened, go, served, release), "held-" + w.index,
+                    256 * 1024);
+            w.held.start();
+        }
+        long slack = timeoutMillis + 5_000L;
+        if (!opened.await(sessionsHeld * 100L + slack, TimeUnit.MILLISECONDS)) {
+            failures.add("the sessions were not all open in time");
+        }
+        double openSeconds = (System.nanoTime() - start) / 1e9;
+        Thread.sleep(1000);
+        Footprint held = footprint();
+        long serveStart = System.nanoTime();
+        go.countDown();
+        if (!served.await(sessionsHeld * 100L + slack, TimeUnit.MILLISECONDS)) {
+            failures.add("the messages were not all answered in time");
+        }
+        double serveSeconds = (System.nanoTime() - serveStart) / 1e9;
+        Footprint whileServed = footprint();
+        release.countDown();
+        for (Worker w : workers) {
+            w.held.join(slack);
+            if (w.held.isAlive()) {
+                failures.add("session " + w.index + " did not close within " + slack + " ms");
+                w.held.interrupt();
+            }
+        }
+        Thread.sleep(2000);
+        Footprint after = footprint();
+        if (pid > 0 && held.fds() - before.fds() < open.get()) {
+            failures.add("the milter held " + (held.fds() - before.fds()) + " more file descriptors with "
+                    + open.get() + " sessions open");
+        }
+        long[] all = workers.stream().flatMapToLong(w -> Arrays.stream(w.latencies.values, 0, w.latencies.size))
+                .sorted().toArray();
+        long signed = workers.stream().mapToLong(w -> w.signed).sum();
+        boolean ok = open.get() == sessionsHeld && signed == sessionsHeld && failures.isEmpty();
+        System.out.printf(Locale.ROOT, "# %s at %s: %s; message %d bytes; signature check: %s%n", name,
+                describe(milter), negotiated, LoadMessage.of(size, 0).wireLength(),
+                verification);
+        System.out.printf(Locale.ROOT, "# %d of %d sessions opened and held in %.2f s; one message on each, all at"
+                + " once: %d signed in %.2f s (latency p50 %.1f ms, p99 %.1f ms, max %.1f ms)%n", open.get(),
+                sessionsHeld, openSeconds, signed, serveSeconds, percentile(all, 50), percentile(all, 99),
+                percentile(all, 100));
+        if (pid > 0) {
+            System.out.printf(Locale.ROOT, "# milter %d: before %s; all held %s; all served %s; after closing %s%n",
+                    pid, before.describe(), held.describe(), whileServed.describe(), after.describe());
+        }
+        System.out.printf(Locale.ROOT, "RESULT name=%s sessions_held=%d opened=%d signed=%d open_s=%.2f serve_s=%.2f"
+                + " p50_ms=%.2f p99_ms=%.2f rss_mb_before=%d rss_mb_held=%d rss_mb_served=%d rss_mb_after=%d"
+                + " fds_before=%d fds_held=%d fds_served=%d fds_after=%d failures=%d status=%s%n", name,
+                sessionsHeld, open.get(), signed, openSeconds, serveSeconds, percentile(all, 50),
+                percentile(all, 99), before.residentKb() / 1024, held.residentKb() / 1024,
+                whileServed.residentKb() / 1024, after.residentKb() / 1024, before.fds(), held.fds(),
+                whileServed.fds(), after.fds(), failures.size(), ok ? "OK" : "FAILED");
+        if (!ok) {
+            synchronized (failures) {
+                failures.stream().limit(10).forEach(f -> System.out.println("#   " + f));
+            }
+        }
+        return ok ? 0 : EXIT_FAILED;
+    }
+
     private int report(List<Worker> workers, double seconds, long milterTicks, long selfTicks) {
         int count = workers.stream().mapToInt(w -> w.latencies.size).sum();
         long[] all = new long[count];
@@ -223,8 +341,7 @@ public final class MilterLoad {
         }
         Arrays.sort(all);
         boolean ok = count > 0 && signed == count && failures.isEmpty();
-        System.out.printf(Locale.ROOT, "# %s at %s: %s%n", name, milter.getHostString() + ":" + milter.getPort(),
-                negotiated);
+        System.out.printf(Locale.ROOT, "# %s at %s: %s%n", name, describe(milter), negotiated);
         System.out.printf(Locale.ROOT, "# message: %d bytes (%d header fields), %d connection(s), %d messages per"
                 + " session, writes: %s (VSTREAM buffer %d bytes), Nagle on%n", LoadMessage.of(size, 0).wireLength(),
                 LoadMessage.header(0).size(), connections, messagesPerSession, writes.name().toLowerCase(Locale.ROOT),
@@ -236,11 +353,10 @@ public final class MilterLoad {
                 + " writes_per_msg=%.1f mode=%s %s=%d over_35ms=%d failures=%d status=%s%n",
                 name, connections, size, count, seconds, seconds > 0 ? count / seconds : 0.0, percentile(all, 50), percentile(all, 99),
                 mean(all), cpuMs, count > 0 ? selfTicks * 1000.0 / clockTicks / count : Double.NaN,
-                count > 0 ? (double) writeCount / count : Double.NaN, verifying ? "verify" : "sign",
-                verifying ? "passed" : "signed", signed, slow, failures.size(), ok ? "OK" : "FAILED");
+                count > 0 ? (double) writeCount / count : Double.NaN, mode(), doneKey(), signed, slow, failures.size(), ok ? "OK" : "FAILED");
         if (!ok) {
             System.out.printf(Locale.ROOT, "# FAILED: %d of %d messages %s%n", signed, count,
-                    verifying ? "with dkim=pass" : "signed");
+                    verifying ? "with dkim=pass" : expectNothing ? "accepted" : "signed");
             synchronized (failures) {
                 failures.stream().limit(10).forEach(f -> System.out.println("#   " + f));
             }
@@ -258,6 +374,8 @@ public final class MilterLoad {
         final AtomicLong remaining;
         final Longs latencies = new Longs();
         long warmupEnd;
+        /** The thread of {@code --sessions-held}. */
+        Thread held;
         long signed;
         long writeCount;
         volatile long lastEnd;
@@ -303,6 +421,37 @@ public final class MilterLoad {
             }
         }
 
+        /**
+         * Opens this session and holds it until every session is open, sends one message when told, then holds the
+         * session again until told to close it.
+         */
+        void holdAndServe(AtomicLong open, CountDownLatch opened, CountDownLatch go, CountDownLatch served,
+                CountDownLatch release) {
+            try {
+                try {
+                    openSession();
+                    open.incrementAndGet();
+                } finally {
+                    opened.countDown();
+                }
+                if (go.await(600, TimeUnit.SECONDS)) {
+                    message(true);
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                failures.add("session " + index + ": " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                served.countDown();
+            }
+            try {
+                release.await(600, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            closeQuietly();
+        }
+
         private void message(boolean measured) throws IOException {
             if (client == null) {
                 openSession();
@@ -313,7 +462,7 @@ public final class MilterLoad {
             client.macro("i", String.format(Locale.ROOT, "%010X", n));
             client.macro("{mail_addr}", LoadMessage.SENDER);
             client.macro("{rcpt_addr}", LoadMessage.RECIPIENT);
-            boolean capture = verifyKey != null && n == 1 && !verifying;
+            boolean capture = verifyKey != null && n == 1 && !verifying && !expectNothing;
             long writesBefore = client.writes();
             long t0 = System.nanoTime();
             PostfixMilterClient.Outcome outcome = client.transaction(LoadMessage.SENDER, LoadMessage.RECIPIENT,
@@ -346,6 +495,9 @@ public final class MilterLoad {
             client = new PostfixMilterClient(milter, vstreamBuffer, writes, timeoutMillis);
             if (verifying) {
                 client.expect("Authentication-Results", "dkim=pass");
+            }
+            if (expectNothing) {
+                client.expectNothing();
             }
             inSession = 0;
             sessions++;
@@ -424,7 +576,16 @@ public final class MilterLoad {
     }
 
     private String done() {
-        return verifying ? "Authentication-Results dkim=pass" : "a DKIM-Signature";
+        return verifying ? "Authentication-Results dkim=pass" : expectNothing ? "acceptance" : "a DKIM-Signature";
+    }
+
+    private String mode() {
+        return verifying ? "verify" : expectNothing ? "none" : "sign";
+    }
+
+    /** The RESULT key for the messages done: passed (verify), accepted (none) or signed (sign). */
+    private String doneKey() {
+        return verifying ? "passed" : expectNothing ? "accepted" : "signed";
     }
 
     private static double percentile(long[] sorted, int p) {
@@ -439,15 +600,24 @@ public final class MilterLoad {
         return values.length == 0 ? Double.NaN : Arrays.stream(values).average().orElse(0) / 1e6;
     }
 
-    private static InetSocketAddress address(String value) {
-        // inet:PORT@HOST (OpenDKIM's Socket) or HOST:PORT
+    private static String describe(SocketAddress address) {
+        return address instanceof InetSocketAddress inet ? inet.getHostString() + ":" + inet.getPort()
+                : "unix:" + ((UnixDomainSocketAddress) address).getPath();
+    }
+
+    private static SocketAddress address(String value) {
+        // inet:PORT@HOST (OpenDKIM's Socket), HOST:PORT, or unix:/path and local:/path (a unix-domain socket)
+        if (value.startsWith("unix:") || value.startsWith("local:")) {
+            return UnixDomainSocketAddress.of(value.substring(value.indexOf(':') + 1));
+        }
         if (value.startsWith("inet:") && value.contains("@")) {
             String port = value.substring(5, value.indexOf('@'));
             return new InetSocketAddress(value.substring(value.indexOf('@') + 1), Integer.parseInt(port));
         }
         int colon = value.lastIndexOf(':');
         if (colon < 1) {
-            throw new IllegalArgumentException("--milter: " + value + " (expected: HOST:PORT or inet:PORT@HOST)");
+            throw new IllegalArgumentException("--milter: " + value
+                    + " (expected: HOST:PORT, inet:PORT@HOST or unix:PATH)");
         }
         return new InetSocketAddress(value.substring(0, colon), Integer.parseInt(value.substring(colon + 1)));
     }

@@ -5,8 +5,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.io.Closeable;
 import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -82,7 +87,7 @@ public final class PostfixMilterClient implements AutoCloseable {
         "i",
         "i"};
 
-    private final Socket socket;
+    private final Closeable socket;
     private final VStreamOutput out;
     private final DataInputStream in;
     private final Writes writes;
@@ -91,6 +96,7 @@ public final class PostfixMilterClient implements AutoCloseable {
     private int events;
     private String expectedName = "DKIM-Signature";
     private String expectedText = "";
+    private boolean expectNothing;
 
     /** What one message's exchange came to. */
     public record Outcome(boolean signed, char finalReply, String failure, List<byte[]> inserts) {
@@ -106,20 +112,34 @@ public final class PostfixMilterClient implements AutoCloseable {
     /**
      * Connects and negotiates.
      *
+     * @param milter a TCP address, or a {@link UnixDomainSocketAddress} (Postfix's {@code unix:} milter; there
+     *     reads have no timeout, the caller bounds its waits)
      * @param vstreamBuffer the VSTREAM buffer size (twice the TCP MSS)
      * @param timeoutMillis the longest wait for any reply, like {@code milter_command_timeout}
      */
-    public PostfixMilterClient(InetSocketAddress milter, int vstreamBuffer, Writes writes, int timeoutMillis)
+    public PostfixMilterClient(SocketAddress milter, int vstreamBuffer, Writes writes, int timeoutMillis)
             throws IOException {
         this.writes = writes;
-        socket = new Socket();
         boolean done = false;
+        if (milter instanceof UnixDomainSocketAddress) {
+            SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            socket = channel;
+        } else {
+            socket = new Socket();
+        }
         try {
-            socket.connect(milter, timeoutMillis);
-            socket.setSoTimeout(timeoutMillis);
-            // TCP_NODELAY deliberately not set: Postfix leaves Nagle on for milter sockets.
-            out = new VStreamOutput(socket.getOutputStream(), vstreamBuffer);
-            in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 65536));
+            if (socket instanceof SocketChannel channel) {
+                channel.connect(milter);
+                out = new VStreamOutput(Channels.newOutputStream(channel), vstreamBuffer);
+                in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 65536));
+            } else {
+                Socket tcp = (Socket) socket;
+                tcp.connect(milter, timeoutMillis);
+                tcp.setSoTimeout(timeoutMillis);
+                // TCP_NODELAY deliberately not set: Postfix leaves Nagle on for milter sockets.
+                out = new VStreamOutput(tcp.getOutputStream(), vstreamBuffer);
+                in = new DataInputStream(new BufferedInputStream(tcp.getInputStream(), 65536));
+            }
             negotiate();
             done = true;
         } finally {
@@ -210,7 +230,8 @@ public final class PostfixMilterClient implements AutoCloseable {
      * stays buffered and leaves with the next command, as in Postfix).
      *
      * @param message the message
-     * @param keepInserts whether to return the SMFIR_INSHEADER payloads (index, name, value)
+     * @param keepInserts whether to return the SMFIR_INSHEADER payloads (index, name, value), SMFIR_ADDHEADER's
+     *     in the same shape with index 0
      */
     public Outcome transaction(String sender, String recipient, LoadMessage message, boolean keepInserts)
             throws IOException {
@@ -282,13 +303,16 @@ public final class PostfixMilterClient implements AutoCloseable {
                         inserts.add(reply.payload);
                     }
                     break;
-                case 'h': // SMFIR_ADDHEADER: name, value
+                case 'h': // SMFIR_ADDHEADER: name, value (rspamd adds its DKIM-Signature so)
                     signed |= expected(reply.payload, 0);
+                    if (keepInserts) {
+                        inserts.add(asInsert(reply.payload));
+                    }
                     break;
                 case 'm': case '+': case '-': case '2': case 'b': case 'e': case 'q': case 'p':
                     break;
                 case 'c': case 'a':
-                    return new Outcome(signed, reply.code, null, inserts);
+                    return new Outcome(signed || expectNothing, reply.code, null, inserts);
                 default:
                     return new Outcome(false, reply.code, "end of message answered " + reply.describe());
             }
@@ -391,6 +415,25 @@ public final class PostfixMilterClient implements AutoCloseable {
     void expect(String fieldName, String valueContains) {
         expectedName = fieldName;
         expectedText = valueContains;
+    }
+
+    /**
+     * What counts as done for a milter that is meant to change nothing (the do-nothing milter that sets the floor):
+     * the message accepted or continued at its end, whatever was added.
+     */
+    void expectNothing() {
+        expectNothing = true;
+    }
+
+    /**
+     * An SMFIR_ADDHEADER payload (name, value) in SMFIR_INSHEADER's shape (index 0, name, value). Where a field
+     * lands among the others does not change a DKIM verification, so a field added at the end of the header may be
+     * reassembled at its top as an inserted one.
+     */
+    private static byte[] asInsert(byte[] addHeader) {
+        byte[] insert = new byte[4 + addHeader.length];
+        System.arraycopy(addHeader, 0, insert, 4, addHeader.length);
+        return insert;
     }
 
     private boolean expected(byte[] payload, int nameAt) {

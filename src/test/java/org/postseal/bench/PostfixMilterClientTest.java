@@ -139,6 +139,32 @@ class PostfixMilterClientTest {
         }
     }
 
+    @Test
+    void theDoNothingMilterAcceptsEveryMessageAndAddsNothing() throws IOException {
+        try (NullMilter milter = NullMilter.listen(new InetSocketAddress("127.0.0.1", 0))) {
+            for (boolean expectNothing : new boolean[] {true, false}) {
+                try (PostfixMilterClient client = new PostfixMilterClient(milter.address(), 130964,
+                        PostfixMilterClient.Writes.VSTREAM, 10_000)) {
+                    // it negotiates what postseal negotiates when signing
+                    assertEquals(0x18018a, client.events());
+                    assertEquals(1, client.actions());
+                    if (expectNothing) {
+                        client.expectNothing();
+                    }
+                    assertEquals(null, client.connect("localhost", "127.0.0.1", 40002));
+                    for (int i = 1; i <= 3; i++) {
+                        PostfixMilterClient.Outcome outcome = client.transaction(LoadMessage.SENDER,
+                                LoadMessage.RECIPIENT, LoadMessage.of(102400, i), true);
+                        assertEquals('c', outcome.finalReply());
+                        assertEquals(0, outcome.inserts().size());
+                        // counted as done only where nothing is expected: it never signs
+                        assertEquals(expectNothing, outcome.ok(), outcome.toString());
+                    }
+                }
+            }
+        }
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
