@@ -167,7 +167,7 @@ public final class Smarthost implements AutoCloseable {
 
     /** One delivery attempt of a queued message, and what the spool then records. */
     private Attempt attempt(SpooledMessage record) throws IOException {
-        DeliveryReport report = relay.deliver(record.envelope(), spool.content(record));
+        DeliveryReport report = spool.relay(record, () -> relay.deliver(record.envelope(), spool.content(record)));
         List<String> pending = new ArrayList<>();
         List<String> outcomes = new ArrayList<>();
         for (RecipientResult r : report.results()) {

@@ -23,10 +23,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * The SMTP server Postfix relays everything to ({@code relayhost = [127.0.0.1]:PORT}): it accepts every
- * transaction and keeps each message's envelope and exact bytes.
+ * transaction (or refuses the recipients it was told to, see {@link #start(Function)}) and keeps each message's
+ * envelope and exact bytes.
  *
  * <p>Postfix's own {@code smtp-sink -d} was considered and left aside: its dump files end lines in LF only, prepend
  * its own {@code Received:} field, append an empty line and give no sign of when a message is complete, so the
@@ -50,10 +52,12 @@ public final class SmtpSink implements AutoCloseable {
     private final List<DeliveredMessage> delivered = new ArrayList<>(); // guarded by lock
     private final List<String> failures = new ArrayList<>(); // guarded by lock
     private int taken; // guarded by lock
+    private final Function<String, Optional<String>> refusals;
     private volatile boolean closed;
 
-    private SmtpSink(ServerSocket server) {
+    private SmtpSink(ServerSocket server, Function<String, Optional<String>> refusals) {
         this.server = server;
+        this.refusals = refusals;
         this.threads = Executors.newCachedThreadPool(task -> {
             Thread thread = new Thread(task, "postfix-sink-" + server.getLocalPort());
             thread.setDaemon(true);
@@ -61,11 +65,20 @@ public final class SmtpSink implements AutoCloseable {
         });
     }
 
-    /** Listens on a free port of 127.0.0.1. */
+    /** Listens on a free port of 127.0.0.1 and accepts every recipient. */
     public static SmtpSink start() {
+        return start(recipient -> Optional.empty());
+    }
+
+    /**
+     * Listens on a free port of 127.0.0.1; {@code refusals} is asked at each RCPT and answers the reply line that
+     * refuses that recipient ({@code 550 5.1.1 no such user}, {@code 451 4.3.0 later}), or empty to accept it. It is
+     * called on session threads, one RCPT at a time per session.
+     */
+    public static SmtpSink start(Function<String, Optional<String>> refusals) {
         try {
             ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-            SmtpSink sink = new SmtpSink(server);
+            SmtpSink sink = new SmtpSink(server, refusals);
             sink.threads.execute(sink::acceptLoop);
             return sink;
         } catch (IOException e) {
@@ -78,7 +91,7 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     /** Every message received so far, in the order their DATA ended. */
-    List<DeliveredMessage> delivered() {
+    public List<DeliveredMessage> delivered() {
         synchronized (lock) {
             return List.copyOf(delivered);
         }
@@ -242,6 +255,11 @@ public final class SmtpSink implements AutoCloseable {
             Optional<String> address = address(line, "RCPT TO:");
             if (address.isEmpty() || address.get().isEmpty()) {
                 reply("501 5.5.4 Syntax: RCPT TO:<address>");
+                return;
+            }
+            Optional<String> refusal = refusals.apply(address.get());
+            if (refusal.isPresent()) {
+                reply(refusal.get());
                 return;
             }
             recipients.add(address.get());
