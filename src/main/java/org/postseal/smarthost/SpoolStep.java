@@ -50,7 +50,7 @@ public record SpoolStep(Operation operation, Action action, Path file) {
         FSYNC,
         /** A file renamed atomically into place. */
         RENAME,
-        /** A file deleted. */
+        /** A file deleted (if it is there). */
         DELETE,
         /** A directory forced to disk, so that its renames and deletions last. */
         FSYNC_DIRECTORY,

@@ -52,6 +52,7 @@ public final class SmtpSink implements AutoCloseable {
     private final List<DeliveredMessage> delivered = new ArrayList<>(); // guarded by lock
     private final List<String> failures = new ArrayList<>(); // guarded by lock
     private int taken; // guarded by lock
+    private boolean holding; // guarded by lock
     private final Function<String, Optional<String>> refusals;
     private volatile boolean closed;
 
@@ -121,6 +122,24 @@ public final class SmtpSink implements AutoCloseable {
             List<DeliveredMessage> next = List.copyOf(delivered.subList(taken, taken + count));
             taken += count;
             return Optional.of(next);
+        }
+    }
+
+    /**
+     * From now on, the reply to the end of a message's data waits until {@link #releaseDataReplies}: the message is
+     * kept already, and the client does not know it yet (the moment a crash makes a duplicate).
+     */
+    public void holdDataReplies() {
+        synchronized (lock) {
+            holding = true;
+        }
+    }
+
+    /** Sends the replies {@link #holdDataReplies} held, and holds no more. */
+    public void releaseDataReplies() {
+        synchronized (lock) {
+            holding = false;
+            lock.notifyAll();
         }
     }
 
@@ -289,8 +308,22 @@ public final class SmtpSink implements AutoCloseable {
                 }
             }
             deliver(DeliveredMessage.of(sender, recipients, message.toByteArray()));
+            awaitRelease();
             reset();
             reply("250 2.0.0 Ok: queued as sink" + transactions.incrementAndGet());
+        }
+
+        private void awaitRelease() throws IOException {
+            synchronized (lock) {
+                while (holding && !closed) {
+                    try {
+                        lock.wait(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted while holding the reply to DATA", e);
+                    }
+                }
+            }
         }
 
         private void reset() {

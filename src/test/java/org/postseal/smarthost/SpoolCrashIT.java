@@ -1,6 +1,8 @@
 package org.postseal.smarthost;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -17,6 +19,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -50,7 +55,8 @@ import org.postseal.sendmail.SendmailOptions;
  * scenario's table of results is written to {@code target/spool-crash-NAME.md}.
  *
  * <p>The steps reached are compared with the expected list before anything is crashed: a step added, removed or
- * skipped fails the test, as does a point the process never reaches.
+ * skipped fails the test, as does a point the process never reaches. One more test kills the process (SIGKILL) inside
+ * the relay step, where no listener can: the server has kept the message and holds its 250.
  *
  * <p>A crash here is a process crash: what the process wrote is in the kernel's cache and survives. A power cut,
  * which the fsyncs are for, is not simulated.
@@ -156,6 +162,45 @@ class SpoolCrashIT {
         run(new Scenario("refused", List.of("dst@dst.test", "nobody@dst.test"), SpoolCrashIT::refuseNobody,
                 concat(ADD, List.of(SEND), FAIL), 2 * ADD.size() + 1, List.of("dst@dst.test"), true, 554,
                 "fail rename failed/ID.env"));
+    }
+
+    /**
+     * Killed with SIGKILL inside the relay step, where no listener can stop it: the upstream server has kept the
+     * message and holds its 250. The duplicate window opens there, before the smarthost can know.
+     */
+    @Test
+    void killedBetweenTheServersCommitAndItsAnswer() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("in-flight"));
+        Path socket = dir.resolve("s.sock");
+        Path spool = dir.resolve("spool");
+        Path trace = dir.resolve("trace");
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try (SmtpSink sink = SmtpSink.start(acceptAll())) {
+            sink.holdDataReplies();
+            Path conf = config(dir, spool, sink.port());
+            Process crashing = startCrashing(socket, conf, trace, dir.resolve("crashing.log"), 0);
+            Future<SubmissionAnswer> answer = client.submit(() -> new SubmissionClient(socket,
+                    Duration.ofSeconds(60)).submit(SendmailOptions.phpMail(), message(RELAYED, 0)));
+            assertTrue(sink.take(1, SETTLE).isPresent(), "the server has the message");
+            crashing.destroyForcibly();
+            assertTrue(crashing.waitFor(30, TimeUnit.SECONDS));
+            sink.releaseDataReplies();
+            assertEquals(137, crashing.exitValue(), "killed by SIGKILL");
+            assertEquals("before " + SEND, reached(trace).get(reached(trace).size() - 1), "killed while sending");
+            SubmissionAnswer told = answer.get(60, TimeUnit.SECONDS);
+            assertFalse(told.accepted(), told.line());
+            try (SmarthostProcess normal = new SmarthostProcess(JAVA_OPTIONS, socket, dir.resolve("restart.log"),
+                    List.of("--config", conf.toString())).start()) {
+                awaitSettled(spool, dir.resolve("restart.log"));
+            }
+            List<DeliveredMessage> copies = sink.delivered();
+            assertEquals(2, copies.size(), "sent again after the restart");
+            assertArrayEquals(copies.get(0).bytes(), copies.get(1).bytes(), "the same signed bytes");
+            Peers.PeerResult dkimpy = Peers.dkimpyVerify(copies.get(0).bytes(), RECORDS);
+            assertTrue(dkimpy.signatures() == 1 && dkimpy.allPassed(), dkimpy.output());
+        } finally {
+            client.shutdownNow();
+        }
     }
 
     private void run(Scenario scenario) throws Exception {
