@@ -73,8 +73,7 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
             ctx.write(reply);
         }
         if (outcome.close()) {
-            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            closeOnceWritten(ctx);
             return;
         }
         if (outcome.endOfMessage() != null) {
@@ -121,9 +120,18 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
             return false;
         }
         phase = Phase.CLOSED;
-        ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-                .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        closeOnceWritten(ctx);
         return true;
+    }
+
+    /**
+     * Flushes what was written and closes the connection once it has left. The empty buffer that marks the point is
+     * written from the pipeline's first context, past the frame encoder, which would otherwise send it as a
+     * zero-length packet.
+     */
+    private static void closeOnceWritten(ChannelHandlerContext ctx) {
+        ctx.pipeline().firstContext().writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
     }
 
     /** Makes signature {@code index}, then schedules the next one, then writes the replies. */
