@@ -72,6 +72,8 @@ class MilterKilledUnderLoadIT {
     private static final int KILL_AFTER = 300;
     private static final int DKIMPY_SAMPLE = 20;
     private static final Duration RETRY_PAUSE = Duration.ofMillis(200);
+    /** Each client sends at most one message in this time: 1,000 messages take about 25 s, the restart included. */
+    private static final Duration PACE = Duration.ofMillis(250);
     private static final Duration SENDING = Duration.ofSeconds(90);
     private static final Duration DELIVERY = Duration.ofSeconds(60);
     private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(60);
@@ -107,6 +109,7 @@ class MilterKilledUnderLoadIT {
         assertEquals(List.of(), run.unsigned, "with tempfail every delivered message is signed");
         assertEquals(List.of(), run.badSignatures, "every signature verifies");
         assertEquals(DKIMPY_SAMPLE, run.dkimpyChecked);
+        assertTrue(run.signedAfterRestart > 0, "the milter signed again once restarted");
     }
 
     @Test
@@ -119,6 +122,9 @@ class MilterKilledUnderLoadIT {
         assertTrue(run.postfixMilterWarnings > 0, "Postfix logged no milter failure:\n" + run.postfixLog);
         assertEquals(List.of(), run.badSignatures, "every signed message verifies");
         assertEquals(MESSAGES, run.unsigned.size() + run.verified, "each message is either unsigned or verified");
+        assertEquals(DKIMPY_SAMPLE, run.dkimpyChecked);
+        assertEquals(List.of(), run.unsignedBeforeKill, "only messages under way at the kill or later go unsigned");
+        assertTrue(run.signedAfterRestart > 0, "the milter signed again once restarted");
     }
 
     // --- one run -------------------------------------------------------------------------------------------
@@ -128,6 +134,16 @@ class MilterKilledUnderLoadIT {
         final AtomicInteger accepted = new AtomicInteger();
         final AtomicInteger tempfailed = new AtomicInteger();
         final AtomicInteger dropped = new AtomicInteger();
+        /** When each message (by number) was accepted, in System.nanoTime(). */
+        final Map<Integer, Long> acceptedAt = new java.util.concurrent.ConcurrentHashMap<>();
+        long killedAt;
+        long readyAt;
+        long sendingStarted;
+        long sendingEnded;
+        int signedAfterRestart;
+        int unsignedAfterRestart;
+        final List<String> unsignedBeforeKill = new ArrayList<>();
+        final List<String> warnings = new ArrayList<>();
         final List<String> failures = Collections.synchronizedList(new ArrayList<>());
         final List<DeliveredMessage> messages = new ArrayList<>();
         final Map<String, Integer> delivered = new TreeMap<>();
@@ -155,13 +171,15 @@ class MilterKilledUnderLoadIT {
 
         void print(String action) {
             int copies = delivered.values().stream().mapToInt(Integer::intValue).sum();
-            System.out.printf("MilterKilledUnderLoadIT milter_default_action=%s: %d messages sent by %d clients, "
-                    + "%d accepted; killed after %d accepted, listening again %d ms after the kill; %d 4xx replies "
-                    + "and %d dropped sessions retried; %d Message-IDs delivered (%d copies), %d signed and "
-                    + "verified (%d also by dkimpy), %d unsigned, %d bad signatures; Postfix logged %d milter "
-                    + "warnings; %d s%n", action, MESSAGES, CLIENTS, accepted.get(), acceptedAtKill, restartMillis,
-                    tempfailed.get(), dropped.get(), delivered.size(), copies, verified, dkimpyChecked,
-                    unsigned.size(), badSignatures.size(), postfixMilterWarnings, seconds);
+            System.out.printf("MilterKilledUnderLoadIT milter_default_action=%s: %d messages sent by %d clients "
+                    + "in %d ms, %d accepted; killed after %d accepted, ready again %d ms after the kill; %d 4xx "
+                    + "replies and %d dropped sessions retried; %d Message-IDs delivered (%d copies), %d signed and "
+                    + "verified (%d also by dkimpy; %d accepted after the restart), %d unsigned (%d accepted after "
+                    + "the restart), %d bad signatures; Postfix logged %d milter warnings, e.g. %s; %d s in all%n",
+                    action, MESSAGES, CLIENTS, TimeUnit.NANOSECONDS.toMillis(sendingEnded - sendingStarted),
+                    accepted.get(), acceptedAtKill, restartMillis, tempfailed.get(), dropped.get(), delivered.size(),
+                    copies, verified, dkimpyChecked, signedAfterRestart, unsigned.size(), unsignedAfterRestart,
+                    badSignatures.size(), postfixMilterWarnings, warnings, seconds);
         }
     }
 
@@ -183,7 +201,8 @@ class MilterKilledUnderLoadIT {
         try (PostfixInstance postfix = PostfixInstance.start(options)) {
             Deque<Integer>[] queues = queues();
             List<Thread> clients = new ArrayList<>();
-            long sendingEnds = System.nanoTime() + SENDING.toNanos();
+            run.sendingStarted = System.nanoTime();
+            long sendingEnds = run.sendingStarted + SENDING.toNanos();
             for (Deque<Integer> queue : queues) {
                 Thread client = new Thread(() -> send(postfix.smtpPort(), queue, run, sendingEnds), "smtp-client");
                 client.start();
@@ -193,15 +212,17 @@ class MilterKilledUnderLoadIT {
                 Thread.sleep(5);
             }
             run.acceptedAtKill = run.accepted.get();
-            long killed = System.nanoTime();
+            run.killedAt = System.nanoTime();
             milter.destroyForcibly(); // SIGKILL
             assertTrue(milter.waitFor(10, TimeUnit.SECONDS), "the milter is gone");
             Thread.sleep(1000);
             milter = startMilter(milterConf, port, work.resolve(action.value() + "-2.log"));
-            run.restartMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+            run.readyAt = System.nanoTime();
+            run.restartMillis = TimeUnit.NANOSECONDS.toMillis(run.readyAt - run.killedAt);
             for (Thread client : clients) {
                 client.join(SENDING.toMillis() + REPLY_TIMEOUT.toMillis());
             }
+            run.sendingEnded = System.nanoTime();
             for (Deque<Integer> queue : queues) {
                 synchronized (queue) {
                     queue.forEach(n -> run.failures.add(messageId(n) + ": never accepted within " + SENDING));
@@ -210,8 +231,11 @@ class MilterKilledUnderLoadIT {
             assertTrue(run.acceptedAtKill < MESSAGES, "the kill came while messages were still being sent");
             collect(postfix, run);
             run.postfixLog = postfix.log();
-            run.postfixMilterWarnings = (int) run.postfixLog.lines()
-                    .filter(l -> l.contains("warning: milter inet:127.0.0.1:" + port)).count();
+            List<String> warnings = run.postfixLog.lines()
+                    .filter(l -> l.contains("warning:") && l.contains("127.0.0.1:" + port)).toList();
+            run.postfixMilterWarnings = warnings.size();
+            warnings.stream().map(l -> l.replaceFirst("^.*?warning: ", "").replaceAll("\\[\\d+\\]", ""))
+                    .distinct().limit(3).forEach(run.warnings::add);
         } finally {
             milter.destroy();
             milter.waitFor(40, TimeUnit.SECONDS);
@@ -258,6 +282,7 @@ class MilterKilledUnderLoadIT {
                     }
                     int code = session.transaction("joe@" + DOMAIN, "bob@example.net", message(next));
                     if (code / 100 == 2) {
+                        run.acceptedAt.put(next, System.nanoTime());
                         run.accepted.incrementAndGet();
                     } else if (code / 100 == 5) {
                         run.failures.add(messageId(next) + ": " + code);
@@ -268,10 +293,14 @@ class MilterKilledUnderLoadIT {
                     synchronized (queue) {
                         queue.poll();
                     }
+                    Thread.sleep(PACE.toMillis());
                 }
                 if (session.tempfailed) {
                     pause();
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             } catch (TempfailException e) {
                 run.tempfailed.incrementAndGet();
                 pause();
@@ -299,6 +328,10 @@ class MilterKilledUnderLoadIT {
 
     private static String messageId(int n) {
         return "<load-" + n + "@example.com>";
+    }
+
+    private static int number(String messageId) {
+        return Integer.parseInt(messageId.replaceAll("[^0-9]", ""));
     }
 
     private static byte[] message(int n) {
@@ -333,12 +366,22 @@ class MilterKilledUnderLoadIT {
             }
             return List.of(record);
         }, Clock.systemUTC());
-        int every = Math.max(1, MESSAGES / DKIMPY_SAMPLE);
+        long signed = run.messages.stream().filter(m -> !m.headerFields("DKIM-Signature").isEmpty()).count();
+        long every = Math.max(1, signed / DKIMPY_SAMPLE);
         for (DeliveredMessage message : run.messages) {
             String id = message.headerValue("Message-ID");
+            long acceptedAt = run.acceptedAt.getOrDefault(number(id), Long.MIN_VALUE);
             if (message.headerFields("DKIM-Signature").isEmpty()) {
                 run.unsigned.add(id);
+                if (acceptedAt < run.killedAt) {
+                    run.unsignedBeforeKill.add(id);
+                } else if (acceptedAt > run.readyAt) {
+                    run.unsignedAfterRestart++;
+                }
                 continue;
+            }
+            if (acceptedAt > run.readyAt) {
+                run.signedAfterRestart++;
             }
             VerificationSession session = verifier.newSession();
             InputStream in = new ByteArrayInputStream(message.bytes());
@@ -353,7 +396,7 @@ class MilterKilledUnderLoadIT {
                 continue;
             }
             run.verified++;
-            if (run.verified % every == 1 % every && run.dkimpyChecked < DKIMPY_SAMPLE) {
+            if ((run.verified - 1) % every == 0 && run.dkimpyChecked < DKIMPY_SAMPLE) {
                 Peers.PeerResult dkimpy = Peers.dkimpyVerify(message.bytes(), records);
                 if (dkimpy.signatures() != 1 || !dkimpy.allPassed()) {
                     run.badSignatures.add(id + ": dkimpy " + dkimpy.output());
