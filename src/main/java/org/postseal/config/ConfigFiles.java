@@ -6,8 +6,8 @@ import org.postseal.files.BoundedFile;
 /**
  * Reads the configuration's own files (opendkim.conf and its Includes, tables, msmtp files, HOCON files) through
  * {@link BoundedFile}: a regular file of at most {@link BoundedFile#CONFIG_LIMIT} bytes, or a {@link ConfigException}
- * of one line naming it. A leading UTF-8 byte-order mark is skipped with a warning naming the file, instead of
- * becoming part of the first entry.
+ * of one line naming it. A NUL byte is refused with its line. A leading UTF-8 byte-order mark is skipped with a
+ * warning naming the file, instead of becoming part of the first entry.
  */
 final class ConfigFiles {
     private ConfigFiles() {
@@ -32,7 +32,24 @@ final class ConfigFiles {
         if (contents.byteOrderMark()) {
             warnings.at(file.toString(), "starts with a UTF-8 byte-order mark; skipped");
         }
+        refuseNul(file, contents.bytes());
         return contents.bytes();
+    }
+
+    /**
+     * A NUL byte has no place in a text file and no file name may hold one (Java refuses such a path, C would cut the
+     * line short there): the file is refused at the line that holds it, before any value of it reaches a path.
+     */
+    private static void refuseNul(Path file, byte[] bytes) {
+        int line = 1;
+        for (byte b : bytes) {
+            if (b == 0) {
+                throw ConfigException.at(file + ":" + line, "contains a NUL byte (a configuration file is text)");
+            }
+            if (b == '\n') {
+                line++;
+            }
+        }
     }
 
     /** {@link #read} as UTF-8 text. */

@@ -1,7 +1,6 @@
 package org.postseal.dkim;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -27,12 +26,15 @@ public final class SignatureSpec {
     /** The fields named once more than they occur, so that none can be added after signing: From, as Debian does. */
     public static final List<String> DEFAULT_OVERSIGNED_HEADERS = List.of("From");
 
+    private static final FieldNames DEFAULT_SIGNED = FieldNames.of(DEFAULT_SIGNED_HEADERS);
+    private static final FieldNames DEFAULT_OVERSIGNED = FieldNames.of(DEFAULT_OVERSIGNED_HEADERS);
+
     private final String domain;
     private final String selector;
     private final SigningKey key;
     private final CanonicalizationPair canonicalization;
-    private final List<String> signedHeaders;
-    private final List<String> oversignedHeaders;
+    private final FieldNames signedHeaders;
+    private final FieldNames oversignedHeaders;
     private final Optional<String> identity;
     private final Optional<Duration> expiry;
     private final boolean bodyLengthTag;
@@ -42,8 +44,8 @@ public final class SignatureSpec {
         this.selector = b.selector;
         this.key = b.key;
         this.canonicalization = b.canonicalization;
-        this.signedHeaders = List.copyOf(b.signedHeaders);
-        this.oversignedHeaders = List.copyOf(b.oversignedHeaders);
+        this.signedHeaders = b.signedHeaders;
+        this.oversignedHeaders = b.oversignedHeaders;
         this.identity = b.identity;
         this.expiry = b.expiry;
         this.bodyLengthTag = b.bodyLengthTag;
@@ -80,12 +82,17 @@ public final class SignatureSpec {
 
     /** The fields signed as often as they occur, as configured (From always among them). */
     public List<String> signedHeaders() {
+        return signedHeaders.list();
+    }
+
+    /** {@link #signedHeaders()} with their membership test. */
+    FieldNames signedFieldNames() {
         return signedHeaders;
     }
 
     /** The fields named once more than they occur. */
     public List<String> oversignedHeaders() {
-        return oversignedHeaders;
+        return oversignedHeaders.list();
     }
 
     /** The {@code i=} identity, if one is to be written. */
@@ -115,8 +122,8 @@ public final class SignatureSpec {
         private final String selector;
         private final SigningKey key;
         private CanonicalizationPair canonicalization = CanonicalizationPair.RELAXED_RELAXED;
-        private List<String> signedHeaders = DEFAULT_SIGNED_HEADERS;
-        private List<String> oversignedHeaders = DEFAULT_OVERSIGNED_HEADERS;
+        private FieldNames signedHeaders = DEFAULT_SIGNED;
+        private FieldNames oversignedHeaders = DEFAULT_OVERSIGNED;
         private Optional<String> identity = Optional.empty();
         private Optional<Duration> expiry = Optional.empty();
         private boolean bodyLengthTag;
@@ -138,14 +145,12 @@ public final class SignatureSpec {
          * @throws IllegalArgumentException if a name is not a valid field name
          */
         public Builder signedHeaders(List<String> names) {
-            List<String> checked = new ArrayList<>();
-            for (String name : names) {
-                checked.add(checkFieldName(name));
-            }
-            if (checked.stream().noneMatch(n -> n.equalsIgnoreCase("from"))) {
-                checked.add(0, "From");
-            }
-            this.signedHeaders = checked;
+            return signedHeaders(FieldNames.of(names));
+        }
+
+        /** The fields to sign, checked once for many signatures; From is added if missing. */
+        public Builder signedHeaders(FieldNames names) {
+            this.signedHeaders = names.withFirst("From");
             return this;
         }
 
@@ -155,11 +160,12 @@ public final class SignatureSpec {
          * @throws IllegalArgumentException if a name is not a valid field name
          */
         public Builder oversignedHeaders(List<String> names) {
-            List<String> checked = new ArrayList<>();
-            for (String name : names) {
-                checked.add(checkFieldName(name));
-            }
-            this.oversignedHeaders = checked;
+            return oversignedHeaders(FieldNames.of(names));
+        }
+
+        /** The fields to oversign, checked once for many signatures (may be empty). */
+        public Builder oversignedHeaders(FieldNames names) {
+            this.oversignedHeaders = java.util.Objects.requireNonNull(names, "names");
             return this;
         }
 
@@ -214,11 +220,5 @@ public final class SignatureSpec {
             return value;
         }
 
-        private static String checkFieldName(String name) {
-            if (name.isEmpty() || !name.chars().allMatch(ch -> ch >= 33 && ch <= 126 && ch != ':')) {
-                throw new IllegalArgumentException("header field name: " + name);
-            }
-            return name;
-        }
     }
 }

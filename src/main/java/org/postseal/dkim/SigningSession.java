@@ -10,8 +10,6 @@ import java.util.Base64;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import org.postseal.dkim.record.DkimQuotedPrintable;
 import org.postseal.dkim.record.SignatureHeaderFormatter;
 import org.postseal.message.HeaderField;
@@ -147,8 +145,7 @@ public final class SigningSession {
 
     /** The h= list: each configured field once per occurrence, in message order, then the oversigned names. */
     private List<String> signedNames(SignatureSpec spec) {
-        Set<String> wanted = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        wanted.addAll(spec.signedHeaders());
+        FieldNames wanted = spec.signedFieldNames();
         List<String> names = new ArrayList<>();
         for (HeaderField field : headers) {
             if (wanted.contains(field.name())) {

@@ -5,30 +5,80 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.postseal.dkim.CanonicalizationPair;
+import org.postseal.dkim.FieldNames;
 import org.postseal.dkim.SignatureSpec;
 import org.postseal.dkim.SigningKey;
 
 /**
  * What every signature of a setup has in common, whichever key makes it: canonicalization, the header fields
  * signed and oversigned, the lifetime ({@code x=}) and whether {@code l=} is written. Built once from the
- * configuration or the command line; {@link #spec} turns it into the engine's {@link SignatureSpec} for one key.
- *
- * @param canonicalization {@code c=}
- * @param signedHeaders the fields to sign ({@code h=}; From is added if missing)
- * @param oversignedHeaders the fields to oversign
- * @param expiry how long signatures stay valid, if limited
- * @param bodyLengthTag whether to write {@code l=}
+ * configuration or the command line, its header names checked once; {@link #spec} turns it into the engine's
+ * {@link SignatureSpec} for one key, per message.
  */
-public record SignatureTemplate(CanonicalizationPair canonicalization, List<String> signedHeaders,
-        List<String> oversignedHeaders, Optional<Duration> expiry, boolean bodyLengthTag) {
+public final class SignatureTemplate {
     /** OpenDKIM's header lists, relaxed/relaxed, no expiry, no {@code l=}. */
     public static final SignatureTemplate DEFAULT = of(CanonicalizationPair.RELAXED_RELAXED);
 
-    public SignatureTemplate {
-        Objects.requireNonNull(canonicalization, "canonicalization");
-        signedHeaders = List.copyOf(signedHeaders);
-        oversignedHeaders = List.copyOf(oversignedHeaders);
-        Objects.requireNonNull(expiry, "expiry");
+    private final CanonicalizationPair canonicalization;
+    private final FieldNames signedHeaders;
+    private final FieldNames oversignedHeaders;
+    private final Optional<Duration> expiry;
+    private final boolean bodyLengthTag;
+
+    /**
+     * @param canonicalization {@code c=}
+     * @param signedHeaders the fields to sign ({@code h=}; From is added if missing)
+     * @param oversignedHeaders the fields to oversign
+     * @param expiry how long signatures stay valid, if limited
+     * @param bodyLengthTag whether to write {@code l=}
+     * @throws IllegalArgumentException if a header field name is not one (checked here, once, not per message)
+     */
+    public SignatureTemplate(CanonicalizationPair canonicalization, List<String> signedHeaders,
+            List<String> oversignedHeaders, Optional<Duration> expiry, boolean bodyLengthTag) {
+        this.canonicalization = Objects.requireNonNull(canonicalization, "canonicalization");
+        this.signedHeaders = FieldNames.of(signedHeaders);
+        this.oversignedHeaders = FieldNames.of(oversignedHeaders);
+        this.expiry = Objects.requireNonNull(expiry, "expiry");
+        this.bodyLengthTag = bodyLengthTag;
+    }
+
+    public CanonicalizationPair canonicalization() {
+        return canonicalization;
+    }
+
+    public List<String> signedHeaders() {
+        return signedHeaders.list();
+    }
+
+    public List<String> oversignedHeaders() {
+        return oversignedHeaders.list();
+    }
+
+    public Optional<Duration> expiry() {
+        return expiry;
+    }
+
+    public boolean bodyLengthTag() {
+        return bodyLengthTag;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SignatureTemplate t && canonicalization.equals(t.canonicalization)
+                && signedHeaders().equals(t.signedHeaders()) && oversignedHeaders().equals(t.oversignedHeaders())
+                && expiry.equals(t.expiry) && bodyLengthTag == t.bodyLengthTag;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(canonicalization, signedHeaders(), oversignedHeaders(), expiry, bodyLengthTag);
+    }
+
+    @Override
+    public String toString() {
+        return "SignatureTemplate[canonicalization=" + canonicalization + ", signedHeaders=" + signedHeaders
+                + ", oversignedHeaders=" + oversignedHeaders + ", expiry=" + expiry + ", bodyLengthTag="
+                + bodyLengthTag + "]";
     }
 
     /** OpenDKIM's header lists with this canonicalization, no expiry, no {@code l=}. */

@@ -83,6 +83,15 @@ class OpenDkimConfTest {
                 e.getMessage());
     }
 
+    /** Found by fuzzing: a NUL in a path value reached Path.of, whose InvalidPathException named no file or line. */
+    @Test
+    void aNulByteIsRefusedWithItsLine() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> conf("Syslog yes\nBaseDirectory /var/run/open\0dkim\n"));
+        assertEquals(dir.resolve("opendkim.conf") + ":2: contains a NUL byte (a configuration file is text)",
+                e.getMessage());
+    }
+
     @ParameterizedTest
     @CsvSource({"1024, 1024", "007, 7", "0x1f, 31", "022, 18", "0, 0", "-1, -1"})
     void integersAreReadAsStrtolReadsThem(String value, int expected) {
