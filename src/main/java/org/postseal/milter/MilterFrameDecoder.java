@@ -61,15 +61,24 @@ public final class MilterFrameDecoder extends ByteToMessageDecoder {
             out.add(new MilterCommand(code, payload));
             completed = true;
         }
-        hold(ctx, in.readableBytes(), completed);
+        if (!hold(ctx, in.readableBytes(), completed)) {
+            // dropped with the refusal: the decode that closing the connection runs finds nothing to refuse again
+            in.skipBytes(in.readableBytes());
+            hold(ctx, 0, completed);
+            throw MilterProtocolException.limit("partial packets of all connections would exceed "
+                    + memory.limit() + " bytes (limits.buffer-memory)");
+        }
     }
 
-    /** Charges what is left of a packet still arriving, and watches its deadline. */
-    private void hold(ChannelHandlerContext ctx, int partial, boolean completed) {
+    /**
+     * Charges what is left of a packet still arriving, and watches its deadline.
+     *
+     * @return false, with nothing charged or changed, when the budget has no room for it
+     */
+    private boolean hold(ChannelHandlerContext ctx, int partial, boolean completed) {
         if (partial > charged) {
             if (!memory.reserve(partial - charged)) {
-                throw MilterProtocolException.limit("partial packets of all connections would exceed "
-                        + memory.limit() + " bytes (limits.buffer-memory)");
+                return false;
             }
         } else {
             memory.release(charged - partial);
@@ -83,6 +92,7 @@ public final class MilterFrameDecoder extends ByteToMessageDecoder {
             cancelDeadline();
             deadline = ctx.executor().schedule(() -> checkDeadline(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
         }
+        return true;
     }
 
     private void checkDeadline(ChannelHandlerContext ctx) {

@@ -153,6 +153,16 @@ public final class LoadMessage {
         return new LoadMessage(header(sequence), template.body);
     }
 
+    /** This message with its From field naming {@code address} instead of {@link #SENDER}. */
+    public LoadMessage from(String address) {
+        List<Field> changed = new ArrayList<>(fields.size());
+        for (Field f : fields) {
+            boolean from = new String(f.name(), StandardCharsets.US_ASCII).equalsIgnoreCase("From");
+            changed.add(from ? field("From", " Joe SixPack <" + address + ">") : f);
+        }
+        return new LoadMessage(List.copyOf(changed), body);
+    }
+
     /**
      * This message with a DKIM signature made by {@code signer} on top, as a signing MTA upstream would have left it
      * (the signature field in Postfix's form: folds as a bare LF).

@@ -49,6 +49,13 @@ import org.postseal.keys.PrivateKeyReader;
  * <p>Every run also counts the messages that took 35 ms or more ({@code over_35ms}): a delayed ACK (40 ms on Linux)
  * shows there.
  *
+ * <p>With {@code --sessions-held N}, the driver instead opens N sessions (each negotiates, sends CONNECT and HELO) and
+ * keeps them all open; once every one is open it sends one message on each of them at once, waits for every reply,
+ * and only then closes them. It reports how long opening and serving took, and, with {@code --pid}, the milter's
+ * resident memory and file descriptors before, while all are held, once all are served, and after they closed. A
+ * session that fails, a message not signed, or a milter that does not hold N more file descriptors while they are open
+ * makes the run FAILED ({@code bin/load-sessions}).
+ *
  * <pre>
  * java -cp ... org.postseal.bench.MilterLoad --milter 127.0.0.1:8891 --pid 1234 --connections 8 --size 2k \
  *     --warmup 5 --duration 10 [--messages N] [--name opendkim] [--verify-key key.pem]
@@ -80,6 +87,7 @@ public final class MilterLoad {
     private String domain = "example.com";
     private String selector = "sel";
     private List<LoadMessage> presigned = List.of();
+    private int sessionsHeld;
 
     private final AtomicLong sequence = new AtomicLong();
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -101,7 +109,8 @@ public final class MilterLoad {
                     + " [--connections N] [--size BYTES|2k|100k] [--warmup SECONDS] [--duration SECONDS]"
                     + " [--messages N] [--messages-per-session N] [--clk-tck TICKS] [--vstream-buffer BYTES]"
                     + " [--writes vstream|per-packet] [--timeout-ms MS] [--verify-key PRIVATE_KEY]"
-                    + " [--mode sign|verify] [--sign-key PRIVATE_KEY] [--domain D] [--selector S]");
+                    + " [--mode sign|verify] [--sign-key PRIVATE_KEY] [--domain D] [--selector S]"
+                    + " [--sessions-held N]");
             System.exit(EXIT_USAGE);
         }
         System.exit(load.run());
@@ -138,6 +147,7 @@ public final class MilterLoad {
                 case "--sign-key" -> signKey = Path.of(value);
                 case "--domain" -> domain = value;
                 case "--selector" -> selector = value;
+                case "--sessions-held" -> sessionsHeld = positive(option, value);
                 default -> throw new IllegalArgumentException("unknown option " + option);
             }
         }
@@ -153,6 +163,9 @@ public final class MilterLoad {
     }
 
     private int run() throws Exception {
+        if (sessionsHeld > 0) {
+            return runHeld();
+        }
         LoadMessage template = LoadMessage.of(size, 0);
         if (verifying) {
             SignatureSpec spec = SignatureSpec.builder(domain, selector, PrivateKeyReader.read(signKey)).build();
@@ -203,6 +216,98 @@ public final class MilterLoad {
         long cpuAfter = pid > 0 ? ProcessCpu.ticks(pid) : 0;
         long selfAfter = ProcessCpu.ticks(ProcessHandle.current().pid());
         return report(workers, (end - start) / 1e9, cpuAfter - cpuBefore, selfAfter - selfBefore);
+    }
+
+    /** The milter's resident memory and file descriptors at one moment (zeros without {@code --pid}). */
+    private record Footprint(long residentKb, int fds) {
+        String describe() {
+            return String.format(Locale.ROOT, "RSS %d MiB, %d fds", residentKb / 1024, fds);
+        }
+    }
+
+    private Footprint footprint() throws IOException {
+        return pid > 0 ? new Footprint(ProcessResources.residentKb(pid), ProcessResources.openFds(pid))
+                : new Footprint(0, 0);
+    }
+
+    /** {@code --sessions-held}: every session opened and held, then one message on each at once. */
+    private int runHeld() throws Exception {
+        if (verifying) {
+            throw new IllegalArgumentException("--sessions-held signs only");
+        }
+        LoadMessage template = LoadMessage.of(size, 0);
+        Footprint before = footprint();
+        CountDownLatch opened = new CountDownLatch(sessionsHeld);
+        CountDownLatch go = new CountDownLatch(1);
+        CountDownLatch served = new CountDownLatch(sessionsHeld);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicLong open = new AtomicLong();
+        List<Worker> workers = new ArrayList<>();
+        for (int i = 0; i < sessionsHeld; i++) {
+            workers.add(new Worker(i, template, null, null, null));
+        }
+        long start = System.nanoTime();
+        for (Worker w : workers) {
+            w.held = new Thread(null, () -> w.holdAndServe(open, opened, go, served, release), "held-" + w.index,
+                    256 * 1024);
+            w.held.start();
+        }
+        long slack = timeoutMillis + 5_000L;
+        if (!opened.await(sessionsHeld * 100L + slack, TimeUnit.MILLISECONDS)) {
+            failures.add("the sessions were not all open in time");
+        }
+        double openSeconds = (System.nanoTime() - start) / 1e9;
+        Thread.sleep(1000);
+        Footprint held = footprint();
+        long serveStart = System.nanoTime();
+        go.countDown();
+        if (!served.await(sessionsHeld * 100L + slack, TimeUnit.MILLISECONDS)) {
+            failures.add("the messages were not all answered in time");
+        }
+        double serveSeconds = (System.nanoTime() - serveStart) / 1e9;
+        Footprint whileServed = footprint();
+        release.countDown();
+        for (Worker w : workers) {
+            w.held.join(slack);
+            if (w.held.isAlive()) {
+                failures.add("session " + w.index + " did not close within " + slack + " ms");
+                w.held.interrupt();
+            }
+        }
+        Thread.sleep(2000);
+        Footprint after = footprint();
+        if (pid > 0 && held.fds() - before.fds() < open.get()) {
+            failures.add("the milter held " + (held.fds() - before.fds()) + " more file descriptors with "
+                    + open.get() + " sessions open");
+        }
+        long[] all = workers.stream().flatMapToLong(w -> Arrays.stream(w.latencies.values, 0, w.latencies.size))
+                .sorted().toArray();
+        long signed = workers.stream().mapToLong(w -> w.signed).sum();
+        boolean ok = open.get() == sessionsHeld && signed == sessionsHeld && failures.isEmpty();
+        System.out.printf(Locale.ROOT, "# %s at %s: %s; message %d bytes; signature check: %s%n", name,
+                milter.getHostString() + ":" + milter.getPort(), negotiated, LoadMessage.of(size, 0).wireLength(),
+                verification);
+        System.out.printf(Locale.ROOT, "# %d of %d sessions opened and held in %.2f s; one message on each, all at"
+                + " once: %d signed in %.2f s (latency p50 %.1f ms, p99 %.1f ms, max %.1f ms)%n", open.get(),
+                sessionsHeld, openSeconds, signed, serveSeconds, percentile(all, 50), percentile(all, 99),
+                percentile(all, 100));
+        if (pid > 0) {
+            System.out.printf(Locale.ROOT, "# milter %d: before %s; all held %s; all served %s; after closing %s%n",
+                    pid, before.describe(), held.describe(), whileServed.describe(), after.describe());
+        }
+        System.out.printf(Locale.ROOT, "RESULT name=%s sessions_held=%d opened=%d signed=%d open_s=%.2f serve_s=%.2f"
+                + " p50_ms=%.2f p99_ms=%.2f rss_mb_before=%d rss_mb_held=%d rss_mb_served=%d rss_mb_after=%d"
+                + " fds_before=%d fds_held=%d fds_served=%d fds_after=%d failures=%d status=%s%n", name,
+                sessionsHeld, open.get(), signed, openSeconds, serveSeconds, percentile(all, 50),
+                percentile(all, 99), before.residentKb() / 1024, held.residentKb() / 1024,
+                whileServed.residentKb() / 1024, after.residentKb() / 1024, before.fds(), held.fds(),
+                whileServed.fds(), after.fds(), failures.size(), ok ? "OK" : "FAILED");
+        if (!ok) {
+            synchronized (failures) {
+                failures.stream().limit(10).forEach(f -> System.out.println("#   " + f));
+            }
+        }
+        return ok ? 0 : EXIT_FAILED;
     }
 
     private int report(List<Worker> workers, double seconds, long milterTicks, long selfTicks) {
@@ -258,6 +363,8 @@ public final class MilterLoad {
         final AtomicLong remaining;
         final Longs latencies = new Longs();
         long warmupEnd;
+        /** The thread of {@code --sessions-held}. */
+        Thread held;
         long signed;
         long writeCount;
         volatile long lastEnd;
@@ -301,6 +408,37 @@ public final class MilterLoad {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+
+        /**
+         * Opens this session and holds it until every session is open, sends one message when told, then holds the
+         * session again until told to close it.
+         */
+        void holdAndServe(AtomicLong open, CountDownLatch opened, CountDownLatch go, CountDownLatch served,
+                CountDownLatch release) {
+            try {
+                try {
+                    openSession();
+                    open.incrementAndGet();
+                } finally {
+                    opened.countDown();
+                }
+                if (go.await(600, TimeUnit.SECONDS)) {
+                    message(true);
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                failures.add("session " + index + ": " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                served.countDown();
+            }
+            try {
+                release.await(600, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            closeQuietly();
         }
 
         private void message(boolean measured) throws IOException {
