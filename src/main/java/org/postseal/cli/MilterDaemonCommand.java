@@ -11,9 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.postseal.config.ConfigException;
 import org.postseal.config.MetricsAddress;
 import org.postseal.config.MilterSettings;
@@ -41,7 +44,9 @@ import picocli.CommandLine.Spec;
  * {@code postseal milter}: the milter Postfix calls. Reads postseal's configuration ({@code --config}), an existing
  * {@code opendkim.conf} ({@code --opendkim-conf}), or with neither runs a built-in demonstration setup. Every key is
  * read and checked before the socket opens; a bad table line or key stops start-up with exit 78. SIGHUP re-reads the
- * configuration, tables and keys ({@link MilterConfiguration}).
+ * configuration, tables and keys ({@link MilterConfiguration}). SIGTERM stops it gracefully: no new connection is
+ * accepted, the messages under way finish (for at most {@code shutdown-timeout}), one line gives the counts, and the
+ * process exits 0.
  */
 @Command(name = "milter", mixinStandardHelpOptions = true,
         description = {"Run the DKIM signing milter for Postfix (smtpd_milters / non_smtpd_milters).",
@@ -131,14 +136,39 @@ final class MilterDaemonCommand implements Callable<Integer> {
                 MilterConfiguration.mode(settings), configuration.keyCount(),
                 org.postseal.dkim.CryptoProviders.description(),
                 pid.map(p -> "; pid file " + p.file() + ", SIGHUP reloads").orElse("; SIGHUP reloads"));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        // SIGTERM drains and the command returns (exit 0); SIGINT or an -Xrs JVM drains in the shutdown hook
+        FutureTask<Void> stop = new FutureTask<>(() -> {
             metrics.ready(false);
-            server.close();
-            metrics.close();
-            pid.ifPresent(MilterDaemonCommand::remove);
+            Duration timeout = configuration.settings().shutdownTimeout();
+            try {
+                log.info("postseal milter stopped: {} (shutdown-timeout)", server.drain(timeout).describe());
+            } catch (InterruptedException e) {
+                server.close();
+                Thread.currentThread().interrupt();
+            } finally {
+                metrics.close();
+                pid.ifPresent(MilterDaemonCommand::remove);
+            }
+        }, null);
+        TerminationSignal.onTerminate(stop);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.run(); // does nothing if SIGTERM ran it
+            try {
+                awaitQuietly(stop);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }, "postseal-shutdown"));
-        server.awaitClose();
+        awaitQuietly(stop);
         return ExitStatus.OK;
+    }
+
+    private static void awaitQuietly(FutureTask<Void> stop) throws InterruptedException {
+        try {
+            stop.get();
+        } catch (ExecutionException e) {
+            LoggerFactory.getLogger(MilterDaemonCommand.class).error("stopping the milter failed", e.getCause());
+        }
     }
 
     /**

@@ -24,6 +24,7 @@ import org.postseal.smarthost.Smarthost;
 import org.postseal.smarthost.SmarthostServer;
 import org.postseal.smarthost.Spool;
 import org.postseal.smarthost.SpoolLock;
+import org.postseal.smarthost.SpoolSteps;
 import org.postseal.smarthost.SubmissionLimits;
 import org.postseal.smtp.SmtpClient;
 import org.postseal.smtp.SmtpEndpoint;
@@ -94,6 +95,17 @@ final class SmarthostCommand implements Callable<Integer> {
             + "for 'postseal reload smarthost' (overrides pid-file of the configuration).")
     private Path pidFile;
 
+    private final SpoolSteps spoolSteps;
+
+    SmarthostCommand() {
+        this(SpoolSteps.NONE);
+    }
+
+    /** @param spoolSteps hears each step of the spool (a crash test stops the process at one of them) */
+    SmarthostCommand(SpoolSteps spoolSteps) {
+        this.spoolSteps = spoolSteps;
+    }
+
     @Override
     public Integer call() throws Exception {
         // made here, not in a static field: picocli builds every command, and --version must not start Logback
@@ -111,7 +123,7 @@ final class SmarthostCommand implements Callable<Integer> {
         Spool spoolDir;
         Optional<SpoolLock> lock;
         try {
-            spoolDir = Spool.open(settings.spool());
+            spoolDir = Spool.open(settings.spool(), spoolSteps);
             lock = SpoolLock.tryAcquire(settings.spool());
         } catch (IOException e) {
             throw new CommandFailure(ExitStatus.CONFIG, "spool " + settings.spool() + ": " + e.getMessage());

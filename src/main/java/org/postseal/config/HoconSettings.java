@@ -35,6 +35,7 @@ final class HoconSettings {
             "key-table", "signing-table", "multiple-signatures", "domain", "selector", "key-file", "sub-domains",
             "internal-hosts", "peer-list", "external-ignore-list", "macro-list", "mta", "minimum-key-bits",
             "require-safe-keys", "on-error", "authserv-id", "software-header", "limits", "metrics",
+            "shutdown-timeout",
             // verification
             "on-default", "on-bad-signature", "on-key-not-found", "on-dns-error", "on-no-signature",
             "on-internal-error", "on-security", "maximum-signatures-to-verify", "max-signature-field");
@@ -141,6 +142,7 @@ final class HoconSettings {
             }
         }
         settings.limits(limits(c));
+        settings.shutdownTimeout(positiveDuration(c, "shutdown-timeout"));
         settings.dns(DnsSettingsReader.fromHocon(c));
         metrics(c, ROOT).ifPresent(settings::metricsListen);
         settings.verification(verification(c));

@@ -73,6 +73,9 @@ public final class MilterSettings {
         }
     }
 
+    /** How long SIGTERM lets messages under way finish when nothing else is configured. */
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
     private final SocketSpec socket;
     private final OptionalInt socketMode;
     private final Optional<String> socketGroup;
@@ -92,6 +95,7 @@ public final class MilterSettings {
     private final Optional<String> authservId;
     private final boolean softwareHeader;
     private final Limits limits;
+    private final Duration shutdownTimeout;
     private final DnsSettings dns;
     private final Verification verification;
     private final Optional<MetricsAddress> metricsListen;
@@ -119,6 +123,7 @@ public final class MilterSettings {
         this.authservId = b.authservId;
         this.softwareHeader = b.softwareHeader;
         this.limits = b.limits;
+        this.shutdownTimeout = b.shutdownTimeout;
         this.dns = b.dns;
         this.verification = b.verification;
         this.metricsListen = b.metricsListen;
@@ -316,6 +321,14 @@ public final class MilterSettings {
         return limits;
     }
 
+    /**
+     * How long SIGTERM lets the messages under way finish before the connections still inside one are cut
+     * ({@code postseal.milter.shutdown-timeout}; opendkim.conf has no such option and gets the default, 30s).
+     */
+    public Duration shutdownTimeout() {
+        return shutdownTimeout;
+    }
+
     /** How key records are looked up: name servers, timeout, cache size. */
     public DnsSettings dns() {
         return dns;
@@ -373,6 +386,7 @@ public final class MilterSettings {
         private Optional<String> authservId = Optional.empty();
         private boolean softwareHeader;
         private Limits limits = Limits.DEFAULTS;
+        private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
         private DnsSettings dns = DnsSettings.DEFAULTS;
         private Verification verification = Verification.DEFAULTS;
         private Optional<MetricsAddress> metricsListen = Optional.empty();
@@ -482,6 +496,19 @@ public final class MilterSettings {
 
         public Builder limits(Limits value) {
             this.limits = Objects.requireNonNull(value, "limits");
+            return this;
+        }
+
+        /**
+         * How long SIGTERM lets messages under way finish.
+         *
+         * @throws IllegalArgumentException if not more than zero
+         */
+        public Builder shutdownTimeout(Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("shutdown timeout: " + value + " (expected: more than 0)");
+            }
+            this.shutdownTimeout = value;
             return this;
         }
 

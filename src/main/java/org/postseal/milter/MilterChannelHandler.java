@@ -19,12 +19,37 @@ import org.postseal.logging.LogText;
  * wait, reading paused too, until its key lookups complete, and are then made in an event-loop task. A protocol
  * error closes this connection only, with a log line; an unexpected error abandons the current message (accepted
  * unsigned or tempfailed, as configured) and keeps the connection.
+ *
+ * <p>When the server drains ({@link #DRAIN}), the connection is closed as soon as it is between messages: at once
+ * if it is, otherwise once the message under way has had its end-of-message replies or its ABORT. Postfix then
+ * applies {@code milter_default_action} to the rest of its SMTP session.
  */
 final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterCommand> {
     private static final Logger LOG = LoggerFactory.getLogger(MilterChannelHandler.class);
 
+    /** The user event that tells a connection the server is stopping ({@link MilterServer#drain}). */
+    static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "DRAIN";
+        }
+    };
+
+    /** Where the connection stands with respect to stopping. */
+    private enum Phase {
+        /** Serving messages as they come. */
+        SERVING,
+        /** The server is stopping: close when between messages. */
+        DRAINING,
+        /** Closed by the drain; commands still decoded are ignored. */
+        CLOSED
+    }
+
     private final MilterSession session;
     private final MailEvents events;
+    private Phase phase = Phase.SERVING;
+    /** Whether an end-of-message reply (signing or verification) is being made: the message is not finished. */
+    private boolean replying;
 
     MilterChannelHandler(MilterSession session, MailEvents events) {
         this.session = session;
@@ -33,6 +58,9 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, MilterCommand command) {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
         MilterSession.Outcome outcome;
         try {
             outcome = session.handle(command);
@@ -45,14 +73,15 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
             ctx.write(reply);
         }
         if (outcome.close()) {
-            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            closeOnceWritten(ctx);
             return;
         }
         if (outcome.endOfMessage() != null) {
+            replying = true;
             ctx.channel().config().setAutoRead(false);
             sign(ctx, outcome.endOfMessage(), 0);
         } else if (outcome.verification() != null) {
+            replying = true;
             ctx.channel().config().setAutoRead(false);
             MilterSession.Outcome pending = outcome;
             outcome.verification().keysReady().whenComplete((ignored, error) -> {
@@ -62,17 +91,47 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
                     LOG.debug("event loop shut down before a verification completed");
                 }
             });
+        } else {
+            closeIfDrainedBetweenMessages(ctx);
         }
     }
 
-    /** Writes the end-of-message replies, then reads the next command. */
-    private static void finish(ChannelHandlerContext ctx, Iterable<MilterPacket> replies) {
+    /** Writes the end-of-message replies, then reads the next command, or closes if the server is draining. */
+    private void finish(ChannelHandlerContext ctx, Iterable<MilterPacket> replies) {
+        replying = false;
         for (MilterPacket reply : replies) {
             ctx.write(reply);
         }
         ctx.flush();
+        if (closeIfDrainedBetweenMessages(ctx)) {
+            return;
+        }
         ctx.channel().config().setAutoRead(true);
         ctx.read();
+    }
+
+    /**
+     * While draining, closes the connection once everything written has left, if it is between messages.
+     *
+     * @return whether it closes
+     */
+    private boolean closeIfDrainedBetweenMessages(ChannelHandlerContext ctx) {
+        if (phase != Phase.DRAINING || replying || !session.betweenMessages()) {
+            return false;
+        }
+        phase = Phase.CLOSED;
+        closeOnceWritten(ctx);
+        return true;
+    }
+
+    /**
+     * Flushes what was written and closes the connection once it has left. The empty buffer that marks the point is
+     * written from the pipeline's first context, past the frame encoder, which would otherwise send it as a
+     * zero-length packet.
+     */
+    private static void closeOnceWritten(ChannelHandlerContext ctx) {
+        ctx.pipeline().firstContext().writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
     }
 
     /** Makes signature {@code index}, then schedules the next one, then writes the replies. */
@@ -92,6 +151,13 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event == DRAIN) {
+            if (phase == Phase.SERVING) {
+                phase = Phase.DRAINING;
+                closeIfDrainedBetweenMessages(ctx);
+            }
+            return;
+        }
         if (event instanceof IdleStateEvent) {
             SocketAddress peer = ctx.channel().remoteAddress();
             LOG.info("closing milter connection from {}: nothing received for the idle timeout "

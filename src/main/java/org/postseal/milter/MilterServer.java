@@ -9,19 +9,26 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.nightcode.milter.codec.Int32LenFrameEncoder;
 import org.nightcode.milter.codec.MilterPacketEncoder;
@@ -38,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * no thread per connection. It implements jmilter's {@link ServerFactory} seam and uses jmilter's reply encoders;
  * the decoding side and the session are postseal's own (docs/MILTER.md says why). Unix sockets use Netty's epoll
  * transport, which jmilter 0.6.1 has no server for.
+ *
+ * <p>It stops in one of two ways. {@link #close()} stops at once: connections are cut wherever they are.
+ * {@link #drain(Duration)}, what SIGTERM does, stops accepting at once and lets each connection that is inside a
+ * message finish that message: a connection is closed as soon as it is between messages, and whatever is still open
+ * after the timeout is cut.
  */
 public final class MilterServer implements Closeable, ServerFactory<SocketAddress> {
     private static final Logger LOG = LoggerFactory.getLogger(MilterServer.class);
@@ -51,6 +63,12 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final boolean epoll;
+    /** The connections served now, for {@link #drain}. */
+    private final ChannelGroup connections = new DefaultChannelGroup("milter", GlobalEventExecutor.INSTANCE);
+    /** Set once the server stops accepting; a connection set up after that is closed at once. */
+    private volatile boolean draining;
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private Channel channel;
 
     private MilterServer(SocketAddress address, Supplier<MilterSession> sessions, MilterLimits limits, int threads,
@@ -105,6 +123,11 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
         return bootstrap.childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                connections.add(ch);
+                if (draining) {
+                    ch.close(); // accepted just before the listening socket closed
+                    return;
+                }
                 ch.pipeline()
                         .addLast("connectionLimit", connectionLimit)
                         .addLast("idle", new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0,
@@ -149,14 +172,61 @@ public final class MilterServer implements Closeable, ServerFactory<SocketAddres
         return connectionLimit.open();
     }
 
-    /** Blocks until the server is closed. */
+    /** Blocks until the server has stopped: {@link #close()} or {@link #drain} has finished. */
     public void awaitClose() throws InterruptedException {
-        channel.closeFuture().await();
+        stopped.await();
     }
 
+    /** Stops at once: the listening socket is closed and every connection cut, wherever it is. */
     @Override
     public void close() {
-        ServerShutdown.close(channel, address, boss, workers);
+        if (!stopping.compareAndSet(false, true)) {
+            return;
+        }
+        draining = true;
+        try {
+            ServerShutdown.close(channel, address, boss, workers);
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    /**
+     * Stops gracefully. New connections are refused at once (the listening socket is closed, a unix socket's file
+     * removed). Each connection open then is closed as soon as it is between messages: at once if it is, or once
+     * the message under way has had its end-of-message reply or its ABORT. Those still open after {@code timeout}
+     * are cut. Then the event loops stop. Returns once all that is done.
+     *
+     * @param timeout how long connections inside a message may take to finish it
+     * @return how many connections finished, and how many were cut
+     * @throws IllegalStateException if the server was stopped already
+     */
+    public DrainReport drain(Duration timeout) throws InterruptedException {
+        if (!stopping.compareAndSet(false, true)) {
+            throw new IllegalStateException("the milter server is stopped already");
+        }
+        try {
+            draining = true;
+            ServerShutdown.stopAccepting(channel, address);
+            List<Channel> open = List.copyOf(connections);
+            CountDownLatch closed = new CountDownLatch(open.size());
+            for (Channel connection : open) {
+                connection.closeFuture().addListener(f -> closed.countDown());
+                connection.pipeline().fireUserEventTriggered(MilterChannelHandler.DRAIN);
+            }
+            closed.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            int cut = 0;
+            for (Channel connection : open) {
+                if (connection.isOpen()) {
+                    cut++;
+                    connection.close();
+                }
+            }
+            ServerShutdown.stopLoops(boss, workers);
+            return new DrainReport(open.size() - cut, cut, timeout);
+        } finally {
+            stopped.countDown();
+        }
     }
 
     static String describe(SocketAddress address) {

@@ -184,6 +184,15 @@ final class MilterSession {
     }
 
     /**
+     * Whether the connection is between messages: before option negotiation, or after it and outside any message
+     * (before MAIL, or after a message's end or ABORT). A message whose end-of-message reply is still being made is
+     * the caller's to count: the state is reset when the command arrives.
+     */
+    boolean betweenMessages() {
+        return state == State.NEGOTIATING || state == State.CONNECTED;
+    }
+
+    /**
      * Whether the MTA waits for a reply to this command, as negotiated; used to answer it when handling it failed
      * unexpectedly.
      */

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * recipient refused with 5xx is recorded and the message kept in {@code failed/}.
  *
  * <p>Duplicates: if the process dies after the upstream server accepted a message (its 250 after DATA) and before
- * the spool is updated, the message is sent again after restart. That window is the time to remove two files.
+ * the spool records it (its {@code .env} deleted, or renamed into {@code failed/}), the message is sent again after
+ * restart. {@code SpoolCrashIT} crashes the process at every step and measures that window (docs/SMARTHOST.md).
  */
 public final class Smarthost implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Smarthost.class);
@@ -167,7 +168,7 @@ public final class Smarthost implements AutoCloseable {
 
     /** One delivery attempt of a queued message, and what the spool then records. */
     private Attempt attempt(SpooledMessage record) throws IOException {
-        DeliveryReport report = relay.deliver(record.envelope(), spool.content(record));
+        DeliveryReport report = spool.relay(record, () -> relay.deliver(record.envelope(), spool.content(record)));
         List<String> pending = new ArrayList<>();
         List<String> outcomes = new ArrayList<>();
         for (RecipientResult r : report.results()) {

@@ -18,8 +18,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.postseal.smarthost.SpoolStep.Action;
+import org.postseal.smarthost.SpoolStep.Operation;
 import org.postseal.smtp.Envelope;
 import org.postseal.smtp.MessageSource;
 import org.slf4j.Logger;
@@ -33,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * that any client was told about. Updates replace the {@code .env} file the same way. Permanently failed messages move
  * to {@code failed/}, where they stay until deleted.
  *
+ * <p>Each step (a write, an fsync, a rename, a deletion) is told to a {@link SpoolSteps} before and after it is
+ * taken, so that a test can crash the process at any one of them; the daemon's listener does nothing.
+ *
  * <p>One process writes a spool at a time (the running smarthost, or {@code postseal queue} when none runs); see
  * {@link SpoolLock}.
  */
@@ -45,9 +51,11 @@ public final class Spool {
     private final Path queue;
     private final Path failed;
     private final Path tmp;
+    private final SpoolSteps steps;
 
-    private Spool(Path root) {
+    private Spool(Path root, SpoolSteps steps) {
         this.root = root;
+        this.steps = steps;
         this.queue = root.resolve("queue");
         this.failed = root.resolve("failed");
         this.tmp = root.resolve("tmp");
@@ -58,7 +66,15 @@ public final class Spool {
      * half-written: files in {@code tmp/}, a {@code .msg} without its {@code .env}.
      */
     public static Spool open(Path root) throws IOException {
-        Spool spool = new Spool(root);
+        return open(root, SpoolSteps.NONE);
+    }
+
+    /**
+     * Opens the spool in {@code root} as {@link #open(Path)} does, telling {@code steps} of each step that changes
+     * what is on disk.
+     */
+    public static Spool open(Path root, SpoolSteps steps) throws IOException {
+        Spool spool = new Spool(root, Objects.requireNonNull(steps, "steps"));
         for (Path dir : List.of(root, spool.queue, spool.failed, spool.tmp)) {
             if (!Files.isDirectory(dir)) {
                 Files.createDirectories(dir);
@@ -73,7 +89,7 @@ public final class Spool {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
             for (Path file : files) {
                 LOG.info("spool: removing {} left over from an interrupted write", file.getFileName());
-                Files.deleteIfExists(file);
+                delete(Operation.RECOVER, file);
             }
         }
         finishMovesToFailed();
@@ -84,7 +100,7 @@ public final class Spool {
                     if (!Files.exists(env)) {
                         LOG.info("spool: removing {}: never fully queued (no client was told it was)",
                                 file.getFileName());
-                        Files.deleteIfExists(file);
+                        delete(Operation.RECOVER, file);
                     }
                 }
             }
@@ -100,15 +116,15 @@ public final class Spool {
                 Path queuedEnv = queue.resolve(id + ".env");
                 if (Files.exists(queuedMsg) && !Files.exists(failed.resolve(id + ".msg"))) {
                     LOG.info("spool: finishing the move of {} to failed/", id);
-                    move(queuedMsg, failed.resolve(id + ".msg"));
+                    move(Operation.RECOVER, queuedMsg, failed.resolve(id + ".msg"));
                 }
-                if (Files.deleteIfExists(queuedEnv)) {
+                if (delete(Operation.RECOVER, queuedEnv)) {
                     LOG.info("spool: {} is in failed/; removed its queued record", id);
                 }
             }
         }
-        forceDirectory(failed);
-        forceDirectory(queue);
+        forceDirectory(Operation.RECOVER, failed);
+        forceDirectory(Operation.RECOVER, queue);
     }
 
     public Path root() {
@@ -121,12 +137,12 @@ public final class Spool {
         SpooledMessage record = new SpooledMessage(id, SpooledMessage.State.QUEUED, envelope.sender(),
                 envelope.recipients(), now, 0, now, Optional.empty(), List.of());
         Path msgTmp = tmp.resolve(id + ".msg");
-        writeForced(msgTmp, message);
+        writeForced(Operation.ADD, msgTmp, message);
         Path envTmp = tmp.resolve(id + ".env");
-        writeForced(envTmp, SpoolRecordFormat.format(record).getBytes(StandardCharsets.UTF_8));
-        move(msgTmp, queue.resolve(id + ".msg"));
-        move(envTmp, queue.resolve(id + ".env"));
-        forceDirectory(queue);
+        writeForced(Operation.ADD, envTmp, SpoolRecordFormat.format(record).getBytes(StandardCharsets.UTF_8));
+        move(Operation.ADD, msgTmp, queue.resolve(id + ".msg"));
+        move(Operation.ADD, envTmp, queue.resolve(id + ".env"));
+        forceDirectory(Operation.ADD, queue);
         return record;
     }
 
@@ -134,31 +150,31 @@ public final class Spool {
     public void update(SpooledMessage record) throws IOException {
         Path dir = dirOf(record.state());
         Path envTmp = tmp.resolve(record.id() + ".env");
-        writeForced(envTmp, SpoolRecordFormat.format(record).getBytes(StandardCharsets.UTF_8));
-        move(envTmp, dir.resolve(record.id() + ".env"));
-        forceDirectory(dir);
+        writeForced(Operation.UPDATE, envTmp, SpoolRecordFormat.format(record).getBytes(StandardCharsets.UTF_8));
+        move(Operation.UPDATE, envTmp, dir.resolve(record.id() + ".env"));
+        forceDirectory(Operation.UPDATE, dir);
     }
 
     /** Moves a queued message to {@code failed/} with its final record. */
     public SpooledMessage fail(SpooledMessage record, String reason) throws IOException {
         SpooledMessage failedRecord = record.withState(SpooledMessage.State.FAILED, reason);
         Path envTmp = tmp.resolve(record.id() + ".env");
-        writeForced(envTmp, SpoolRecordFormat.format(failedRecord).getBytes(StandardCharsets.UTF_8));
+        writeForced(Operation.FAIL, envTmp, SpoolRecordFormat.format(failedRecord).getBytes(StandardCharsets.UTF_8));
         // record first, then bytes, then the queued record: at every step recover() can finish the move
-        move(envTmp, failed.resolve(record.id() + ".env"));
-        move(queue.resolve(record.id() + ".msg"), failed.resolve(record.id() + ".msg"));
-        Files.deleteIfExists(queue.resolve(record.id() + ".env"));
-        forceDirectory(failed);
-        forceDirectory(queue);
+        move(Operation.FAIL, envTmp, failed.resolve(record.id() + ".env"));
+        move(Operation.FAIL, queue.resolve(record.id() + ".msg"), failed.resolve(record.id() + ".msg"));
+        delete(Operation.FAIL, queue.resolve(record.id() + ".env"));
+        forceDirectory(Operation.FAIL, failed);
+        forceDirectory(Operation.FAIL, queue);
         return failedRecord;
     }
 
     /** Removes a message whose every recipient is decided and none rejected: it is done. */
     public void remove(SpooledMessage record) throws IOException {
         Path dir = dirOf(record.state());
-        Files.deleteIfExists(dir.resolve(record.id() + ".env"));
-        Files.deleteIfExists(dir.resolve(record.id() + ".msg"));
-        forceDirectory(dir);
+        delete(Operation.REMOVE, dir.resolve(record.id() + ".env"));
+        delete(Operation.REMOVE, dir.resolve(record.id() + ".msg"));
+        forceDirectory(Operation.REMOVE, dir);
     }
 
     /**
@@ -170,9 +186,9 @@ public final class Spool {
             return false;
         }
         for (Path dir : List.of(queue, failed)) {
-            if (Files.deleteIfExists(dir.resolve(id + ".env"))) {
-                Files.deleteIfExists(dir.resolve(id + ".msg"));
-                forceDirectory(dir);
+            if (delete(Operation.DELETE, dir.resolve(id + ".env"))) {
+                delete(Operation.DELETE, dir.resolve(id + ".msg"));
+                forceDirectory(Operation.DELETE, dir);
                 return true;
             }
         }
@@ -256,28 +272,62 @@ public final class Spool {
         return Long.toString(now.toEpochMilli(), 36) + "-" + HexFormat.of().formatHex(random);
     }
 
-    private static void writeForced(Path file, byte[] bytes) throws IOException {
+    /** Sends a queued message upstream with {@code relay}, telling the steps listener before and after. */
+    <T> T relay(SpooledMessage record, IoStep<T> relay) throws IOException {
+        return step(Operation.RELAY, Action.SEND, dirOf(record.state()).resolve(record.id() + ".msg"), relay);
+    }
+
+    private void writeForced(Operation operation, Path file, byte[] bytes) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
+            step(operation, Action.WRITE, file, () -> {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                return null;
+            });
+            step(operation, Action.FSYNC, file, () -> {
+                channel.force(true);
+                return null;
+            });
+        }
+    }
+
+    private void move(Operation operation, Path from, Path to) throws IOException {
+        step(operation, Action.RENAME, to, () -> {
+            try {
+                return Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("spool directories must be on one file system: " + e.getMessage(), e);
             }
-            channel.force(true);
-        }
+        });
     }
 
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("spool directories must be on one file system: " + e.getMessage(), e);
-        }
+    private boolean delete(Operation operation, Path file) throws IOException {
+        return step(operation, Action.DELETE, file, () -> Files.deleteIfExists(file));
     }
 
-    private static void forceDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
+    private void forceDirectory(Operation operation, Path dir) throws IOException {
+        step(operation, Action.FSYNC_DIRECTORY, dir, () -> {
+            try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+                channel.force(true);
+            }
+            return null;
+        });
+    }
+
+    private <T> T step(Operation operation, Action action, Path file, IoStep<T> io) throws IOException {
+        SpoolStep step = new SpoolStep(operation, action, root.relativize(file));
+        steps.before(step);
+        T result = io.run();
+        steps.after(step);
+        return result;
+    }
+
+    /** One step's work. */
+    @FunctionalInterface
+    interface IoStep<T> {
+        T run() throws IOException;
     }
 }

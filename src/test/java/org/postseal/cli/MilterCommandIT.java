@@ -299,6 +299,86 @@ class MilterCommandIT {
         }
     }
 
+    /**
+     * Issue 12: SIGTERM ({@code Process.destroy()}, as {@code systemctl stop} sends it) while a message is mid-body.
+     * The milter refuses new connections at once, the message is finished and signed (the signature verifies with
+     * the published record), its connection is then closed, the process exits 0 and says what it did in one line.
+     */
+    @Test
+    void sigtermLetsTheMessageUnderWayFinishSignedThenExitsZero() throws Exception {
+        int port = freePort();
+        Path conf = openDkimConf("drain", "mail._domainkey.example.com example.com:mail:" + key() + "\n",
+                "*@example.com mail._domainkey.example.com\n", port);
+        Process milter = start("milter", "--opendkim-conf", conf.toString());
+        String header = "From: Joe <joe@example.com>\r\nTo: ann@example.net\r\nSubject: stopping\r\n";
+        String body = "Sent before SIGTERM,\r\nand after it.\r\n";
+        List<MilterTestClient.Reply> replies;
+        long signalled;
+        try {
+            awaitListening(milter, port);
+            try (MilterTestClient client = new MilterTestClient(new InetSocketAddress("127.0.0.1", port))) {
+                client.negotiate(6, MilterTestClient.POSTFIX_ACTIONS, MilterTestClient.POSTFIX_STEPS_V6);
+                client.send('C', MilterTestClient.connectPayload("localhost", '4', 1, "127.0.0.1"));
+                assertEquals('c', client.read().code());
+                client.macro('M', "i", "4SIGTERM");
+                client.send('M', MilterTestClient.strings("<joe@example.com>"));
+                assertEquals('c', client.read().code());
+                for (String field : header.split("\r\n")) {
+                    int colon = field.indexOf(':');
+                    client.send('L', MilterTestClient.header(field.substring(0, colon).getBytes(StandardCharsets.US_ASCII),
+                            field.substring(colon + 1).getBytes(StandardCharsets.US_ASCII)));
+                }
+                client.send('N', new byte[0]);
+                assertEquals('c', client.read().code());
+                client.send('B', "Sent before SIGTERM,\r\n".getBytes(StandardCharsets.US_ASCII));
+                milter.destroy(); // SIGTERM
+                signalled = System.nanoTime();
+                awaitRefused(port);
+                assertTrue(milter.isAlive(), "the milter waits for the message under way");
+                client.send('B', "and after it.\r\n".getBytes(StandardCharsets.US_ASCII));
+                client.send('E', new byte[0]);
+                replies = client.readUntilFinal();
+                assertEquals(-1, client.socket().getInputStream().read(), "closed once the message is finished, "
+                        + "with nothing more written");
+            }
+        } finally {
+            if (!milter.waitFor(40, TimeUnit.SECONDS)) {
+                milter.destroyForcibly();
+            }
+        }
+        String log = stop(milter);
+        assertEquals(0, milter.exitValue(), log);
+        assertTrue(System.nanoTime() - signalled < TimeUnit.SECONDS.toNanos(20), "stopped once drained, not at the"
+                + " 30 s timeout");
+        assertEquals(List.of('i', 'c'), replies.stream().map(MilterTestClient.Reply::code).toList(), log);
+        byte[] p = replies.get(0).payload();
+        String field = new String(p, 4, p.length - 4, StandardCharsets.ISO_8859_1).replaceFirst("\0", ":")
+                .replace("\0", "").replace("\n", "\r\n");
+        byte[] signed = (field + "\r\n" + header + "\r\n" + body).getBytes(StandardCharsets.ISO_8859_1);
+        PostsealProcess.Outcome verified = PostsealProcess.run(signed, "verify", "--key-record",
+                dir.resolve("keys/mail.txt").toString());
+        assertEquals(0, verified.exitCode(), verified.out() + verified.stderr() + "\n" + new String(signed,
+                StandardCharsets.ISO_8859_1));
+        assertTrue(log.contains("postseal milter stopped: 1 session(s) drained, 0 cut off after 30s"
+                + " (shutdown-timeout)"), log);
+        assertTrue(log.lines().anyMatch(l -> l.contains("4SIGTERM") && l.contains("signed")), log);
+    }
+
+    /**
+     * Waits until nothing listens on {@code port} any more (read from {@code /proc/net/tcp}, as {@code ss -lt} does,
+     * so that no test connection becomes one more session to drain).
+     */
+    private static void awaitRefused(int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (org.postseal.transport.ListeningProcess.onThisMachine().onTcpPort(port).isEmpty()) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the milter still listens after SIGTERM");
+    }
+
     private static String key() {
         return dir.resolve("keys/mail.private").toString();
     }

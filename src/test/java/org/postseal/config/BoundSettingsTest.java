@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The bounds added for issue 12 read from postseal.conf: {@code postseal.milter.limits.max-header-fields} and
- * {@code postseal.smarthost.max-submissions}, their defaults, and a bad value named with file and line.
+ * The bounds added for issue 12 read from postseal.conf: {@code postseal.milter.limits.max-header-fields},
+ * {@code postseal.milter.shutdown-timeout} and {@code postseal.smarthost.max-submissions}, their defaults, and a bad
+ * value named with file and line.
  */
 class BoundSettingsTest {
     @TempDir
@@ -33,6 +34,20 @@ class BoundSettingsTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> MilterSettings.load(Optional.of(conf), Map.of(), dir));
         assertTrue(e.getMessage().contains("postseal.conf: 3") && e.getMessage().contains("max-header-fields"),
+                e.getMessage());
+    }
+
+    @Test
+    void shutdownTimeoutDefaultsToThirtySecondsIsReadAndMustBePositive() throws Exception {
+        assertEquals(java.time.Duration.ofSeconds(30),
+                MilterSettings.load(Optional.empty(), Map.of(), dir).shutdownTimeout());
+        Path conf = Files.writeString(dir.resolve("postseal.conf"), "postseal.milter.shutdown-timeout = 2m\n");
+        assertEquals(java.time.Duration.ofMinutes(2),
+                MilterSettings.load(Optional.of(conf), Map.of(), dir).shutdownTimeout());
+        Path bad = Files.writeString(dir.resolve("bad.conf"), "postseal.milter {\n  shutdown-timeout = 0s\n}\n");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> MilterSettings.load(Optional.of(bad), Map.of(), dir));
+        assertTrue(e.getMessage().contains("bad.conf: 2") && e.getMessage().contains("shutdown-timeout"),
                 e.getMessage());
     }
 

@@ -228,6 +228,16 @@ class MilterServerTest {
         }
     }
 
+    /** QUIT closes the connection with nothing written after it (it used to send a zero-length packet). */
+    @Test
+    void quitClosesTheConnectionWritingNothingMore() throws Exception {
+        try (MilterTestClient client = client()) {
+            client.negotiate(6, MilterTestClient.POSTFIX_ACTIONS, MilterTestClient.POSTFIX_STEPS_V6);
+            client.send('Q', new byte[0]);
+            assertEquals(-1, client.socket().getInputStream().read());
+        }
+    }
+
     @Test
     void aMessageWithoutFromIsPassedOnUnsigned() throws Exception {
         try (MilterTestClient client = client()) {

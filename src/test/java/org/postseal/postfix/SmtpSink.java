@@ -23,10 +23,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * The SMTP server Postfix relays everything to ({@code relayhost = [127.0.0.1]:PORT}): it accepts every
- * transaction and keeps each message's envelope and exact bytes.
+ * transaction (or refuses the recipients it was told to, see {@link #start(Function)}) and keeps each message's
+ * envelope and exact bytes.
  *
  * <p>Postfix's own {@code smtp-sink -d} was considered and left aside: its dump files end lines in LF only, prepend
  * its own {@code Received:} field, append an empty line and give no sign of when a message is complete, so the
@@ -50,10 +52,13 @@ public final class SmtpSink implements AutoCloseable {
     private final List<DeliveredMessage> delivered = new ArrayList<>(); // guarded by lock
     private final List<String> failures = new ArrayList<>(); // guarded by lock
     private int taken; // guarded by lock
+    private boolean holding; // guarded by lock
+    private final Function<String, Optional<String>> refusals;
     private volatile boolean closed;
 
-    private SmtpSink(ServerSocket server) {
+    private SmtpSink(ServerSocket server, Function<String, Optional<String>> refusals) {
         this.server = server;
+        this.refusals = refusals;
         this.threads = Executors.newCachedThreadPool(task -> {
             Thread thread = new Thread(task, "postfix-sink-" + server.getLocalPort());
             thread.setDaemon(true);
@@ -61,11 +66,20 @@ public final class SmtpSink implements AutoCloseable {
         });
     }
 
-    /** Listens on a free port of 127.0.0.1. */
+    /** Listens on a free port of 127.0.0.1 and accepts every recipient. */
     public static SmtpSink start() {
+        return start(recipient -> Optional.empty());
+    }
+
+    /**
+     * Listens on a free port of 127.0.0.1; {@code refusals} is asked at each RCPT and answers the reply line that
+     * refuses that recipient ({@code 550 5.1.1 no such user}, {@code 451 4.3.0 later}), or empty to accept it. It is
+     * called on session threads, one RCPT at a time per session.
+     */
+    public static SmtpSink start(Function<String, Optional<String>> refusals) {
         try {
             ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-            SmtpSink sink = new SmtpSink(server);
+            SmtpSink sink = new SmtpSink(server, refusals);
             sink.threads.execute(sink::acceptLoop);
             return sink;
         } catch (IOException e) {
@@ -78,7 +92,7 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     /** Every message received so far, in the order their DATA ended. */
-    List<DeliveredMessage> delivered() {
+    public List<DeliveredMessage> delivered() {
         synchronized (lock) {
             return List.copyOf(delivered);
         }
@@ -108,6 +122,24 @@ public final class SmtpSink implements AutoCloseable {
             List<DeliveredMessage> next = List.copyOf(delivered.subList(taken, taken + count));
             taken += count;
             return Optional.of(next);
+        }
+    }
+
+    /**
+     * From now on, the reply to the end of a message's data waits until {@link #releaseDataReplies}: the message is
+     * kept already, and the client does not know it yet (the moment a crash makes a duplicate).
+     */
+    public void holdDataReplies() {
+        synchronized (lock) {
+            holding = true;
+        }
+    }
+
+    /** Sends the replies {@link #holdDataReplies} held, and holds no more. */
+    public void releaseDataReplies() {
+        synchronized (lock) {
+            holding = false;
+            lock.notifyAll();
         }
     }
 
@@ -244,6 +276,11 @@ public final class SmtpSink implements AutoCloseable {
                 reply("501 5.5.4 Syntax: RCPT TO:<address>");
                 return;
             }
+            Optional<String> refusal = refusals.apply(address.get());
+            if (refusal.isPresent()) {
+                reply(refusal.get());
+                return;
+            }
             recipients.add(address.get());
             state = State.RCPT;
             reply("250 2.1.5 Ok");
@@ -271,8 +308,22 @@ public final class SmtpSink implements AutoCloseable {
                 }
             }
             deliver(DeliveredMessage.of(sender, recipients, message.toByteArray()));
+            awaitRelease();
             reset();
             reply("250 2.0.0 Ok: queued as sink" + transactions.incrementAndGet());
+        }
+
+        private void awaitRelease() throws IOException {
+            synchronized (lock) {
+                while (holding && !closed) {
+                    try {
+                        lock.wait(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted while holding the reply to DATA", e);
+                    }
+                }
+            }
         }
 
         private void reset() {

@@ -14,15 +14,30 @@ import java.util.concurrent.TimeUnit;
  * client {@code bin/postseal-sendmail} run as PHP runs it (a shell pipeline).
  */
 final class SmarthostProcess implements AutoCloseable {
+    private final List<String> javaOptions;
     private final List<String> arguments;
     private final Path socket;
     private final Path log;
     private Process process;
 
     SmarthostProcess(Path socket, Path log, List<String> arguments) {
+        this(List.of(), socket, log, arguments);
+    }
+
+    /** @param javaOptions for the JVM, before {@code -jar} ({@code -XX:TieredStopAtLevel=1} starts faster) */
+    SmarthostProcess(List<String> javaOptions, Path socket, Path log, List<String> arguments) {
+        this.javaOptions = List.copyOf(javaOptions);
         this.socket = socket;
         this.log = log;
         this.arguments = List.copyOf(arguments);
+    }
+
+    private List<String> command() {
+        List<String> command = new ArrayList<>(List.of("java"));
+        command.addAll(javaOptions);
+        command.addAll(List.of("-jar", jar().toString(), "smarthost", "--socket", socket.toString()));
+        command.addAll(arguments);
+        return command;
     }
 
     static Path jar() {
@@ -35,10 +50,7 @@ final class SmarthostProcess implements AutoCloseable {
 
     /** Starts the daemon and waits until its socket accepts connections. */
     SmarthostProcess start() throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("java", "-jar", jar().toString(), "smarthost",
-                "--socket", socket.toString()));
-        command.addAll(arguments);
-        process = new ProcessBuilder(command).redirectInput(new File("/dev/null")).redirectErrorStream(true)
+        process = new ProcessBuilder(command()).redirectInput(new File("/dev/null")).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
@@ -55,10 +67,7 @@ final class SmarthostProcess implements AutoCloseable {
 
     /** Starts the daemon expecting it to refuse to start; returns its exit code. */
     int startExpectingFailure() throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("java", "-jar", jar().toString(), "smarthost",
-                "--socket", socket.toString()));
-        command.addAll(arguments);
-        process = new ProcessBuilder(command).redirectInput(new File("/dev/null")).redirectErrorStream(true)
+        process = new ProcessBuilder(command()).redirectInput(new File("/dev/null")).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();

@@ -323,4 +323,65 @@ class SpoolTest {
         assertTrue(spool.delete("m7abcdef-00000001"));
         assertEquals("", names(root.resolve("queue")));
     }
+    /** Each step of each operation is told before and after it is taken, in order, with the file it acts on. */
+    @Test
+    void everyStepIsToldBeforeAndAfter() throws IOException {
+        List<String> heard = new java.util.ArrayList<>();
+        Spool spool = Spool.open(root, new SpoolSteps() {
+            @Override
+            public void before(SpoolStep step) {
+                heard.add("before " + step);
+            }
+
+            @Override
+            public void after(SpoolStep step) {
+                heard.add("after " + step);
+            }
+        });
+        SpooledMessage m = spool.add(ENVELOPE, "x".getBytes(StandardCharsets.US_ASCII), T0);
+        spool.update(m.withNextAttempt(T0.plusSeconds(60)));
+        spool.fail(m, "550 no");
+        spool.delete(m.id());
+        String id = m.id();
+        List<String> steps = List.of("add write tmp/" + id + ".msg", "add fsync tmp/" + id + ".msg",
+                "add write tmp/" + id + ".env", "add fsync tmp/" + id + ".env", "add rename queue/" + id + ".msg",
+                "add rename queue/" + id + ".env", "add fsync-directory queue",
+                "update write tmp/" + id + ".env", "update fsync tmp/" + id + ".env",
+                "update rename queue/" + id + ".env", "update fsync-directory queue",
+                "fail write tmp/" + id + ".env", "fail fsync tmp/" + id + ".env", "fail rename failed/" + id + ".env",
+                "fail rename failed/" + id + ".msg", "fail delete queue/" + id + ".env",
+                "fail fsync-directory failed", "fail fsync-directory queue",
+                "delete delete queue/" + id + ".env", // not there: looked for first in queue/
+                "delete delete failed/" + id + ".env", "delete delete failed/" + id + ".msg",
+                "delete fsync-directory failed");
+        assertEquals(steps.stream().flatMap(s -> java.util.stream.Stream.of("before " + s, "after " + s)).toList(),
+                heard);
+    }
+
+    /** A step that fails is told before, never after, and the failure reaches the caller. */
+    @Test
+    void aFailedStepIsNotToldAfter() throws IOException {
+        List<String> heard = new java.util.ArrayList<>();
+        Spool spool = Spool.open(root, new SpoolSteps() {
+            @Override
+            public void before(SpoolStep step) {
+                heard.add("before " + step);
+            }
+
+            @Override
+            public void after(SpoolStep step) {
+                heard.add("after " + step);
+            }
+        });
+        Files.delete(root.resolve("tmp"));
+        org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> spool.add(ENVELOPE, "x".getBytes(StandardCharsets.US_ASCII), T0));
+        assertEquals(List.of(), heard, "the file could not even be opened: no step taken");
+        Files.createDirectory(root.resolve("tmp"));
+        Files.delete(root.resolve("queue"));
+        org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> spool.add(ENVELOPE, "x".getBytes(StandardCharsets.US_ASCII), T0));
+        assertEquals("before add rename queue/ID.msg", heard.get(heard.size() - 1).replaceAll(
+                "[0-9a-z]{6,20}-[0-9a-f]{8}", "ID"), String.valueOf(heard));
+    }
 }

@@ -36,7 +36,9 @@ class SmtpSessionFuzzTest {
     @FuzzTest(maxDuration = "30s")
     void replies(byte[] input) {
         String whole = deliver(List.of(input));
-        assertEquals(whole, deliver(FuzzSupport.chunks(input)), "in chunks");
+        // Netty's decoder names the line it choked on, which can differ with the cut (a fuzz finding): the outcome
+        // and the commands written must not
+        assertEquals(withoutInvalidLine(whole), withoutInvalidLine(deliver(FuzzSupport.chunks(input))), "in chunks");
 
         ServerExtensions extensions = ServerExtensions.parse(List.of(
                 new String(input, StandardCharsets.UTF_8).split("\r?\n", -1)));
@@ -45,6 +47,10 @@ class SmtpSessionFuzzTest {
             assertEquals(keyword.toUpperCase(Locale.ROOT), keyword);
             assertFalse(keyword.isEmpty());
         }
+    }
+
+    private static String withoutInvalidLine(String report) {
+        return report.replaceAll("Received invalid line: '[^\\]]*?'(?=\\])", "Received invalid line: ...");
     }
 
     /** The commands written and the report, for replies arriving in these chunks and then the connection closing. */
