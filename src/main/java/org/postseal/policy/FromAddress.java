@@ -83,7 +83,9 @@ public record FromAddress(String localPart, String domain) {
         StringBuilder local = new StringBuilder();
         StringBuilder domain = null;
         for (Token token : tokens) {
-            if (token.type == '@') {
+            if (token.type == '>' || token.type == '<') {
+                return Optional.empty(); // a bracket that opens no address: which one a reader shows is a guess
+            } else if (token.type == '@') {
                 domain = new StringBuilder();
             } else if (domain != null) {
                 domain.append(token.text);

@@ -41,7 +41,8 @@ class FromAddressTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "   ", "joe", "@example.com", "joe@", "<>", "Joe <joe>", "\"unterminated@example.com",
         "(unbalanced joe@example.com", "joe@[192.0.2.1", "undisclosed-recipients:;", "<joe@>",
-        "<@relay.example:jane@example;.com>", "<jane@example.com;>", "<jane<x>@example.com>"})
+        "<@relay.example:jane@example;.com>", "<jane@example.com;>", "<jane<x>@example.com>",
+        "jane@example.com>"})
     void findsNothingInAFieldWithoutAMailbox(String field) {
         assertTrue(FromAddress.parse(field).isEmpty(), field);
     }
