@@ -2,7 +2,8 @@
 # Makes this machine able to build and run the images of docker/ with podman, for the container tests
 # (SidecarIT, ComposeSidecarIT) and for docs/DEPLOYMENT.md's "Containers" steps:
 #
-#   1. installs podman and its helpers from Debian when missing (podman, buildah, podman-compose, runc, netavark,
+#   1. installs podman and its helpers from Debian when missing (podman, buildah, podman-compose, runc, netavark and
+#      the iptables it sets container networks up with,
 #      aardvark-dns, debootstrap, uidmap, slirp4netns, and catatonit for the pause image of pods);
 #   2. uses .ci/podman/containers.conf (runc, cgroupfs, ulimits root can set, netavark) through CONTAINERS_CONF;
 #   3. builds the base image localhost/debian:bookworm with debootstrap (minbase) from the Debian mirror this
@@ -40,7 +41,7 @@ install_packages() {
   local missing=() package command
   for package in podman:podman buildah:buildah podman-compose:podman-compose runc:runc netavark:/usr/lib/podman/netavark \
       aardvark-dns:/usr/lib/podman/aardvark-dns debootstrap:debootstrap uidmap:newuidmap slirp4netns:slirp4netns \
-      catatonit:catatonit; do
+      catatonit:catatonit iptables:iptables; do
     command=${package#*:}
     package=${package%%:*}
     if ! command -v "$command" > /dev/null 2>&1 && [[ ! -x $command ]] && [[ ! -x /usr/sbin/$command ]]; then
