@@ -86,7 +86,11 @@ class TableFileFuzzTest {
                 int at = address.lastIndexOf('@');
                 for (SigningTable.Match match : table.lookup(address.substring(0, at), address.substring(at + 1),
                         true)) {
-                    assertTrue(KEYS.contains(match.keyName()) || match.keyName().equals(KeyTable.FROM_DOMAIN));
+                    // a value of % names the key after the From domain (a fuzz finding: the property forgot it)
+                    boolean fromDomain = match.entry().keyName().equals(KeyTable.FROM_DOMAIN)
+                            && match.keyName().equals(address.substring(at + 1));
+                    assertTrue(KEYS.contains(match.keyName()) || fromDomain,
+                            () -> kind + " " + address + " -> " + match.keyName());
                 }
             }
         }
