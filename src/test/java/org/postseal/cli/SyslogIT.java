@@ -30,7 +30,7 @@ import org.postseal.milter.MilterTestClient;
  * over UDP.
  */
 class SyslogIT {
-    private static final int UDP_PORT = 41120;
+    private static final int UDP_PORT = freeUdpPort();
     private static final String MESSAGE = "From: Joe <joe@example.org>\r\nTo: ann@example.net\r\nSubject: hi\r\n"
             + "Date: Sun, 03 Mar 2024 12:00:00 +0000\r\nMessage-ID: <1@example.org>\r\n\r\nHello.\r\n";
 
@@ -54,10 +54,11 @@ class SyslogIT {
 
     @Test
     void syslogYesPutsOneLinePerMessageInTheMailLog() throws Exception {
-        Path conf = openDkimConf("mail", 41121, "Syslog yes\nSyslogFacility mail\n");
+        int port = freeTcpPort();
+        Path conf = openDkimConf("mail", port, "Syslog yes\nSyslogFacility mail\n");
         String stderr;
         long pid;
-        try (Milter milter = Milter.start(conf, 41121)) {
+        try (Milter milter = Milter.start(conf, port)) {
             pid = milter.process.pid();
             try (MilterTestClient client = milter.client()) {
                 List<MilterTestClient.Reply> replies = client.sendMessage("mx.example.org", "127.0.0.1",
@@ -94,8 +95,9 @@ class SyslogIT {
 
     @Test
     void anotherFacilityStaysOutOfTheMailLog() throws Exception {
-        Path conf = openDkimConf("local3", 41122, "Syslog yes\nSyslogFacility local3\n");
-        try (Milter milter = Milter.start(conf, 41122)) {
+        int port = freeTcpPort();
+        Path conf = openDkimConf("local3", port, "Syslog yes\nSyslogFacility local3\n");
+        try (Milter milter = Milter.start(conf, port)) {
             try (MilterTestClient client = milter.client()) {
                 client.sendMessage("mx.example.org", "127.0.0.1", "7D3E0A11",
                         MESSAGE.getBytes(StandardCharsets.US_ASCII));
@@ -113,11 +115,12 @@ class SyslogIT {
     void postsealsConfigurationSendsOverUdp() throws Exception {
         Path d = Files.createDirectories(dir.resolve("hocon"));
         Path conf = d.resolve("postseal.conf");
-        Files.writeString(conf, "postseal.milter {\n  socket = \"inet:41123@127.0.0.1\"\n  mode = s\n"
+        int port = freeTcpPort();
+        Files.writeString(conf, "postseal.milter {\n  socket = \"inet:" + port + "@127.0.0.1\"\n  mode = s\n"
                 + "  domain = [example.org]\n  selector = mail\n  key-file = \"" + key + "\"\n}\n"
                 + "postseal.logging.syslog {\n  enabled = true\n  facility = mail\n  host = \"127.0.0.1\"\n"
                 + "  port = " + UDP_PORT + "\n}\n");
-        try (Milter milter = Milter.start(List.of("--config", conf.toString()), 41123, Map.of())) {
+        try (Milter milter = Milter.start(List.of("--config", conf.toString()), port, Map.of())) {
             try (MilterTestClient client = milter.client()) {
                 client.sendMessage("mx.example.org", "127.0.0.1", "8E4F1B22",
                         MESSAGE.getBytes(StandardCharsets.US_ASCII));
@@ -126,6 +129,23 @@ class SyslogIT {
             assertTrue(log.contains(" postseal[" + milter.process.pid() + "]: 8E4F1B22: signed from=example.org "
                     + "d=example.org s=mail a=rsa-sha256"), log);
             milter.stop();
+        }
+    }
+
+    /** A port free now (fixed ports in the ephemeral range collided with some connection's port in CI). */
+    private static int freeTcpPort() throws IOException {
+        java.net.InetAddress loopback = java.net.InetAddress.getLoopbackAddress();
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, loopback)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static int freeUdpPort() {
+        java.net.InetAddress loopback = java.net.InetAddress.getLoopbackAddress();
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, loopback)) {
+            return socket.getLocalPort();
+        } catch (java.net.SocketException e) {
+            throw new IllegalStateException(e);
         }
     }
 
