@@ -65,11 +65,9 @@ public final class HostList {
         }
         BitSet prefixes = new BitSet(129);
         for (String entry : canonical) {
-            int slash = entry.lastIndexOf('/');
-            String suffix = slash < 0 ? "" : entry.substring(slash + 1);
-            if (!suffix.isEmpty() && suffix.length() <= 3 && suffix.chars().allMatch(c -> c >= '0' && c <= '9')
-                    && Integer.parseInt(suffix) <= 128) {
-                prefixes.set(Integer.parseInt(suffix));
+            Address parsed = Address.parse(entry.startsWith("!") ? entry.substring(1) : entry);
+            if (parsed != null && parsed.prefix >= 0 && parsed.prefix <= 128) {
+                prefixes.set(parsed.prefix);
             }
         }
         return new HostList(List.copyOf(entries), NameSet.of(canonical), prefixes, "");
