@@ -3,8 +3,6 @@ package org.postseal.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.postseal.milter.MilterTestClient;
+import org.postseal.postfix.PostfixInstance;
 
 /**
  * {@code postseal check} and {@code postseal milter}, both the packaged jar, on the same opendkim.conf: for each
@@ -25,9 +24,6 @@ import org.postseal.milter.MilterTestClient;
  * with the client's address and name at CONNECT and SMTP AUTH's macros at MAIL.
  */
 class CheckAgreesWithMilterIT {
-    /** This helper's loopback port range is 41400-41499. */
-    private static final int FIRST_PORT = 41400;
-
     @TempDir
     static Path dir;
 
@@ -43,7 +39,7 @@ class CheckAgreesWithMilterIT {
                 + "example.net %:s1:" + keys.resolve("%.private") + "\n");
         Files.writeString(dir.resolve("SigningTable"), "*@example.com mail\n*@example.net %\n*@example.org %\n");
         Files.writeString(dir.resolve("InternalHosts"), "127.0.0.1\n192.168.0.0/16\nrelay.example.com\n");
-        port = freePort();
+        port = PostfixInstance.freePort();
         conf = Files.writeString(dir.resolve("opendkim.conf"), "KeyTable " + dir.resolve("KeyTable")
                 + "\nSigningTable refile:" + dir.resolve("SigningTable")
                 + "\nInternalHosts " + dir.resolve("InternalHosts")
@@ -61,18 +57,6 @@ class CheckAgreesWithMilterIT {
                 milter.destroyForcibly();
             }
         }
-    }
-
-    private static int freePort() throws Exception {
-        for (int candidate = FIRST_PORT; candidate < FIRST_PORT + 100; candidate++) {
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.bind(new InetSocketAddress("127.0.0.1", candidate));
-                return candidate;
-            } catch (java.io.IOException e) {
-                // taken: try the next one
-            }
-        }
-        throw new IllegalStateException("no free port in " + FIRST_PORT + "-" + (FIRST_PORT + 99));
     }
 
     @ParameterizedTest(name = "{0} {1} auth={2} From {3}: {4}")

@@ -41,6 +41,7 @@ import org.postseal.dkim.VerificationSession;
 import org.postseal.interop.Peers;
 import org.postseal.keys.ZoneFileTxt;
 import org.postseal.message.MessageReader;
+import org.postseal.postfix.PostfixInstance;
 import org.postseal.transport.ExitStatus;
 
 /**
@@ -58,7 +59,6 @@ import org.postseal.transport.ExitStatus;
  * than the last SIGHUP sent when it ended. After the last reload the new key signs.
  */
 class MilterReloadUnderLoadIT {
-    private static final int PORT = 41320;
     private static final int CONNECTIONS = 32;
     private static final int RELOADS = 20;
     private static final int BAD_AFTER = 10;
@@ -67,6 +67,7 @@ class MilterReloadUnderLoadIT {
 
     private Path dir;
     private Process milter;
+    private int port;
 
     /** The reloads the milter's log has confirmed; the selector index it signs with is at least this. */
     private final AtomicInteger confirmed = new AtomicInteger();
@@ -114,8 +115,9 @@ class MilterReloadUnderLoadIT {
         Path log = dir.resolve("milter.log");
         Files.writeString(dir.resolve("SigningTable"), "*@" + DOMAIN + " k\n");
         writeKeyTable(keyTable, 0, "");
+        port = PostfixInstance.freePort();
         Files.writeString(conf, "Canonicalization relaxed/simple\nKeyTable " + keyTable + "\nSigningTable refile:"
-                + dir.resolve("SigningTable") + "\nSocket inet:" + PORT + "@127.0.0.1\nPidFile " + pidFile + "\n");
+                + dir.resolve("SigningTable") + "\nSocket inet:" + port + "@127.0.0.1\nPidFile " + pidFile + "\n");
         milter = new ProcessBuilder("java", "-jar", PostsealProcess.jar().toString(), "milter", "--opendkim-conf",
                 conf.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         LogWatch watch = new LogWatch(log);
@@ -212,11 +214,12 @@ class MilterReloadUnderLoadIT {
             sleeper.destroy();
         }
 
-        Path conf = Files.writeString(dir.resolve("nothing.conf"), "Socket inet:" + (PORT + 1) + "@127.0.0.1\n");
+        int nothingListens = PostfixInstance.freePort();
+        Path conf = Files.writeString(dir.resolve("nothing.conf"), "Socket inet:" + nothingListens + "@127.0.0.1\n");
         PostsealProcess.Outcome nobody = PostsealProcess.run(new byte[0], "reload", "--opendkim-conf",
                 conf.toString());
         assertEquals(ExitStatus.UNAVAILABLE, nobody.exitCode(), nobody.stderr());
-        assertTrue(nobody.stderr().contains("no process listens on inet:" + (PORT + 1) + "@127.0.0.1"),
+        assertTrue(nobody.stderr().contains("no process listens on inet:" + nothingListens + "@127.0.0.1"),
                 nobody.stderr());
         assertEquals(1, nobody.stderr().strip().lines().count(), nobody.stderr());
     }
@@ -267,8 +270,8 @@ class MilterReloadUnderLoadIT {
         }
     }
 
-    private static PostfixMilterClient session(int index, int sessions) throws IOException {
-        PostfixMilterClient client = new PostfixMilterClient(new InetSocketAddress("127.0.0.1", PORT), 130964,
+    private PostfixMilterClient session(int index, int sessions) throws IOException {
+        PostfixMilterClient client = new PostfixMilterClient(new InetSocketAddress("127.0.0.1", port), 130964,
                 PostfixMilterClient.Writes.VSTREAM, 30_000);
         client.macro("j", "mta.postseal.test");
         client.macro("{daemon_name}", "mta.postseal.test");

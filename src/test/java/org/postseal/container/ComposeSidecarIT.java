@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.postseal.interop.Peers;
+import org.postseal.postfix.PostfixInstance;
 
 /**
  * Seed 003's set-up in containers, {@code docker/compose.yaml} run by Debian's podman-compose: the Postfix image
@@ -31,11 +32,11 @@ import org.postseal.interop.Peers;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ComposeSidecarIT {
-    private static final int SMTP_PORT = 41501;
     private static final Path SWAKS = Path.of("/usr/bin/swaks");
     private static final Duration DELIVERY = Duration.ofSeconds(60);
     private static final Pattern MILTER_READY = Pattern.compile("postseal milter ready");
 
+    private int smtpPort;
     private ExampleEtc etc;
     private ComposeProject compose;
     private MailSink sink;
@@ -48,9 +49,10 @@ class ComposeSidecarIT {
         long started = System.nanoTime();
         Podman.build(ContainerImage.POSTSEAL, ContainerImage.POSTFIX, ContainerImage.SINK);
         etc = ExampleEtc.create();
+        smtpPort = PostfixInstance.freePort();
         Map<String, String> variables = Map.of(
                 "POSTSEAL_ETC", etc.directory().toString(),
-                "POSTSEAL_SMTP_PORT", Integer.toString(SMTP_PORT));
+                "POSTSEAL_SMTP_PORT", Integer.toString(smtpPort));
         compose = ComposeProject.up(Podman.repository().resolve("docker/compose.yaml"), variables,
                 "postseal", "postfix", "sink");
         compose.awaitLog("postseal", MILTER_READY, 1, Duration.ofSeconds(60));
@@ -140,8 +142,8 @@ class ComposeSidecarIT {
         assertEquals(0, check.exitCode(), check::describe);
     }
 
-    private static void swaks(String from, String subject) {
-        ProcessRun.Result swaks = ProcessRun.run(List.of(SWAKS.toString(), "--server", "127.0.0.1:" + SMTP_PORT,
+    private void swaks(String from, String subject) {
+        ProcessRun.Result swaks = ProcessRun.run(List.of(SWAKS.toString(), "--server", "127.0.0.1:" + smtpPort,
                 "--from", from, "--to", "you@example.org", "--h-Subject", subject, "--timeout", "60"),
                 Map.of(), new byte[0], Duration.ofSeconds(90));
         swaks.requireSuccess();

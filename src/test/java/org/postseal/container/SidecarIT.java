@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.postseal.interop.Peers;
+import org.postseal.postfix.PostfixInstance;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.Container;
 import org.testcontainers.containers.GenericContainer;
@@ -31,7 +32,6 @@ import org.testcontainers.utility.DockerImageName;
  * published on 127.0.0.1 arrives at the sink signed, and dkimpy verifies it.
  */
 class SidecarIT {
-    private static final int SMTP_PORT = 41502;
     private static final Path SWAKS = Path.of("/usr/bin/swaks");
     private static final Duration STARTUP = Duration.ofSeconds(90);
 
@@ -68,14 +68,15 @@ class SidecarIT {
                             .withEnv(Map.of("POSTFIX_smtpd_milters", "inet:postseal:8891"))
                             .withExposedPorts(25)
                             .waitingFor(Wait.forLogMessage(".*daemon started.*\\n", 1).withStartupTimeout(STARTUP))) {
-                postfix.setPortBindings(List.of("127.0.0.1:" + SMTP_PORT + ":25"));
                 sink.start();
                 awaitSmtp(sink, 2525);
                 postseal.start();
+                int smtpPort = PostfixInstance.freePort();
+                postfix.setPortBindings(List.of("127.0.0.1:" + smtpPort + ":25"));
                 postfix.start();
 
                 String subject = "testcontainers-" + UUID.randomUUID();
-                ProcessRun.run(List.of(SWAKS.toString(), "--server", "127.0.0.1:" + SMTP_PORT,
+                ProcessRun.run(List.of(SWAKS.toString(), "--server", "127.0.0.1:" + smtpPort,
                         "--from", "me@example.com", "--to", "you@example.org", "--h-Subject", subject,
                         "--timeout", "60"), Map.of(), new byte[0], Duration.ofSeconds(90)).requireSuccess();
 

@@ -626,8 +626,12 @@ public final class PostfixInstance implements AutoCloseable {
         }
     }
 
-    /** A free TCP port on 127.0.0.1 at the time of asking; {@link #start} retries if it is taken meanwhile. */
-    static int freePort() {
+    /**
+     * A free TCP port on 127.0.0.1 at the time of asking, for anything a test starts on loopback (fixed ports
+     * collide with other tests and with other connections' ports in CI); {@link #start} retries if it is taken
+     * meanwhile. Ask just before starting what listens on it.
+     */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, loopback("127.0.0.1"))) {
             return socket.getLocalPort();
         } catch (IOException e) {
