@@ -220,9 +220,12 @@ final class MilterDaemonCommand implements Callable<Integer> {
         }
     }
 
-    /** Where verification gets key records: DNS through the configured resolver, with its cache. */
+    /**
+     * Where verification gets key records: DNS through the configured resolver, with its cache, both made when the
+     * first signed message comes (an idle milter does not hold them).
+     */
     static KeyRecordSource keyRecords(DnsSettings dns, MailEvents events) {
-        return DnsKeyRecordSource.create(dns, events);
+        return KeyRecordSource.whenFirstUsed(() -> DnsKeyRecordSource.create(dns, events));
     }
 
     private MilterSettings settings(PrintWriter err) throws IOException {

@@ -2,6 +2,7 @@ package org.postseal.dns;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.postseal.dkim.KeyLookupException;
 import org.postseal.dkim.KeyRecordLookup;
 
@@ -17,6 +18,14 @@ import org.postseal.dkim.KeyRecordLookup;
 public interface KeyRecordSource {
     /** Starts looking up {@code selector._domainkey.domain}; never blocks. */
     CompletableFuture<List<String>> lookup(String selector, String domain);
+
+    /**
+     * A source that {@code maker} makes at the first lookup, once, so that what it holds is loaded only if a message
+     * needs it.
+     */
+    static KeyRecordSource whenFirstUsed(Supplier<? extends KeyRecordSource> maker) {
+        return new DeferredKeyRecordSource(maker);
+    }
 
     /** A source answered at once by a synchronous lookup (records from files, a test's map). */
     static KeyRecordSource of(KeyRecordLookup lookup) {

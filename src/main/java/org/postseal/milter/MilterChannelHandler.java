@@ -15,7 +15,8 @@ import org.postseal.logging.LogText;
 /**
  * Moves commands from the wire into a {@link MilterSession} and its replies back out, flushing once per batch of
  * input so that every reply leaves in as few segments as possible (no delayed-ACK stall). At the end of a message
- * each signature is made in its own event-loop task, with reading paused meanwhile; a verified message's replies
+ * one signature is made at once, in the read that brought the end of message; several are made each in its own
+ * event-loop task, with reading paused meanwhile, so that other connections are served between them; a verified message's replies
  * wait, reading paused too, until its key lookups complete, and are then made in an event-loop task. A protocol
  * error closes this connection only, with a log line; an unexpected error abandons the current message (accepted
  * unsigned or tempfailed, as configured) and keeps the connection.
@@ -76,7 +77,9 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
             closeOnceWritten(ctx);
             return;
         }
-        if (outcome.endOfMessage() != null) {
+        if (outcome.endOfMessage() != null && outcome.endOfMessage().steps() <= 1) {
+            signNow(ctx, outcome.endOfMessage());
+        } else if (outcome.endOfMessage() != null) {
             replying = true;
             ctx.channel().config().setAutoRead(false);
             sign(ctx, outcome.endOfMessage(), 0);
@@ -132,6 +135,20 @@ final class MilterChannelHandler extends SimpleChannelInboundHandler<MilterComma
     private static void closeOnceWritten(ChannelHandlerContext ctx) {
         ctx.pipeline().firstContext().writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                 .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * Makes the one signature (if any) at once and writes the replies, which leave with this read's flush: reading
+     * need not pause, and no task is scheduled.
+     */
+    private void signNow(ChannelHandlerContext ctx, MilterSession.EndOfMessage work) {
+        if (work.steps() == 1) {
+            work.step(0);
+        }
+        for (MilterPacket reply : work.replies()) {
+            ctx.write(reply);
+        }
+        closeIfDrainedBetweenMessages(ctx);
     }
 
     /** Makes signature {@code index}, then schedules the next one, then writes the replies. */
