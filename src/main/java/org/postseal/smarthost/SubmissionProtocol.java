@@ -76,15 +76,19 @@ public final class SubmissionProtocol {
             }
             String name = line.substring(0, colon);
             String value = line.substring(colon + 1).strip();
-            switch (name) {
-                case "extract-recipients" -> options.extractRecipients(yes(value));
-                case "ignore-dots" -> options.ignoreDots(yes(value));
-                case "envelope-from" -> options.envelopeFrom(value);
-                case "full-name" -> options.fullName(value);
-                case "read-envelope-from" -> options.readEnvelopeFrom(yes(value));
-                case "recipient" -> options.recipient(value);
-                case "size" -> size = parseSize(value);
-                default -> throw new IllegalArgumentException("unknown request field: " + LogText.escape(name));
+            try {
+                switch (name) {
+                    case "extract-recipients" -> options.extractRecipients(yes(value));
+                    case "ignore-dots" -> options.ignoreDots(yes(value));
+                    case "envelope-from" -> options.envelopeFrom(value);
+                    case "full-name" -> options.fullName(value);
+                    case "read-envelope-from" -> options.readEnvelopeFrom(yes(value));
+                    case "recipient" -> options.recipient(value);
+                    case "size" -> size = parseSize(value);
+                    default -> throw new IllegalArgumentException("unknown request field: " + LogText.escape(name));
+                }
+            } catch (IllegalStateException e) { // a field that may come once came twice
+                throw new IllegalArgumentException(LogText.escape(name) + " given twice");
             }
         }
         if (size < 0) {
