@@ -36,7 +36,7 @@ class SmtpSessionFuzzTest {
     @FuzzTest(maxDuration = "30s")
     void replies(byte[] input) {
         String whole = deliver(List.of(input));
-        // Netty's decoder names the line it choked on, which can differ with the cut (a fuzz finding): the outcome
+        // Netty's decoder names the line it choked on, which can differ with the cut (fuzz findings): the outcome
         // and the commands written must not
         assertEquals(withoutInvalidLine(whole), withoutInvalidLine(deliver(FuzzSupport.chunks(input))), "in chunks");
 
@@ -56,7 +56,9 @@ class SmtpSessionFuzzTest {
     }
 
     private static String withoutInvalidLine(String report) {
-        return report.replaceAll("Received invalid line: '[^\\]]*?'(?=\\])", "Received invalid line: ...");
+        // and when it fails inside a reply, its message describes the buffer it read from, which the cut changes
+        return report.replaceAll("Received invalid line: '[^\\]]*?'(?=\\])", "Received invalid line: ...")
+                .replaceAll("exceeds writerIndex\\(\\d+\\): [^\\]]*?(?=\\])", "exceeds writerIndex: ...");
     }
 
     /** The commands written and the report, for replies arriving in these chunks and then the connection closing. */
