@@ -16,10 +16,10 @@ import org.postseal.logging.LogText;
  * Moves commands from the wire into a {@link MilterSession} and its replies back out, flushing once per batch of
  * input so that every reply leaves in as few segments as possible (no delayed-ACK stall). At the end of a message
  * one signature is made at once, in the read that brought the end of message; several are made each in its own
- * event-loop task, with reading paused meanwhile, so that other connections are served between them; a verified message's replies
- * wait, reading paused too, until its key lookups complete, and are then made in an event-loop task. A protocol
- * error closes this connection only, with a log line; an unexpected error abandons the current message (accepted
- * unsigned or tempfailed, as configured) and keeps the connection.
+ * event-loop task, with reading paused meanwhile, so that other connections are served between them; a verified
+ * message's replies wait, reading paused too, until its key lookups complete, and are then made in an event-loop
+ * task. A protocol error closes this connection only, with a log line; an unexpected error abandons the current
+ * message (accepted unsigned or tempfailed, as configured) and keeps the connection.
  *
  * <p>When the server drains ({@link #DRAIN}), the connection is closed as soon as it is between messages: at once
  * if it is, otherwise once the message under way has had its end-of-message replies or its ABORT. Postfix then

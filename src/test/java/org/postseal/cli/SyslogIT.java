@@ -54,7 +54,7 @@ class SyslogIT {
 
     @Test
     void syslogYesPutsOneLinePerMessageInTheMailLog() throws Exception {
-        int port = freeTcpPort();
+        int port = org.postseal.postfix.PostfixInstance.freePort();
         Path conf = openDkimConf("mail", port, "Syslog yes\nSyslogFacility mail\n");
         String stderr;
         long pid;
@@ -95,7 +95,7 @@ class SyslogIT {
 
     @Test
     void anotherFacilityStaysOutOfTheMailLog() throws Exception {
-        int port = freeTcpPort();
+        int port = org.postseal.postfix.PostfixInstance.freePort();
         Path conf = openDkimConf("local3", port, "Syslog yes\nSyslogFacility local3\n");
         try (Milter milter = Milter.start(conf, port)) {
             try (MilterTestClient client = milter.client()) {
@@ -115,7 +115,7 @@ class SyslogIT {
     void postsealsConfigurationSendsOverUdp() throws Exception {
         Path d = Files.createDirectories(dir.resolve("hocon"));
         Path conf = d.resolve("postseal.conf");
-        int port = freeTcpPort();
+        int port = org.postseal.postfix.PostfixInstance.freePort();
         Files.writeString(conf, "postseal.milter {\n  socket = \"inet:" + port + "@127.0.0.1\"\n  mode = s\n"
                 + "  domain = [example.org]\n  selector = mail\n  key-file = \"" + key + "\"\n}\n"
                 + "postseal.logging.syslog {\n  enabled = true\n  facility = mail\n  host = \"127.0.0.1\"\n"
@@ -132,14 +132,7 @@ class SyslogIT {
         }
     }
 
-    /** A port free now (fixed ports in the ephemeral range collided with some connection's port in CI). */
-    private static int freeTcpPort() throws IOException {
-        java.net.InetAddress loopback = java.net.InetAddress.getLoopbackAddress();
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, loopback)) {
-            return socket.getLocalPort();
-        }
-    }
-
+    /** A UDP port free now (fixed ports in the ephemeral range collided with some connection's port in CI). */
     private static int freeUdpPort() {
         java.net.InetAddress loopback = java.net.InetAddress.getLoopbackAddress();
         try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0, loopback)) {
